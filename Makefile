@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# With DATABASE_URL / REDIS_URL unset, the embedded PostgreSQL and Redis are used.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+WITH_SERVICES := $(PY) -m tumorboard.embedded run --
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG=
+
+.PHONY: install run test lint bench services stop clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install
+	$(WITH_SERVICES) sh -c 'DEBUG=1 $(PY) manage.py migrate --no-input && \
+		DEBUG=1 $(PY) manage.py load_demo && DEBUG=1 $(PY) manage.py welcome && \
+		DEBUG=1 exec $(VENV)/bin/honcho start --no-prefix -f Procfile.dev'
+
+test: install lint
+	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
+		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+services: install
+	$(PY) -m tumorboard.embedded up
+
+stop:
+	$(PY) -m tumorboard.embedded down
+
+clean: stop
+	rm -rf .data $(VENV)

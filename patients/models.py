@@ -1,0 +1,242 @@
+"""Patients and their referrals. Triage results are stored, computed by services."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from phonenumber_field.modelfields import PhoneNumberField
+
+from patients import clinical
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"“{value}” is not a time zone we know; use an IANA name such as America/New_York."
+        )
+
+
+def _choices(values) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ")) for value in values]
+
+
+class Patient(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        DISCHARGED = "discharged"
+        DECEASED = "deceased"
+
+    mrn = models.CharField("MRN", max_length=32, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    preferred_language = models.CharField(max_length=16, default="en")
+    sms_consent = models.BooleanField(default=False)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"Patient {self.mrn}"
+
+
+class ReferralQuerySet(models.QuerySet):
+    def with_sla(self, now):
+        """Annotate `sla_status` in SQL, the same rule as clinical.sla_status."""
+        met = models.Q(consult_at__isnull=False, consult_at__lte=models.F("consult_due_at"))
+        breached = models.Q(consult_due_at__lte=now)
+        at_risk = models.Q(consult_at__isnull=False) | models.Q(
+            consult_due_at__lt=now + clinical.AT_RISK_WINDOW
+        )
+        return self.annotate(
+            sla_status=models.Case(
+                models.When(met, then=models.Value(clinical.MET)),
+                models.When(breached, then=models.Value(clinical.BREACHED)),
+                models.When(at_risk, then=models.Value(clinical.AT_RISK)),
+                default=models.Value(clinical.ON_TRACK),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Referral(models.Model):
+    class Urgency(models.TextChoices):
+        EMERGENCY = clinical.EMERGENCY
+        URGENT = clinical.URGENT
+        ROUTINE = clinical.ROUTINE
+
+    class PrimaryCancer(models.TextChoices):
+        BREAST = "breast"
+        LUNG = "lung"
+        PROSTATE = "prostate"
+        KIDNEY = "kidney"
+        MELANOMA = "melanoma"
+        COLON = "colon"
+        MYELOMA = "myeloma"
+        LYMPHOMA = "lymphoma"
+        THYROID = "thyroid"
+        SARCOMA = "sarcoma"
+        OTHER_UNKNOWN = "other_unknown", "other or unknown"
+
+    class Sites(models.TextChoices):
+        BRAIN = "brain"
+        SPINE = "spine"
+        BOTH = "both"
+
+    class NeuroStatus(models.TextChoices):
+        INTACT = "intact"
+        STABLE_DEFICIT = "stable_deficit", "stable deficit"
+        NEW_DEFICIT = "new_deficit", "new deficit"
+        PROGRESSING_DEFICIT = "progressing_deficit", "progressing deficit"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
+    referring_oncologist = models.CharField(max_length=200)
+    referring_practice = models.CharField(max_length=200, blank=True)
+    referring_email = models.EmailField(blank=True)
+    received_at = models.DateTimeField()
+    primary_cancer = models.CharField(max_length=16, choices=PrimaryCancer.choices)
+    sites = models.CharField(max_length=8, choices=Sites.choices)
+    symptoms = models.TextField(blank=True)
+    pain_score = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    neuro_status = models.CharField(
+        max_length=24, choices=NeuroStatus.choices, default=NeuroStatus.INTACT
+    )
+    weakness = models.BooleanField(default=False)
+    sensory_level = models.BooleanField(default=False)
+    bladder_bowel_dysfunction = models.BooleanField(default=False)
+    suspected_mescc = models.BooleanField("suspected MESCC", default=False)
+    brain_symptomatic = models.BooleanField(default=False)
+    mass_effect = models.BooleanField(default=False)
+    hydrocephalus = models.BooleanField(default=False)
+    uncontrolled_seizures = models.BooleanField(default=False)
+
+    sins_location = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.SINS_LOCATION)
+    )
+    sins_pain = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.SINS_PAIN)
+    )
+    sins_lesion = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.SINS_LESION)
+    )
+    sins_alignment = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.SINS_ALIGNMENT)
+    )
+    sins_collapse = models.CharField(
+        max_length=24, blank=True, null=True, choices=_choices(clinical.SINS_COLLAPSE)
+    )
+    sins_posterolateral = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.SINS_POSTEROLATERAL)
+    )
+    bilsky_grade = models.CharField(
+        max_length=2, blank=True, null=True, choices=_choices(clinical.BILSKY_GRADES)
+    )
+    ecog = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(4)]
+    )
+    karnofsky = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    extraspinal_bone_mets = models.PositiveSmallIntegerField(null=True, blank=True)
+    vertebral_mets = models.PositiveSmallIntegerField(null=True, blank=True)
+    visceral_mets = models.CharField(
+        max_length=16, blank=True, null=True, choices=_choices(clinical.VISCERAL_METS)
+    )
+    frankel_grade = models.CharField(
+        max_length=1, blank=True, null=True, choices=_choices(clinical.FRANKEL)
+    )
+    imaging_notes = models.TextField(blank=True)
+    pathology_notes = models.TextField(blank=True)
+
+    # Computed by patients.services.referral_triage, never typed.
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, editable=False)
+    urgency_reason = models.CharField(max_length=200, editable=False)
+    consult_due_at = models.DateTimeField(editable=False, db_index=True)
+    sins_score = models.PositiveSmallIntegerField(null=True, editable=False)
+    # The start of the first booked new-patient consult (set by navigation).
+    consult_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["consult_due_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pain_score__lte=10), name="pain_0_10"),
+            models.CheckConstraint(condition=models.Q(ecog__lte=4), name="ecog_0_4"),
+            models.CheckConstraint(condition=models.Q(karnofsky__lte=100), name="kps_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} ({self.urgency})"
+
+    def clinical_picture(self) -> clinical.ClinicalPicture:
+        return clinical.ClinicalPicture(
+            sites=self.sites,
+            pain_score=self.pain_score,
+            neuro_status=self.neuro_status,
+            weakness=self.weakness,
+            sensory_level=self.sensory_level,
+            bladder_bowel_dysfunction=self.bladder_bowel_dysfunction,
+            suspected_mescc=self.suspected_mescc,
+            bilsky_grade=self.bilsky_grade,
+            sins_score=self.sins_score,
+            sins_pain=self.sins_pain,
+            brain_symptomatic=self.brain_symptomatic,
+            mass_effect=self.mass_effect,
+            hydrocephalus=self.hydrocephalus,
+            uncontrolled_seizures=self.uncontrolled_seizures,
+        )
+
+    def sins(self) -> clinical.Score | None:
+        return clinical.sins_from({name: getattr(self, name) for name in clinical.SINS_COMPONENTS})
+
+    def tokuhashi(self) -> clinical.Score | None:
+        inputs = (
+            self.karnofsky,
+            self.extraspinal_bone_mets,
+            self.vertebral_mets,
+            self.visceral_mets,
+            self.frankel_grade,
+        )
+        if any(value is None for value in inputs):
+            return None
+        return clinical.tokuhashi(
+            karnofsky=self.karnofsky,
+            extraspinal_bone_mets=self.extraspinal_bone_mets,
+            vertebral_mets=self.vertebral_mets,
+            visceral_mets=self.visceral_mets,
+            primary_cancer=self.primary_cancer,
+            frankel=self.frankel_grade,
+        )

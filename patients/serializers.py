@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from patients import clinical
+from patients.models import Patient, Referral, validate_time_zone
+from tumorboard.serializers import StrictModelSerializer
+
+PHONE_ERROR = "Enter a valid phone number in international format, e.g. +16175550123."
+
+
+class PatientSerializer(StrictModelSerializer):
+    phone = PhoneNumberField(
+        required=False, allow_blank=True, error_messages={"invalid": PHONE_ERROR}
+    )
+    time_zone = serializers.CharField(required=False, validators=[validate_time_zone])
+    mrn = serializers.CharField(max_length=32)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "first_name",
+            "last_name",
+            "birth_date",
+            "phone",
+            "email",
+            "time_zone",
+            "preferred_language",
+            "sms_consent",
+            "sms_consent_at",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["sms_consent_at", "created_at", "updated_at"]
+
+    def validate_birth_date(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("The birth date cannot be in the future.")
+        return value
+
+
+class ScoreSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    category = serializers.CharField()
+
+
+RANGE_MESSAGES = {
+    "pain_score": "Pain is scored from 0 (none) to 10 (worst).",
+    "ecog": "ECOG is a grade from 0 to 4.",
+    "karnofsky": "Karnofsky is a score from 0 to 100.",
+}
+
+
+class ReferralSerializer(StrictModelSerializer):
+    """A referral with its computed triage. `now` comes from the view's context."""
+
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    sla_status = serializers.SerializerMethodField()
+    time_left_seconds = serializers.SerializerMethodField()
+    sins = serializers.SerializerMethodField()
+    tokuhashi = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "patient",
+            "referring_oncologist",
+            "referring_practice",
+            "referring_email",
+            "received_at",
+            "primary_cancer",
+            "sites",
+            "symptoms",
+            "pain_score",
+            "neuro_status",
+            "weakness",
+            "sensory_level",
+            "bladder_bowel_dysfunction",
+            "suspected_mescc",
+            "brain_symptomatic",
+            "mass_effect",
+            "hydrocephalus",
+            "uncontrolled_seizures",
+            *clinical.SINS_COMPONENTS,
+            "bilsky_grade",
+            "ecog",
+            "karnofsky",
+            "extraspinal_bone_mets",
+            "vertebral_mets",
+            "visceral_mets",
+            "frankel_grade",
+            "imaging_notes",
+            "pathology_notes",
+            "status",
+            "urgency",
+            "urgency_reason",
+            "consult_due_at",
+            "consult_at",
+            "sla_status",
+            "time_left_seconds",
+            "sins_score",
+            "sins",
+            "tokuhashi",
+            "created_at",
+        ]
+        read_only_fields = [
+            "urgency",
+            "urgency_reason",
+            "consult_due_at",
+            "consult_at",
+            "sins_score",
+            "created_at",
+        ]
+        extra_kwargs = {
+            name: {"error_messages": {"max_value": message, "min_value": message}}
+            for name, message in RANGE_MESSAGES.items()
+        } | {"received_at": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.ChoiceField):
+                options = ", ".join(str(choice) for choice in field.choices)
+                field.error_messages["invalid_choice"] = f"“{{input}}” is not one of: {options}."
+        return fields
+
+    def _now(self):
+        return self.context.get("now") or timezone.now()
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[clinical.ON_TRACK, clinical.AT_RISK, clinical.MET, clinical.BREACHED]
+        )
+    )
+    def get_sla_status(self, referral: Referral) -> str:
+        return clinical.sla_status(
+            due_at=referral.consult_due_at, now=self._now(), consult_at=referral.consult_at
+        )
+
+    def get_time_left_seconds(self, referral: Referral) -> int:
+        """Seconds until the consult deadline; negative once it has passed."""
+        return int((referral.consult_due_at - self._now()).total_seconds())
+
+    @extend_schema_field(ScoreSerializer(allow_null=True))
+    def get_sins(self, referral: Referral):
+        score = referral.sins()
+        return {"value": score.value, "category": score.category} if score else None
+
+    @extend_schema_field(ScoreSerializer(allow_null=True))
+    def get_tokuhashi(self, referral: Referral):
+        """The revised Tokuhashi score; `category` is the expected-survival band."""
+        score = referral.tokuhashi()
+        return {"value": score.value, "category": score.category} if score else None

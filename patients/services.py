@@ -1,0 +1,90 @@
+"""Writes for patients and referrals. Triage is computed here, never typed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients import clinical
+from patients.models import Patient, Referral
+from tumorboard.errors import Conflict, DomainError
+
+
+@transaction.atomic
+def patient_create(**fields) -> Patient:
+    if Patient.objects.filter(mrn=fields.get("mrn")).exists():
+        raise Conflict(
+            f"A patient with MRN {fields['mrn']} already exists.", field="mrn", code="duplicate_mrn"
+        )
+    if fields.get("sms_consent") and not fields.get("sms_consent_at"):
+        fields["sms_consent_at"] = timezone.now()
+    try:
+        with transaction.atomic():
+            return Patient.objects.create(**fields)
+    except IntegrityError:
+        # Lost a race with another request creating the same MRN.
+        raise Conflict(
+            f"A patient with MRN {fields['mrn']} already exists.", field="mrn", code="duplicate_mrn"
+        ) from None
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, **fields) -> Patient:
+    if "mrn" in fields and fields["mrn"] != patient.mrn:
+        if Patient.objects.filter(mrn=fields["mrn"]).exclude(pk=patient.pk).exists():
+            raise Conflict(
+                f"A patient with MRN {fields['mrn']} already exists.",
+                field="mrn",
+                code="duplicate_mrn",
+            )
+    if "sms_consent" in fields and fields["sms_consent"] != patient.sms_consent:
+        fields.setdefault("sms_consent_at", timezone.now())
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    patient.save()
+    return patient
+
+
+def _apply_triage(referral: Referral) -> None:
+    score = referral.sins()
+    referral.sins_score = score.value if score else None
+    result = clinical.triage(referral.clinical_picture(), received_at=referral.received_at)
+    referral.urgency = result.urgency
+    referral.urgency_reason = result.reason
+    referral.consult_due_at = result.consult_due_at
+
+
+def _check_received_at(received_at: datetime, now: datetime) -> None:
+    if received_at > now:
+        raise DomainError(
+            "The referral cannot be received in the future.",
+            field="received_at",
+            code="received_in_future",
+        )
+
+
+@transaction.atomic
+def referral_create(*, now: datetime | None = None, created_by=None, **fields) -> Referral:
+    """Record a referral and triage it: urgency, the red flag, and the consult deadline."""
+    now = now or timezone.now()
+    fields.setdefault("received_at", now)
+    _check_received_at(fields["received_at"], now)
+    referral = Referral(created_by=created_by, **fields)
+    _apply_triage(referral)
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, now: datetime | None = None, **fields) -> Referral:
+    """Change a referral's clinical picture; triage is recomputed from the new picture."""
+    now = now or timezone.now()
+    if "received_at" in fields:
+        _check_received_at(fields["received_at"], now)
+    for name, value in fields.items():
+        setattr(referral, name, value)
+    _apply_triage(referral)
+    referral.save()
+    return referral

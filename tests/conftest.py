@@ -1,0 +1,127 @@
+"""Personas every test can use, API clients for them, and Celery isolated per test process.
+
+People: nina (navigator), sam and sara (specialists), alice and bob (patients, each
+with a patient record), olivia (an outsider with no role), ada (admin).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from patients.models import Patient
+
+
+def _isolate_celery() -> None:
+    """Each xdist process gets its own Redis database and queue, like its own test DB."""
+    from django.conf import settings
+
+    from tumorboard.celery import app
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0) + 1
+    url = settings.CELERY_BROKER_URL.split("?")[0]
+    if url.startswith("redis+socket://"):
+        app.conf.broker_url = f"{url}?virtual_host={index}"
+    else:
+        app.conf.broker_url = f"{url.rsplit('/', 1)[0]}/{index}"
+    app.conf.task_default_queue = f"test-{worker}"
+
+
+def pytest_configure(config):
+    _isolate_celery()
+
+
+def make_user(username: str, role: str | None):
+    user = get_user_model().objects.create_user(username=username, password=f"{username}-pw-1")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def nina(db):
+    return make_user("nina", "navigator")
+
+
+@pytest.fixture
+def sam(db):
+    return make_user("sam", "specialist")
+
+
+@pytest.fixture
+def ada(db):
+    return make_user("ada", "admin")
+
+
+@pytest.fixture
+def olivia(db):
+    return make_user("olivia", None)
+
+
+@pytest.fixture
+def alice(db):
+    user = make_user("alice", "patient")
+    return Patient.objects.create(
+        mrn="MRN-ALICE",
+        first_name="Alice",
+        last_name="Archer",
+        birth_date=date(1961, 4, 2),
+        phone="+16175550111",
+        email="alice@example.org",
+        sms_consent=True,
+        user=user,
+    )
+
+
+@pytest.fixture
+def bob(db):
+    user = make_user("bob", "patient")
+    return Patient.objects.create(
+        mrn="MRN-BOB",
+        first_name="Bob",
+        last_name="Baker",
+        birth_date=date(1955, 9, 30),
+        phone="+16175550122",
+        email="bob@example.org",
+        user=user,
+    )
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def as_navigator(nina):
+    return client_for(nina)
+
+
+@pytest.fixture
+def as_specialist(sam):
+    return client_for(sam)
+
+
+@pytest.fixture
+def as_alice(alice):
+    return client_for(alice.user)
+
+
+@pytest.fixture
+def as_outsider(olivia):
+    return client_for(olivia)
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()

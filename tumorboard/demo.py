@@ -1,0 +1,152 @@
+"""A believable demo center for `make run`: people for every role and a few weeks of
+referrals in every urgency. Loading twice changes nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from patients import services as patient_services
+from patients.models import Patient
+
+DEMO_LOGINS = [
+    ("nina.navigator", "demo-navigator-pass", "navigator"),
+    ("sam.specialist", "demo-specialist-pass", "specialist"),
+    ("pat.patient", "demo-patient-pass", "patient"),
+    ("ada.admin", "demo-admin-pass", "admin"),
+]
+
+FIRST = [
+    "Maria",
+    "James",
+    "Linda",
+    "Robert",
+    "Aisha",
+    "Chen",
+    "Olga",
+    "Diego",
+    "Grace",
+    "Tomas",
+    "Fatima",
+    "Henry",
+    "Priya",
+    "Walter",
+    "Keiko",
+    "Samuel",
+    "Rosa",
+    "Ivan",
+]
+LAST = [
+    "Alvarez",
+    "Brown",
+    "Cohen",
+    "Dubois",
+    "Eze",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+]
+ONCOLOGISTS = [
+    ("Dr. Helen Park", "Riverside Oncology"),
+    ("Dr. Omar Said", "North Shore Cancer Care"),
+    ("Dr. Lucy Grant", "Valley Hematology-Oncology"),
+]
+
+# (sites, extra clinical fields): one of each urgency and then some.
+CASES = [
+    (
+        "spine",
+        {
+            "neuro_status": "new_deficit",
+            "weakness": True,
+            "pain_score": 8,
+            "bilsky_grade": "3",
+            "sins_pain": "mechanical",
+        },
+    ),
+    ("brain", {"mass_effect": True, "brain_symptomatic": True}),
+    (
+        "spine",
+        {
+            "pain_score": 6,
+            "sins_location": "junctional",
+            "sins_pain": "mechanical",
+            "sins_lesion": "lytic",
+            "sins_alignment": "normal",
+            "sins_collapse": "under_50",
+            "sins_posterolateral": "unilateral",
+            "bilsky_grade": "1b",
+        },
+    ),
+    ("brain", {"brain_symptomatic": True, "pain_score": 2}),
+    ("both", {"pain_score": 3}),
+    ("spine", {"pain_score": 1, "bilsky_grade": "0"}),
+    ("brain", {}),
+]
+CANCERS = ["breast", "lung", "prostate", "kidney", "melanoma", "colon", "myeloma", "thyroid"]
+
+
+def _hours_ago(index: int, rng: random.Random) -> float:
+    """The first week's cases are still within their 72 hours; older ones spread back."""
+    return index * 8 + rng.random() * 4 if index < 7 else index * 24 + rng.random() * 12
+
+
+def _user(username: str, password: str, role: str):
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_password(password)
+        user.is_staff = user.is_superuser = role == "admin"
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@transaction.atomic
+def load_demo(*, now: datetime, weeks: int = 3) -> int:
+    """Create the demo center; return how many referrals were added (0 the second time)."""
+    users = {role: _user(username, password, role) for username, password, role in DEMO_LOGINS}
+    rng = random.Random(20261123)
+    added = 0
+    for index in range(weeks * 7):
+        mrn = f"DEMO{index + 1:04d}"
+        if Patient.objects.filter(mrn=mrn).exists():
+            continue
+        patient = patient_services.patient_create(
+            mrn=mrn,
+            first_name=FIRST[index % len(FIRST)],
+            last_name=LAST[(index * 7) % len(LAST)],
+            birth_date=date(1940 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 28)),
+            phone=f"+1617555{1000 + index:04d}",
+            email=f"patient{index + 1}@example.org",
+            sms_consent=rng.random() < 0.8,
+            user=users["patient"] if index == 0 else None,
+        )
+        sites, picture = CASES[index % len(CASES)]
+        oncologist, practice = ONCOLOGISTS[index % len(ONCOLOGISTS)]
+        patient_services.referral_create(
+            now=now,
+            created_by=users["navigator"],
+            patient=patient,
+            referring_oncologist=oncologist,
+            referring_practice=practice,
+            received_at=now - timedelta(hours=_hours_ago(index, rng)),
+            primary_cancer=CANCERS[index % len(CANCERS)],
+            sites=sites,
+            **picture,
+        )
+        added += 1
+    return added
