@@ -18,9 +18,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 run: install
-	$(WITH_SERVICES) sh -c 'DEBUG=1 $(PY) manage.py migrate --no-input && \
-		DEBUG=1 $(PY) manage.py load_demo && DEBUG=1 $(PY) manage.py welcome && \
-		DEBUG=1 exec $(VENV)/bin/honcho start --no-prefix -f Procfile.dev'
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG-1} $(WITH_SERVICES) sh -c \
+		'python manage.py migrate --no-input && python manage.py load_demo && \
+		python manage.py welcome && exec honcho start -f Procfile.dev'
 
 test: install lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from tumorboard.demo import DEMO_LOGINS
@@ -7,7 +9,7 @@ class Command(BaseCommand):
     help = "Print where the running service is and the demo logins."
 
     def handle(self, *args, **options):
-        port = __import__("os").environ.get("PORT", "8000")
+        port = os.environ.get("WEB_PORT", "8000")
         self.stdout.write(f"\nTumor board is starting at http://127.0.0.1:{port}/")
         self.stdout.write(f"  API docs  http://127.0.0.1:{port}/api/docs/")
         self.stdout.write(f"  health    http://127.0.0.1:{port}/healthz")
