@@ -220,11 +220,15 @@ MET = "met"
 BREACHED = "breached"
 
 
-def sla_status(*, due_at: datetime, now: datetime, consult_at: datetime | None) -> str:
+def sla_status(
+    *, due_at: datetime, now: datetime, consult_at: datetime | None, no_slot: bool = False
+) -> str:
     """met: a consult is booked before the deadline; breached: the deadline passed without
-    one; at risk: under 24 h left and none booked; on track otherwise."""
+    one; at risk: under 24 h left and none booked, or no slot can meet it; else on track."""
     if consult_at is not None and consult_at <= due_at:
         return MET
-    if now >= due_at or consult_at is not None:
-        return BREACHED if now >= due_at else AT_RISK
-    return AT_RISK if due_at - now < AT_RISK_WINDOW else ON_TRACK
+    if now >= due_at:
+        return BREACHED
+    if consult_at is not None or no_slot or due_at - now < AT_RISK_WINDOW:
+        return AT_RISK
+    return ON_TRACK

@@ -65,8 +65,10 @@ class ReferralQuerySet(models.QuerySet):
         """Annotate `sla_status` in SQL, the same rule as clinical.sla_status."""
         met = models.Q(consult_at__isnull=False, consult_at__lte=models.F("consult_due_at"))
         breached = models.Q(consult_due_at__lte=now)
-        at_risk = models.Q(consult_at__isnull=False) | models.Q(
-            consult_due_at__lt=now + clinical.AT_RISK_WINDOW
+        at_risk = (
+            models.Q(consult_at__isnull=False)
+            | models.Q(no_slot_before_due=True)
+            | models.Q(consult_due_at__lt=now + clinical.AT_RISK_WINDOW)
         )
         return self.annotate(
             sla_status=models.Case(
@@ -181,6 +183,8 @@ class Referral(models.Model):
     sins_score = models.PositiveSmallIntegerField(null=True, editable=False)
     # The start of the first booked new-patient consult (set by navigation).
     consult_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the engine found no consult slot before the deadline (never hidden).
+    no_slot_before_due = models.BooleanField(default=False, editable=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -217,6 +221,14 @@ class Referral(models.Model):
             mass_effect=self.mass_effect,
             hydrocephalus=self.hydrocephalus,
             uncontrolled_seizures=self.uncontrolled_seizures,
+        )
+
+    def sla_status_at(self, now) -> str:
+        return clinical.sla_status(
+            due_at=self.consult_due_at,
+            now=now,
+            consult_at=self.consult_at,
+            no_slot=self.no_slot_before_due,
         )
 
     def sins(self) -> clinical.Score | None:

@@ -103,6 +103,7 @@ class ReferralSerializer(StrictModelSerializer):
             "urgency_reason",
             "consult_due_at",
             "consult_at",
+            "no_slot_before_due",
             "sla_status",
             "time_left_seconds",
             "sins_score",
@@ -115,6 +116,7 @@ class ReferralSerializer(StrictModelSerializer):
             "urgency_reason",
             "consult_due_at",
             "consult_at",
+            "no_slot_before_due",
             "sins_score",
             "created_at",
         ]
@@ -140,9 +142,7 @@ class ReferralSerializer(StrictModelSerializer):
         )
     )
     def get_sla_status(self, referral: Referral) -> str:
-        return clinical.sla_status(
-            due_at=referral.consult_due_at, now=self._now(), consult_at=referral.consult_at
-        )
+        return referral.sla_status_at(self._now())
 
     def get_time_left_seconds(self, referral: Referral) -> int:
         """Seconds until the consult deadline; negative once it has passed."""

@@ -74,7 +74,22 @@ def referral_create(*, now: datetime | None = None, created_by=None, **fields) -
     referral = Referral(created_by=created_by, **fields)
     _apply_triage(referral)
     referral.save()
+    if referral.urgency == clinical.EMERGENCY:
+        _alert_emergency(referral)
     return referral
+
+
+def _alert_emergency(referral: Referral) -> None:
+    """Emergencies bypass ordinary booking: navigators are alerted at once."""
+    from notifications.outbox import alert_navigators
+
+    alert_navigators(
+        kind="emergency",
+        referral=referral,
+        dedupe_key=f"emergency:{referral.pk}",
+        text=f"EMERGENCY referral {referral.pk}: {referral.urgency_reason}. Consult due "
+        f"within 24 hours.",
+    )
 
 
 @transaction.atomic
@@ -87,4 +102,6 @@ def referral_update(*, referral: Referral, now: datetime | None = None, **fields
         setattr(referral, name, value)
     _apply_triage(referral)
     referral.save()
+    if referral.urgency == clinical.EMERGENCY:
+        _alert_emergency(referral)
     return referral

@@ -115,10 +115,85 @@ def _user(username: str, password: str, role: str):
     return user
 
 
+CLINICIANS = [
+    ("Dr. Nora Reyes", "neurosurgery", "Tower", (0, 2, 4)),
+    ("Dr. Paul Singh", "neurosurgery", "Tower", (1, 3)),
+    ("Dr. Ruth Kim", "spine_surgery", "Tower", (0, 1, 3)),
+    ("Dr. Hugo Lenz", "spine_surgery", "Tower", (2, 4)),
+    ("Dr. Ravi Shah", "radiation_oncology", "Pavilion", (0, 1, 2, 3, 4)),
+    ("Dr. Meg Olsen", "medical_oncology", "Pavilion", (0, 2, 3)),
+    ("Dr. Tariq Aziz", "neuroradiology", "Tower", (0, 1, 2, 3, 4)),
+    ("Dr. Ines Costa", "pathology", "Pavilion", (1, 3)),
+    ("Dr. Ana Pires", "pain_medicine", "Pavilion", (0, 1, 3)),
+    ("Dr. Lee Wong", "palliative_care", "Pavilion", (0, 2, 4)),
+    ("Dr. Jon Berg", "rehabilitation", "Tower", (1, 2, 4)),
+    ("Kim Dale, LCSW", "psychosocial", "Pavilion", (0, 3)),
+]
+VISIT_MINUTES = {
+    "neurosurgery": 60,
+    "spine_surgery": 60,
+    "radiation_oncology": 45,
+    "medical_oncology": 45,
+    "neuroradiology": 60,
+    "pathology": 30,
+    "pain_medicine": 30,
+    "palliative_care": 45,
+    "rehabilitation": 45,
+    "psychosocial": 45,
+}
+
+
+def _center(users) -> None:
+    from datetime import time
+
+    from navigation.models import (
+        AvailabilityTemplate,
+        Clinician,
+        Location,
+        TravelBuffer,
+        VisitType,
+    )
+
+    tower, _ = Location.objects.get_or_create(
+        name="Tower", defaults={"address": "1 Hospital Way, Building A"}
+    )
+    pavilion, _ = Location.objects.get_or_create(
+        name="Pavilion", defaults={"address": "3 Hospital Way, Building C"}
+    )
+    TravelBuffer.objects.get_or_create(
+        from_location=tower, to_location=pavilion, defaults={"minutes": 15}
+    )
+    places = {"Tower": tower, "Pavilion": pavilion}
+    for specialty, minutes in VISIT_MINUTES.items():
+        VisitType.objects.get_or_create(
+            specialty=specialty, name="New patient", defaults={"minutes": minutes}
+        )
+    for name, specialty, place, weekdays in CLINICIANS:
+        clinician, created = Clinician.objects.get_or_create(
+            name=name, defaults={"specialty": specialty, "home_location": places[place]}
+        )
+        if not created:
+            continue
+        if name == "Dr. Nora Reyes":
+            clinician.user = users["specialist"]
+            clinician.save()
+        for weekday in weekdays:
+            for start, end in ((time(8), time(12)), (time(13), time(17))):
+                AvailabilityTemplate.objects.create(
+                    clinician=clinician,
+                    weekday=weekday,
+                    start_time=start,
+                    end_time=end,
+                    location=places[place],
+                    valid_from=date(2026, 1, 1),
+                )
+
+
 @transaction.atomic
 def load_demo(*, now: datetime, weeks: int = 3) -> int:
     """Create the demo center; return how many referrals were added (0 the second time)."""
     users = {role: _user(username, password, role) for username, password, role in DEMO_LOGINS}
+    _center(users)
     rng = random.Random(20261123)
     added = 0
     for index in range(weeks * 7):

@@ -178,6 +178,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "tumorboard.tasks.beat_heartbeat", "schedule": 30.0},
+    "watch-deadlines": {"task": "navigation.tasks.watch_deadlines", "schedule": 60.0},
 }
 
 # Messaging. The SMS backend is chosen like Django's email backends.

@@ -7,6 +7,7 @@ from tumorboard.health import healthz
 
 api_v1 = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
+    path("", include("navigation.urls")),
     path("", include("patients.urls")),
 ]
 

@@ -1,0 +1,269 @@
+"""Navigation API: validate, call one service, serialize."""
+
+from __future__ import annotations
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from navigation import selectors, serializers, services
+from navigation.models import Appointment, AvailabilityTemplate, Clinician, Location, TimeOff
+from navigation.services import ItinerarySearch, VisitRequest
+from patients.selectors import referral_list
+from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
+
+
+class AdminManaged(viewsets.ModelViewSet):
+    """Configuration read by staff, changed by admins (and navigators where set)."""
+
+    permission_classes = [RolePermission]
+    read_roles = STAFF_ROLES
+    write_roles = (ADMIN,)
+
+
+class LocationViewSet(AdminManaged):
+    """Clinics, buildings and rooms, with the travel buffer to each other location."""
+
+    queryset = Location.objects.all()
+    serializer_class = serializers.LocationSerializer
+
+
+class ClinicianViewSet(AdminManaged):
+    queryset = Clinician.objects.select_related("home_location")
+    serializer_class = serializers.ClinicianSerializer
+    filterset_fields = ["specialty", "active", "home_location"]
+
+
+class AvailabilityViewSet(AdminManaged):
+    """Weekly clinic templates in the location's local time."""
+
+    queryset = AvailabilityTemplate.objects.all()
+    serializer_class = serializers.AvailabilityTemplateSerializer
+    filterset_fields = ["clinician", "weekday", "location"]
+    write_roles = (ADMIN, NAVIGATOR)
+
+
+class TimeOffViewSet(AdminManaged):
+    queryset = TimeOff.objects.all()
+    serializer_class = serializers.TimeOffSerializer
+    filterset_fields = ["clinician"]
+    write_roles = (ADMIN, NAVIGATOR)
+
+
+class AppointmentFilter(django_filters.FilterSet):
+    start_after = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "patient",
+            "clinician",
+            "status",
+            "referral",
+            "itinerary",
+            "specialty",
+            "is_consult",
+        ]
+
+
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Appointments: navigators book and change them; specialists and patients see their own."""
+
+    serializer_class = serializers.AppointmentSerializer
+    permission_classes = [RolePermission]
+    read_roles = (*STAFF_ROLES, PATIENT)
+    write_roles = (NAVIGATOR, ADMIN)
+    filterset_class = AppointmentFilter
+    ordering_fields = ["start"]
+
+    def get_queryset(self):
+        return selectors.appointment_list(user=self.request.user)
+
+    def _respond(self, appointment, code=status.HTTP_200_OK):
+        return Response(serializers.AppointmentSerializer(appointment).data, status=code)
+
+    @extend_schema(
+        request=serializers.AppointmentBookSerializer,
+        responses={201: serializers.AppointmentSerializer},
+    )
+    def create(self, request):
+        data = _valid(serializers.AppointmentBookSerializer, request)
+        appointment = services.appointment_book(
+            patient=data["patient"],
+            referral=data.get("referral"),
+            is_consult=data["is_consult"],
+            visit=VisitRequest(
+                clinician=data["clinician"], start=data["start"], minutes=data.get("minutes")
+            ),
+            override_reason=data["override_reason"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._respond(appointment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.CancelSerializer, responses=serializers.AppointmentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = _valid(serializers.CancelSerializer, request)
+        return self._respond(
+            services.appointment_cancel(
+                appointment=self.get_object(),
+                reason=data["reason"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(
+        request=serializers.RescheduleSerializer, responses=serializers.AppointmentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        data = _valid(serializers.RescheduleSerializer, request)
+        return self._respond(
+            services.appointment_reschedule(
+                appointment=self.get_object(),
+                start=data["start"],
+                clinician=data.get("clinician"),
+                reason=data["reason"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(
+        request=serializers.StatusSerializer, responses=serializers.AppointmentSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        """Check in, complete, mark a no-show, or undo a no-show or check-in."""
+        data = _valid(serializers.StatusSerializer, request)
+        return self._respond(
+            services.appointment_set_status(
+                appointment=self.get_object(),
+                status=data["status"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        )
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ConsultOptionsView(APIView):
+    """Consult slots before the referral's deadline, or the earliest after it, flagged."""
+
+    permission_classes = [RolePermission]
+    read_roles = (NAVIGATOR, ADMIN)
+
+    @extend_schema(responses=serializers.ConsultOptionsSerializer)
+    def get(self, request, pk: int):
+        now = timezone.now()
+        referral = get_object_or_404(referral_list(user=request.user, now=now), pk=pk)
+        options = services.consult_options(referral=referral, now=now)
+        return Response(
+            serializers.ConsultOptionsSerializer(
+                {
+                    "referral": referral.pk,
+                    "consult_due_at": referral.consult_due_at,
+                    "meets_deadline": options.meets_deadline,
+                    "message": options.message,
+                    "slots": options.slots,
+                }
+            ).data
+        )
+
+
+class ItinerarySearchView(APIView):
+    """Ranked same-day options: earliest day, then least total wait, then earliest finish."""
+
+    permission_classes = [RolePermission]
+    write_roles = (NAVIGATOR, ADMIN)
+
+    @extend_schema(
+        request=serializers.ItinerarySearchSerializer, responses=serializers.SearchResultSerializer
+    )
+    def post(self, request):
+        data = _valid(serializers.ItinerarySearchSerializer, request)
+        window = None
+        if data.get("earliest_arrival") or data.get("latest_departure"):
+            from datetime import time
+
+            window = (
+                data.get("earliest_arrival", time(0)),
+                data.get("latest_departure", time(23, 59)),
+            )
+        search = ItinerarySearch(
+            specialties=tuple(data["specialties"]),
+            first=data["date_from"],
+            last=data["date_to"],
+            max_total_wait=data["max_total_wait"],
+            order=tuple(tuple(pair) for pair in data["order"]),
+            window=window,
+            pins=data.get("clinicians"),
+            limit=data["limit"],
+        )
+        result = services.itinerary_search(
+            patient=data["patient"], search=search, now=timezone.now()
+        )
+        return Response(
+            serializers.SearchResultSerializer(
+                {
+                    "specialties": search.specialties,
+                    "options": result.options,
+                    "reason": result.reason,
+                    "missing_specialties": result.missing_specialties,
+                }
+            ).data
+        )
+
+
+class ItineraryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Book a chosen option, all or nothing: 409 names the visit that clashed."""
+
+    serializer_class = serializers.ItinerarySerializer
+    permission_classes = [RolePermission]
+    read_roles = (NAVIGATOR, ADMIN)
+    write_roles = (NAVIGATOR, ADMIN)
+
+    def get_queryset(self):
+        from navigation.models import Itinerary
+
+        return Itinerary.objects.prefetch_related("appointments__clinician").order_by("-id")
+
+    @extend_schema(
+        request=serializers.ItineraryBookSerializer,
+        responses={201: serializers.ItinerarySerializer},
+    )
+    def create(self, request):
+        data = _valid(serializers.ItineraryBookSerializer, request)
+        itinerary = services.itinerary_book(
+            patient=data["patient"],
+            referral=data.get("referral"),
+            visits=[
+                VisitRequest(
+                    clinician=v["clinician"],
+                    start=v["start"],
+                    specialty=v.get("specialty"),
+                    minutes=v.get("minutes"),
+                )
+                for v in data["visits"]
+            ],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(
+            serializers.ItinerarySerializer(itinerary).data, status=status.HTTP_201_CREATED
+        )

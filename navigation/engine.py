@@ -1,0 +1,443 @@
+"""Scheduling engine: same-day itineraries and consult slots, plain data in and out.
+
+No ORM, settings or clock: the caller converts calendars to UTC and passes the time in.
+Times are handled internally as whole minutes since the Unix epoch.
+"""
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class FreeInterval:
+    """A clinician's free time at one location, in aware datetimes."""
+
+    start: datetime
+    end: datetime
+    location_id: int
+
+
+@dataclass(frozen=True)
+class ClinicianDay:
+    clinician_id: int
+    specialty: str
+    free: tuple[FreeInterval, ...]
+
+
+@dataclass(frozen=True)
+class DayCalendar:
+    """One calendar day, already in UTC; the window is the patient's arrival/departure."""
+
+    day: date
+    clinicians: tuple[ClinicianDay, ...]
+    window_start: datetime
+    window_end: datetime
+
+
+@dataclass(frozen=True)
+class ItineraryRequest:
+    specialties: tuple[str, ...]
+    durations: Mapping[str, int]
+    max_total_wait: int = 90
+    order: tuple[tuple[str, str], ...] = ()
+    buffers: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    default_buffer: int = 15
+    grid_minutes: int = 5
+    limit: int = 5
+
+
+@dataclass(frozen=True)
+class Visit:
+    specialty: str
+    clinician_id: int
+    location_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class ItineraryOption:
+    day: date
+    visits: tuple[Visit, ...]
+    total_wait: int
+    finish: datetime
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    options: tuple[ItineraryOption, ...]
+    reason: str | None
+    missing_specialties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsultSlot:
+    clinician_id: int
+    specialty: str
+    location_id: int
+    start: datetime
+    end: datetime
+    late: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated request, indexed by specialty position for the search."""
+
+    request: ItineraryRequest
+    durations: tuple[int, ...]
+    preds: tuple[int, ...]
+    grid: int
+
+
+def _floor_minute(moment: datetime) -> int:
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: the engine needs aware datetimes")
+    return (moment - _EPOCH) // _MINUTE
+
+
+def _ceil_minute(moment: datetime) -> int:
+    minute = _floor_minute(moment)
+    return minute if _moment(minute) == moment else minute + 1
+
+
+def _grid_up(minute: int, grid: int) -> int:
+    return -(-minute // grid) * grid
+
+
+def _moment(minute: int) -> datetime:
+    return _EPOCH + timedelta(minutes=minute)
+
+
+def _plan(request: ItineraryRequest) -> _Plan:
+    """Reject requests that cannot mean anything, so the search never has to guess."""
+    specs = request.specialties
+    if not specs or len(set(specs)) != len(specs):
+        raise ValueError("specialties must be a non-empty list without repeats")
+    if request.grid_minutes <= 0 or request.max_total_wait < 0 or request.default_buffer < 0:
+        raise ValueError("grid_minutes must be positive; wait limit and buffer not negative")
+    if any(minutes < 0 for minutes in request.buffers.values()):
+        raise ValueError("travel buffers cannot be negative")
+    durations = []
+    for spec in specs:
+        minutes = request.durations.get(spec)
+        if not isinstance(minutes, int) or minutes <= 0:
+            raise ValueError(f"{spec} needs a positive duration in minutes")
+        durations.append(minutes)
+    index = {spec: i for i, spec in enumerate(specs)}
+    preds = [0] * len(specs)
+    for before, after in request.order:
+        if before not in index or after not in index:
+            raise ValueError(f"order ({before}, {after}) names a specialty not requested")
+        if before == after:
+            raise ValueError(f"order ({before}, {after}) is a cycle")
+        preds[index[after]] |= 1 << index[before]
+    _check_acyclic(preds)
+    return _Plan(request, tuple(durations), tuple(preds), request.grid_minutes)
+
+
+def _check_acyclic(preds: list[int]) -> None:
+    done = 0
+    while done != (1 << len(preds)) - 1:
+        ready = [i for i, mask in enumerate(preds) if not done >> i & 1 and mask & ~done == 0]
+        if not ready:
+            raise ValueError("order constraints form a cycle")
+        for i in ready:
+            done |= 1 << i
+
+
+def _buffer(request: ItineraryRequest, a: int, b: int) -> int:
+    if a == b:
+        return 0
+    found = request.buffers.get((a, b))
+    if found is None:
+        found = request.buffers.get((b, a), request.default_buffer)
+    return found
+
+
+def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[list, dict]:
+    """Per specialty, the grid start times at which its visit fits, as merged runs.
+
+    Runs of different clinicians at one location merge, because the rest of the search
+    only cares where the patient is and when; a clinician listed under two requested
+    specialties keeps separate runs (tagged by a bit) so the search can use them once.
+    Returns runs[spec] = [(location, tag, starts, lasts)] and the raw per-clinician runs.
+    """
+    grid = plan.grid
+    specs = plan.request.specialties
+    index = {spec: i for i, spec in enumerate(specs)}
+    open_at = _grid_up(_ceil_minute(day.window_start), grid)
+    close_at = _floor_minute(day.window_end)
+    owners: dict[int, set[int]] = {}
+    for clinician in day.clinicians:
+        if clinician.specialty in index:
+            owners.setdefault(clinician.clinician_id, set()).add(index[clinician.specialty])
+    shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
+    tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
+    raw: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    for clinician in day.clinicians:
+        spec = index.get(clinician.specialty)
+        if spec is None:
+            continue
+        duration = plan.durations[spec]
+        tag = tags.get(clinician.clinician_id, 0)
+        for interval in clinician.free:
+            first = max(open_at, _grid_up(_ceil_minute(interval.start), grid))
+            last = (min(close_at, _floor_minute(interval.end)) - duration) // grid * grid
+            if first <= last:
+                key = (spec, interval.location_id, tag)
+                raw.setdefault(key, []).append((first, last, clinician.clinician_id))
+    runs: list[list] = [[] for _ in specs]
+    for (spec, location, tag), pieces in sorted(raw.items()):
+        starts: list[int] = []
+        lasts: list[int] = []
+        for first, last, _ in sorted(pieces):
+            if starts and first <= lasts[-1] + grid:
+                lasts[-1] = max(lasts[-1], last)
+            else:
+                starts.append(first)
+                lasts.append(last)
+        runs[spec].append((location, tag, starts, lasts))
+    return runs, raw
+
+
+class _Node(NamedTuple):
+    """Visits done so far; the first block can still slide `slack` minutes later free.
+
+    The first block is every visit before the first real wait: sliding it later only
+    shortens that wait, so it is kept as a range rather than one start per grid step.
+    """
+
+    wait: int
+    end: int
+    slack: int
+    done: int
+    location: int
+    used: int
+    tag: int
+    spec: int
+    parent: "_Node | None"
+
+
+def _first_nodes(plan: _Plan, runs: list) -> Iterator[_Node]:
+    for spec, spec_runs in enumerate(runs):
+        if plan.preds[spec]:
+            continue
+        for location, tag, starts, lasts in spec_runs:
+            for first, last in zip(starts, lasts, strict=True):
+                end = first + plan.durations[spec]
+                yield _Node(0, end, last - first, 1 << spec, location, tag, tag, spec, None)
+
+
+def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool:
+    """Whether a node already expanded can match every (end, wait) this one can reach.
+
+    An earlier end is as good as a later one plus the difference in wait; the other
+    node's block slides only in whole grid steps, up to its slack.
+    """
+    reach = node.end + node.slack
+    for end, slack, wait in seen:
+        if end <= node.end:
+            over = max(reach - end - slack, 0)
+            if wait + over <= node.wait:
+                return True
+    return False
+
+
+def _best_path(plan: _Plan, runs: list, buffers: dict) -> _Node | None:
+    """Best-first search for the least (wait, finish) order of visits on one day.
+
+    Nodes leave the heap by (wait, end); both only grow along a path, so the first
+    complete one found better than every node left is the optimum. Every visit after
+    the first block starts as early as it can, which never loses: a later start only
+    moves wait from after the visit to before it.
+    """
+    grid = plan.grid
+    full = (1 << len(plan.durations)) - 1
+    limit = plan.request.max_total_wait
+    best: _Node | None = None
+    heap = []
+    for node in _first_nodes(plan, runs):
+        if node.done != full:
+            heap.append((node.wait, node.end, len(heap), node))
+        elif best is None or node.end < best.end:
+            best = node
+    best_key = (0, best.end) if best else (limit + 1, 0)
+    seq = len(heap)
+    heapq.heapify(heap)
+    closed: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    while heap:
+        wait, end, _, node = heapq.heappop(heap)
+        if (wait, end) >= best_key:
+            break
+        seen = closed.setdefault((node.done, node.location, node.used), [])
+        if _dominated(seen, node, grid):
+            continue
+        seen.append((end, node.slack, wait))
+        room = min(best_key[0], limit) - wait
+        here = buffers[node.location]
+        for spec, spec_runs in enumerate(runs):
+            if node.done >> spec & 1 or plan.preds[spec] & ~node.done:
+                continue
+            duration = plan.durations[spec]
+            done = node.done | 1 << spec
+            for place, tag, starts, lasts in spec_runs:
+                if tag & node.used:
+                    continue
+                arrive = end + here[place]
+                ready = -(-arrive // grid) * grid
+                horizon = arrive + node.slack + room
+                for i in range(bisect_left(lasts, ready), len(starts)):
+                    first = starts[i]
+                    if first > horizon:
+                        break
+                    if ready + node.slack <= first:
+                        gap, start, slack = first - arrive - node.slack, first, 0
+                    else:
+                        start = max(first, ready)
+                        gap = ready - arrive
+                        slack = min(node.slack - (start - ready), lasts[i] - start)
+                    total, finish = wait + gap, start + duration
+                    if gap > room or (total, finish) >= best_key:
+                        continue
+                    child = _Node(
+                        total, finish, slack, done, place, node.used | tag, tag, spec, node
+                    )
+                    if done == full:
+                        best, best_key = child, (total, finish)
+                    else:
+                        heapq.heappush(heap, (total, finish, seq, child))
+                        seq += 1
+    return best
+
+
+def _path_visits(plan: _Plan, raw: dict, buffers: dict, node: _Node) -> tuple[Visit, ...]:
+    """Turn the last node back into visits, placing each one from the one after it."""
+    steps: list[_Node] = []
+    while node is not None:
+        steps.append(node)
+        node = node.parent
+    start = steps[0].end - plan.durations[steps[0].spec]
+    starts = [start]
+    for step, prev in zip(steps, steps[1:], strict=False):
+        prev_end = start - buffers[prev.location][step.location] - (step.wait - prev.wait)
+        start = prev_end - plan.durations[prev.spec]
+        starts.append(start)
+    visits = []
+    for step, start in zip(reversed(steps), reversed(starts), strict=True):
+        pieces = raw[(step.spec, step.location, step.tag)]
+        clinician = min(cid for first, last, cid in pieces if first <= start <= last)
+        end = start + plan.durations[step.spec]
+        spec = plan.request.specialties[step.spec]
+        visits.append(Visit(spec, clinician, step.location, _moment(start), _moment(end)))
+    return tuple(visits)
+
+
+def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOption | None:
+    runs, raw = _day_starts(plan, day)
+    seen.update(spec for spec, spec_runs in enumerate(runs) if spec_runs)
+    if not all(runs):
+        return None
+    places = {run[0] for spec_runs in runs for run in spec_runs}
+    buffers = {a: {b: _buffer(plan.request, a, b) for b in places} for a in places}
+    node = _best_path(plan, runs, buffers)
+    if node is None:
+        return None
+    visits = _path_visits(plan, raw, buffers, node)
+    return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
+
+
+def search_itineraries(request: ItineraryRequest, days: Iterable[DayCalendar]) -> SearchResult:
+    """The best option of each of the first `request.limit` days that have one.
+
+    `days` must come earliest first; it is read lazily and no further than needed,
+    because the caller loads each day from the database on demand.
+    Within a day the best option has the least total wait, then the earliest finish.
+    """
+    plan = _plan(request)
+    options: list[ItineraryOption] = []
+    seen: set[int] = set()
+    searched: list[date] = []
+    if request.limit > 0:
+        for day in days:
+            searched[1:] = [day.day]
+            option = _day_option(plan, day, seen)
+            if option is not None:
+                options.append(option)
+                if len(options) >= request.limit:
+                    break
+    missing = tuple(spec for i, spec in enumerate(request.specialties) if i not in seen)
+    if len(options) >= request.limit:
+        return SearchResult(tuple(options), None)
+    if not searched:
+        return SearchResult((), "No days to search")
+    return SearchResult(tuple(options), _reason(request, options, searched, missing), missing)
+
+
+def _reason(
+    request: ItineraryRequest,
+    options: list[ItineraryOption],
+    searched: list[date],
+    missing: tuple[str, ...],
+) -> str:
+    span = f"between {searched[0]} and {searched[-1]}" if len(searched) > 1 else f"on {searched[0]}"
+    if missing:
+        names = " or ".join(spec.replace("_", " ") for spec in missing)
+        return f"No free {names} time {span}"
+    limit = f"every visit within the {request.max_total_wait}-minute wait limit ({span})"
+    if not options:
+        return f"No day fits {limit}"
+    count = "1 day fits" if len(options) == 1 else f"{len(options)} days fit"
+    return f"Only {count} {limit}"
+
+
+def find_consult_slots(
+    *,
+    clinicians: Iterable[ClinicianDay],
+    duration: int,
+    not_before: datetime,
+    due_at: datetime,
+    limit: int = 10,
+    grid_minutes: int = 5,
+) -> tuple[ConsultSlot, ...]:
+    """The earliest consult slots starting before `due_at`, or else the earliest late ones.
+
+    Each free interval is tiled with back-to-back slots from its first grid start, so
+    the navigator sees several times per clinician. Late slots are flagged rather than
+    dropped: a deadline that cannot be met must never look like "no slots".
+    """
+    if duration <= 0 or grid_minutes <= 0:
+        raise ValueError("duration and grid_minutes must be positive")
+    if limit <= 0:
+        return ()
+    grid = grid_minutes
+    step = _grid_up(duration, grid)
+    earliest = _grid_up(_ceil_minute(not_before), grid)
+    due = _ceil_minute(due_at)
+    on_time: list[tuple[int, int, int, str]] = []
+    late: list[tuple[int, int, int, str]] = []
+    for clinician in clinicians:
+        for interval in clinician.free:
+            start = max(earliest, _grid_up(_ceil_minute(interval.start), grid))
+            stop = _floor_minute(interval.end) - duration
+            taken_late = 0
+            while start <= stop and taken_late < limit:
+                slot = (start, clinician.clinician_id, interval.location_id, clinician.specialty)
+                if start < due:
+                    on_time.append(slot)
+                else:
+                    late.append(slot)
+                    taken_late += 1
+                start += step
+    chosen = heapq.nsmallest(limit, on_time or late)
+    return tuple(
+        ConsultSlot(cid, spec, place, _moment(start), _moment(start + duration), not on_time)
+        for start, cid, place, spec in chosen
+    )

@@ -1,0 +1,315 @@
+"""Where and who (locations, clinicians, availability) and the appointments booked on them.
+
+No clinician and no patient can hold two overlapping live appointments: PostgreSQL
+exclusion constraints enforce it (btree_gist), whatever the Python above them does.
+Only a navigator's audited emergency override is let through.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from patients.models import Patient, Referral, validate_time_zone
+
+
+class Specialty(models.TextChoices):
+    NEUROSURGERY = "neurosurgery"
+    SPINE_SURGERY = "spine_surgery", "spine surgery"
+    RADIATION_ONCOLOGY = "radiation_oncology", "radiation oncology"
+    MEDICAL_ONCOLOGY = "medical_oncology", "medical oncology"
+    NEURORADIOLOGY = "neuroradiology", "neuroradiology (imaging)"
+    PATHOLOGY = "pathology"
+    PAIN_MEDICINE = "pain_medicine", "pain medicine"
+    PALLIATIVE_CARE = "palliative_care", "palliative care"
+    REHABILITATION = "rehabilitation"
+    PSYCHOSOCIAL = "psychosocial", "psychosocial care"
+
+
+class Location(models.Model):
+    class Kind(models.TextChoices):
+        CLINIC = "clinic"
+        BUILDING = "building"
+        ROOM = "room"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLINIC)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    address = models.CharField(max_length=255, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TravelBuffer(models.Model):
+    """Minutes a patient needs to move between two locations (either direction)."""
+
+    from_location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(240)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_location", "to_location"], name="one_buffer_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_location=models.F("to_location")),
+                name="buffer_between_two_places",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_location} ↔ {self.to_location}: {self.minutes} min"
+
+
+class Clinician(models.Model):
+    name = models.CharField(max_length=120)
+    specialty = models.CharField(max_length=24, choices=Specialty.choices)
+    home_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clinician",
+    )
+    email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["specialty", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_specialty_display()})"
+
+
+class VisitType(models.Model):
+    """A kind of visit and its default length, e.g. neurosurgery new consult, 60 minutes."""
+
+    specialty = models.CharField(max_length=24, choices=Specialty.choices)
+    name = models.CharField(max_length=80)
+    minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    new_patient = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["specialty", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["specialty", "name"], name="unique_visit_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.minutes} min)"
+
+
+class AvailabilityTemplate(models.Model):
+    """A weekly clinic session in the location's local time, e.g. Tuesdays 08:00-12:00."""
+
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="templates")
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(6)], help_text="0 is Monday, 6 is Sunday."
+    )
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["clinician", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="template_ends_after_start",
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekday_0_6"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.clinician} weekday {self.weekday} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        )
+
+
+class ExtraSession(models.Model):
+    """A one-off clinic session outside the weekly template."""
+
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.CASCADE, related_name="extra_sessions"
+    )
+    date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="extra_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} extra session {self.date}"
+
+
+class TimeOff(models.Model):
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="time_off_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} off {self.start:%Y-%m-%d %H:%M}"
+
+
+class ClinicHoliday(models.Model):
+    """A day a location (or, with none, the whole center) holds no clinics."""
+
+    date = models.DateField()
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
+
+
+class Itinerary(models.Model):
+    """Same-day visits booked together, all or nothing."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="itineraries")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="itineraries"
+    )
+    day = models.DateField()
+    total_wait_minutes = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Itinerary {self.pk} on {self.day}"
+
+
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+LIVE = models.Q(override=False) & ~models.Q(status="cancelled")
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked"
+        CHECKED_IN = "checked_in", "checked in"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+        NO_SHOW = "no_show", "no-show"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    specialty = models.CharField(max_length=24, choices=Specialty.choices)
+    visit_type = models.ForeignKey(VisitType, null=True, blank=True, on_delete=models.PROTECT)
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    itinerary = models.ForeignKey(
+        Itinerary, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    is_consult = models.BooleanField(default=False, help_text="The new-patient consult.")
+    override = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=300, blank=True)
+    # RFC 5545: one UID for the visit's life; SEQUENCE raised with every change.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(override=False) | ~models.Q(override_reason=""),
+                name="override_has_a_reason",
+            ),
+            ExclusionConstraint(
+                name="no_clinician_double_booking",
+                expressions=[
+                    (TsTzRange("start", "end"), RangeOperators.OVERLAPS),
+                    ("clinician", RangeOperators.EQUAL),
+                ],
+                condition=LIVE,
+            ),
+            ExclusionConstraint(
+                name="no_patient_double_booking",
+                expressions=[
+                    (TsTzRange("start", "end"), RangeOperators.OVERLAPS),
+                    ("patient", RangeOperators.EQUAL),
+                ],
+                condition=LIVE,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk} ({self.specialty}, {self.start:%Y-%m-%d %H:%M})"
+
+
+class AppointmentChange(models.Model):
+    """History: every booking, reschedule, status change and cancel, never rewritten."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=24)
+    old_start = models.DateTimeField(null=True)
+    new_start = models.DateTimeField(null=True)
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of appointment {self.appointment_id}"

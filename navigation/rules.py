@@ -1,0 +1,57 @@
+"""Which specialists a case needs: pure rules from PRODUCT.md workflows 2 and 3."""
+
+from __future__ import annotations
+
+from patients.clinical import EMERGENCY, HIGH_GRADE_BILSKY, ClinicalPicture
+
+NEUROSURGERY = "neurosurgery"
+SPINE_SURGERY = "spine_surgery"
+RADIATION_ONCOLOGY = "radiation_oncology"
+NEURORADIOLOGY = "neuroradiology"
+SURGEONS = (NEUROSURGERY, SPINE_SURGERY)
+
+DEFAULT_MINUTES = {
+    "neurosurgery": 60,
+    "spine_surgery": 60,
+    "radiation_oncology": 45,
+    "medical_oncology": 45,
+    "neuroradiology": 60,
+    "pathology": 30,
+    "pain_medicine": 30,
+    "palliative_care": 45,
+    "rehabilitation": 45,
+    "psychosocial": 45,
+}
+
+
+def consult_specialties(*, urgency: str, sites: str) -> tuple[str, ...]:
+    """Who may see the new patient: brain, neurosurgery or radiation oncology; spine, spine
+    surgery or neurosurgery; an emergency, the first free of any of them."""
+    if urgency == EMERGENCY or sites == "both":
+        return (NEUROSURGERY, SPINE_SURGERY, RADIATION_ONCOLOGY)
+    if sites == "brain":
+        return (NEUROSURGERY, RADIATION_ONCOLOGY)
+    return (SPINE_SURGERY, NEUROSURGERY)
+
+
+def suggested_specialties(
+    case: ClinicalPicture, *, planned_surgery: bool = False
+) -> tuple[str, ...]:
+    suggested: list[str] = []
+    if case.spine and ((case.sins_score or 0) >= 7 or case.bilsky_grade in HIGH_GRADE_BILSKY):
+        suggested.append(SPINE_SURGERY)
+    if case.brain:
+        suggested += [NEUROSURGERY, RADIATION_ONCOLOGY]
+    if planned_surgery or case.new_neuro_deficit or case.neuro_status != "intact":
+        suggested.append("rehabilitation")
+    if case.pain_score >= 4:
+        suggested.append("pain_medicine")
+    suggested.append("palliative_care")  # offered to every new patient
+    return tuple(dict.fromkeys(suggested))
+
+
+def default_order(specialties: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Imaging before the surgeon who reads it, when both are on the list."""
+    if NEURORADIOLOGY not in specialties:
+        return ()
+    return tuple((NEURORADIOLOGY, s) for s in SURGEONS if s in specialties)

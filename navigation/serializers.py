@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rest_framework import serializers
+
+from navigation.models import (
+    Appointment,
+    AvailabilityTemplate,
+    Clinician,
+    Location,
+    Specialty,
+    TimeOff,
+)
+from patients.models import Patient, Referral
+from tumorboard.serializers import StrictModelSerializer, StrictSerializer
+
+MAX_RANGE_DAYS = 90
+SPECIALTY_ERROR = {"invalid_choice": "“{input}” is not a specialty we schedule."}
+
+
+class LocationSerializer(StrictModelSerializer):
+    buffers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "kind", "parent", "address", "time_zone", "buffers"]
+
+    def get_buffers(self, location) -> dict[str, int]:
+        """Minutes to walk to each other location, keyed by its id."""
+        from navigation.selectors import travel_buffers
+
+        out: dict[str, int] = {}
+        for (a, b), minutes in travel_buffers().items():
+            if location.pk in (a, b):
+                out[str(b if a == location.pk else a)] = minutes
+        return out
+
+
+class ClinicianSerializer(StrictModelSerializer):
+    specialty = serializers.ChoiceField(Specialty.choices, error_messages=SPECIALTY_ERROR)
+
+    class Meta:
+        model = Clinician
+        fields = ["id", "name", "specialty", "home_location", "email", "active"]
+
+
+class AvailabilityTemplateSerializer(StrictModelSerializer):
+    class Meta:
+        model = AvailabilityTemplate
+        fields = [
+            "id",
+            "clinician",
+            "weekday",
+            "start_time",
+            "end_time",
+            "location",
+            "valid_from",
+            "valid_until",
+        ]
+
+    def validate(self, attrs):
+        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
+        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end_time": "The session must end after it starts."})
+        until = attrs.get("valid_until")
+        if until and until < attrs.get("valid_from", getattr(self.instance, "valid_from", until)):
+            raise serializers.ValidationError({"valid_until": "valid_until is before valid_from."})
+        return attrs
+
+
+class TimeOffSerializer(StrictModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "clinician", "start", "end", "reason"]
+
+    def validate(self, attrs):
+        start = attrs.get("start", getattr(self.instance, "start", None))
+        end = attrs.get("end", getattr(self.instance, "end", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end": "Time off must end after it starts."})
+        return attrs
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    clinician_name = serializers.CharField(source="clinician.name", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "patient",
+            "clinician",
+            "clinician_name",
+            "specialty",
+            "location",
+            "start",
+            "end",
+            "status",
+            "referral",
+            "itinerary",
+            "is_consult",
+            "override",
+            "override_reason",
+            "uid",
+            "sequence",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentBookSerializer(StrictSerializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    clinician = serializers.PrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
+    start = serializers.DateTimeField()
+    minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
+    referral = serializers.PrimaryKeyRelatedField(
+        queryset=Referral.objects.all(), required=False, allow_null=True
+    )
+    is_consult = serializers.BooleanField(default=False)
+    override_reason = serializers.CharField(max_length=300, required=False, default="")
+
+    def validate(self, attrs):
+        referral = attrs.get("referral")
+        if referral and referral.patient_id != attrs["patient"].pk:
+            raise serializers.ValidationError({"referral": "This referral is for another patient."})
+        if attrs["is_consult"] and not referral:
+            raise serializers.ValidationError(
+                {"referral": "A new-patient consult needs its referral."}
+            )
+        return attrs
+
+
+class RescheduleSerializer(StrictSerializer):
+    start = serializers.DateTimeField()
+    clinician = serializers.PrimaryKeyRelatedField(
+        queryset=Clinician.objects.filter(active=True), required=False
+    )
+    reason = serializers.CharField(max_length=300, required=False, default="")
+
+
+class CancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=300, required=False, default="")
+
+
+class StatusSerializer(StrictSerializer):
+    status = serializers.ChoiceField(["booked", "checked_in", "completed", "no_show"])
+    reason = serializers.CharField(max_length=300, required=False, default="")
+
+
+class ItinerarySearchSerializer(StrictSerializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    referral = serializers.PrimaryKeyRelatedField(
+        queryset=Referral.objects.all(), required=False, allow_null=True
+    )
+    specialties = serializers.ListField(
+        child=serializers.ChoiceField(Specialty.choices, error_messages=SPECIALTY_ERROR),
+        required=False,
+        min_length=1,
+        max_length=8,
+        help_text="Defaults to the set the referral's case suggests.",
+    )
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    max_total_wait = serializers.IntegerField(
+        default=90,
+        min_value=0,
+        max_value=600,
+        error_messages={"min_value": "The longest wait cannot be below zero."},
+    )
+    order = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
+        required=False,
+        default=list,
+        help_text='Pairs [a, b]: a is seen before b, e.g. [["neuroradiology", "neurosurgery"]].',
+    )
+    earliest_arrival = serializers.TimeField(required=False)
+    latest_departure = serializers.TimeField(required=False)
+    clinicians = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="Pin a clinician per specialty."
+    )
+    limit = serializers.IntegerField(default=5, min_value=1, max_value=20)
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "The end date is before the start date."})
+        if attrs["date_to"] - attrs["date_from"] > timedelta(days=MAX_RANGE_DAYS):
+            raise serializers.ValidationError(
+                {"date_to": f"Search at most {MAX_RANGE_DAYS} days at a time."}
+            )
+        referral = attrs.get("referral")
+        if referral and referral.patient_id != attrs["patient"].pk:
+            raise serializers.ValidationError({"referral": "This referral is for another patient."})
+        if not attrs.get("specialties"):
+            if not referral:
+                raise serializers.ValidationError(
+                    {"specialties": "Name the specialties, or give a referral to suggest them."}
+                )
+            from navigation.rules import suggested_specialties
+
+            attrs["specialties"] = list(suggested_specialties(referral.clinical_picture()))
+        if len(set(attrs["specialties"])) != len(attrs["specialties"]):
+            raise serializers.ValidationError({"specialties": "A specialty is named twice."})
+        for a, b in attrs["order"]:
+            for name in (a, b):
+                if name not in attrs["specialties"]:
+                    raise serializers.ValidationError(
+                        {
+                            "order": f"“{name}” is in the order but not among the specialties "
+                            f"asked for."
+                        }
+                    )
+        arrival, departure = attrs.get("earliest_arrival"), attrs.get("latest_departure")
+        if arrival and departure and departure <= arrival:
+            raise serializers.ValidationError(
+                {"latest_departure": "The latest departure is not after the earliest arrival."}
+            )
+        for specialty, clinician_id in attrs.get("clinicians", {}).items():
+            clinician = Clinician.objects.filter(pk=clinician_id, active=True).first()
+            if clinician is None:
+                raise serializers.ValidationError({"clinicians": f"No clinician {clinician_id}."})
+            if clinician.specialty != specialty:
+                raise serializers.ValidationError(
+                    {"clinicians": f"{clinician.name} is not in {specialty.replace('_', ' ')}."}
+                )
+            if specialty not in attrs["specialties"]:
+                raise serializers.ValidationError(
+                    {"clinicians": f"“{specialty}” is not among the specialties asked for."}
+                )
+        return attrs
+
+
+class VisitOutSerializer(serializers.Serializer):
+    specialty = serializers.CharField()
+    clinician = serializers.IntegerField(source="clinician_id")
+    location = serializers.IntegerField(source="location_id")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class OptionSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    total_wait = serializers.IntegerField(help_text="Minutes of waiting between visits.")
+    finish = serializers.DateTimeField()
+    visits = VisitOutSerializer(many=True)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    specialties = serializers.ListField(child=serializers.CharField())
+    options = OptionSerializer(many=True)
+    reason = serializers.CharField(allow_null=True)
+    missing_specialties = serializers.ListField(child=serializers.CharField())
+
+
+class VisitInSerializer(StrictSerializer):
+    clinician = serializers.PrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
+    start = serializers.DateTimeField()
+    specialty = serializers.ChoiceField(
+        Specialty.choices, required=False, error_messages=SPECIALTY_ERROR
+    )
+    minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
+
+
+class ItineraryBookSerializer(StrictSerializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    referral = serializers.PrimaryKeyRelatedField(
+        queryset=Referral.objects.all(), required=False, allow_null=True
+    )
+    visits = VisitInSerializer(many=True, min_length=1, max_length=10)
+
+    def validate(self, attrs):
+        referral = attrs.get("referral")
+        if referral and referral.patient_id != attrs["patient"].pk:
+            raise serializers.ValidationError({"referral": "This referral is for another patient."})
+        return attrs
+
+
+class ItinerarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField(source="patient_id")
+    referral = serializers.IntegerField(source="referral_id", allow_null=True)
+    day = serializers.DateField()
+    total_wait_minutes = serializers.IntegerField()
+    appointments = AppointmentSerializer(many=True, source="appointments.all")
+
+
+class ConsultSlotSerializer(serializers.Serializer):
+    clinician = serializers.IntegerField(source="clinician_id")
+    specialty = serializers.CharField()
+    location = serializers.IntegerField(source="location_id")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    late = serializers.BooleanField(help_text="Starts after the referral's deadline.")
+
+
+class ConsultOptionsSerializer(serializers.Serializer):
+    referral = serializers.IntegerField()
+    consult_due_at = serializers.DateTimeField()
+    meets_deadline = serializers.BooleanField()
+    message = serializers.CharField()
+    slots = ConsultSlotSerializer(many=True)

@@ -1,0 +1,22 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from navigation import api
+
+router = DefaultRouter(trailing_slash=True)
+router.register("locations", api.LocationViewSet, basename="location")
+router.register("clinicians", api.ClinicianViewSet, basename="clinician")
+router.register("availability", api.AvailabilityViewSet, basename="availability")
+router.register("time-off", api.TimeOffViewSet, basename="time-off")
+router.register("appointments", api.AppointmentViewSet, basename="appointment")
+router.register("itineraries", api.ItineraryViewSet, basename="itinerary")
+
+urlpatterns = [
+    path("itineraries/search/", api.ItinerarySearchView.as_view(), name="itinerary-search"),
+    path(
+        "referrals/<int:pk>/consult-options/",
+        api.ConsultOptionsView.as_view(),
+        name="consult-options",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,92 @@
+"""The outbox: every message is a row first, written in the same transaction as the change
+that caused it; workers send the rows. And in-app alerts for navigators."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Message(models.Model):
+    class Channel(models.TextChoices):
+        SMS = "sms"
+        EMAIL = "email"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    to = models.CharField(max_length=254, help_text="E.164 phone or email address.")
+    template = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    send_after = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["send_after", "id"]
+        indexes = [
+            models.Index(
+                fields=["send_after"],
+                condition=models.Q(status="pending"),
+                name="pending_messages_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.template} #{self.pk} ({self.status})"
+
+
+class Alert(models.Model):
+    """Something a navigator must see: an emergency, a deadline at risk, a freed slot."""
+
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency"
+        AT_RISK = "at_risk", "deadline at risk"
+        BREACHED = "breached", "deadline breached"
+        NO_SLOT = "no_slot", "no slot before the deadline"
+        FREED_SLOT = "freed_slot", "a slot was freed"
+        OVERRIDE = "override", "booked over another visit"
+        PATIENT_REPLY = "patient_reply", "patient reply"
+        BOARD = "board", "tumor board"
+        IMAGING = "imaging", "surveillance imaging"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+    referral = models.ForeignKey(
+        "patients.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:60]}"

@@ -1,0 +1,78 @@
+"""The hook point every app writes messages through. Call it inside the transaction of
+the change that causes the message: the row commits with the change or not at all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import Alert, Message
+
+
+def alert_navigators(
+    *, kind: str, text: str, dedupe_key: str, referral=None, patient=None
+) -> Alert | None:
+    """An in-app alert, written once per `dedupe_key` (None when it already exists)."""
+    try:
+        with transaction.atomic():
+            return Alert.objects.create(
+                kind=kind,
+                text=text,
+                dedupe_key=dedupe_key,
+                referral=referral,
+                patient=patient or getattr(referral, "patient", None),
+            )
+    except IntegrityError:
+        return None
+
+
+def message_enqueue(
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    payload: dict,
+    idempotency_key: str,
+    patient=None,
+    user=None,
+    send_after: datetime | None = None,
+) -> Message:
+    """Write one outbox row; the same idempotency key never makes a second one."""
+    message, _ = Message.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "channel": channel,
+            "to": to,
+            "template": template,
+            "payload": payload,
+            "patient": patient,
+            "user": user,
+            "send_after": send_after or timezone.now(),
+        },
+    )
+    return message
+
+
+def appointment_changed(*, appointment, change: str) -> list[Message]:
+    """The messages a booking, reschedule or cancel sends the patient: a calendar invite
+    by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE."""
+    patient = appointment.patient
+    messages = []
+    if patient.email:
+        messages.append(
+            message_enqueue(
+                channel=Message.Channel.EMAIL,
+                to=patient.email,
+                patient=patient,
+                template=f"invite_{'cancel' if change == 'cancelled' else 'request'}",
+                payload={
+                    "appointment": appointment.pk,
+                    "sequence": appointment.sequence,
+                    "change": change,
+                },
+                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}",
+            )
+        )
+    return messages

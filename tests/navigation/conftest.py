@@ -1,0 +1,68 @@
+"""A small center every navigation test can use: two buildings 15 minutes apart, one or
+two clinicians per specialty, clinics Monday to Friday 08:00-17:00 clinic time."""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+import pytest
+
+from navigation.models import (
+    AvailabilityTemplate,
+    Clinician,
+    Location,
+    TravelBuffer,
+    VisitType,
+)
+
+CLINICIANS = [
+    ("Dr. Nora Reyes", "neurosurgery", "tower"),
+    ("Dr. Paul Singh", "neurosurgery", "tower"),
+    ("Dr. Ruth Kim", "spine_surgery", "tower"),
+    ("Dr. Ravi Shah", "radiation_oncology", "pavilion"),
+    ("Dr. Meg Olsen", "medical_oncology", "pavilion"),
+    ("MRI suite", "neuroradiology", "tower"),
+    ("Dr. Ana Pires", "pain_medicine", "pavilion"),
+    ("Dr. Lee Wong", "palliative_care", "pavilion"),
+    ("Dr. Jon Berg", "rehabilitation", "tower"),
+]
+
+
+@dataclass
+class Center:
+    tower: Location
+    pavilion: Location
+    clinicians: dict[str, Clinician]
+
+    def first(self, specialty: str) -> Clinician:
+        return next(c for c in self.clinicians.values() if c.specialty == specialty)
+
+
+@pytest.fixture
+def center(db):
+    tower = Location.objects.create(name="Tower", time_zone="America/New_York")
+    pavilion = Location.objects.create(name="Pavilion", time_zone="America/New_York")
+    TravelBuffer.objects.create(from_location=tower, to_location=pavilion, minutes=15)
+    places = {"tower": tower, "pavilion": pavilion}
+    clinicians = {}
+    for name, specialty, place in CLINICIANS:
+        clinician = Clinician.objects.create(
+            name=name, specialty=specialty, home_location=places[place]
+        )
+        clinicians[name] = clinician
+        for weekday in range(5):
+            AvailabilityTemplate.objects.create(
+                clinician=clinician,
+                weekday=weekday,
+                start_time=time(8),
+                end_time=time(17),
+                location=places[place],
+                valid_from=date(2026, 1, 1),
+            )
+    for specialty, minutes in [
+        ("neurosurgery", 60),
+        ("radiation_oncology", 45),
+        ("neuroradiology", 60),
+        ("pain_medicine", 30),
+    ]:
+        VisitType.objects.create(specialty=specialty, name="New patient", minutes=minutes)
+    return Center(tower, pavilion, clinicians)
