@@ -5,9 +5,10 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,7 +16,7 @@ from navigation import selectors, serializers, services
 from navigation.models import Appointment, AvailabilityTemplate, Clinician, Location, TimeOff
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.selectors import referral_list
-from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
+from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission, has_role
 
 
 class AdminManaged(viewsets.ModelViewSet):
@@ -37,6 +38,26 @@ class ClinicianViewSet(AdminManaged):
     queryset = Clinician.objects.select_related("home_location")
     serializer_class = serializers.ClinicianSerializer
     filterset_fields = ["specialty", "active", "home_location"]
+
+    @extend_schema(request=None, responses=serializers.FeedSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="feed",
+        permission_classes=[RolePermission],
+        read_roles=STAFF_ROLES,
+        write_roles=STAFF_ROLES,
+    )
+    def feed(self, request, pk=None):
+        """The clinician's private calendar-feed URL (their own, or any for an admin);
+        POST rotates it, so the old URL stops working at once."""
+        clinician = self.get_object()
+        if clinician.user_id != request.user.pk and not has_role(request.user, ADMIN):
+            raise PermissionDenied("Only the clinician or an admin sees this feed.")
+        if request.method == "POST":
+            clinician = services.clinician_feed_rotate(clinician=clinician)
+        url = request.build_absolute_uri(f"/calendar/{clinician.calendar_token}.ics")
+        return Response({"url": url})
 
 
 class AvailabilityViewSet(AdminManaged):
@@ -138,6 +159,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 now=timezone.now(),
             )
         )
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="invite.ics")
+    def invite(self, request, pk=None):
+        """The visit's current calendar invite (REQUEST, or CANCEL once cancelled)."""
+        from notifications.api import appointment_invite
+
+        return appointment_invite(self.get_object())
 
     @extend_schema(
         request=serializers.StatusSerializer, responses=serializers.AppointmentSerializer

@@ -43,6 +43,12 @@ class DayCalendar:
 
 @dataclass(frozen=True)
 class ItineraryRequest:
+    """Each specialty seen once; `order` pairs (a, b) mean a's visit ends before b's starts.
+
+    Buffers are travel minutes between locations, looked up either way round; a missing
+    pair costs `default_buffer`. Visits start where UTC epoch minute % grid_minutes == 0.
+    """
+
     specialties: tuple[str, ...]
     durations: Mapping[str, int]
     max_total_wait: int = 90
@@ -72,6 +78,12 @@ class ItineraryOption:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """Options in day order; `reason` says plainly why there are fewer than asked.
+
+    `missing_specialties` lists those with no free time long enough for their visit inside
+    the patient's window on any day searched: the navigator's first thing to fix.
+    """
+
     options: tuple[ItineraryOption, ...]
     reason: str | None
     missing_specialties: tuple[str, ...] = ()
@@ -79,6 +91,8 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class ConsultSlot:
+    """`late` marks a slot after the deadline, offered only because none is before it."""
+
     clinician_id: int
     specialty: str
     location_id: int
@@ -245,7 +259,7 @@ def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool
     reach = node.end + node.slack
     for end, slack, wait in seen:
         if end <= node.end:
-            over = max(reach - end - slack, 0)
+            over = max(reach - end - slack, (node.end - end) % grid)
             if wait + over <= node.wait:
                 return True
     return False

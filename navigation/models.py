@@ -7,6 +7,7 @@ Only a navigator's audited emergency override is let through.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -16,6 +17,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from patients.models import Patient, Referral, validate_time_zone
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Specialty(models.TextChoices):
@@ -89,6 +94,8 @@ class Clinician(models.Model):
     )
     email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
+    # The secret in the clinician's subscribable feed URL; rotating it revokes the old one.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_token)
 
     class Meta:
         ordering = ["specialty", "name"]
@@ -251,6 +258,7 @@ class Appointment(models.Model):
     )
     is_consult = models.BooleanField(default=False, help_text="The new-patient consult.")
     override = models.BooleanField(default=False)
+    patient_confirmed_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.CharField(max_length=300, blank=True)
     # RFC 5545: one UID for the visit's life; SEQUENCE raised with every change.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -300,3 +300,7 @@ class ConsultOptionsSerializer(serializers.Serializer):
     meets_deadline = serializers.BooleanField()
     message = serializers.CharField()
     slots = ConsultSlotSerializer(many=True)
+
+
+class FeedSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Subscribe to this URL in a calendar app.")

@@ -512,6 +512,15 @@ def appointment_set_status(
     return appointment
 
 
+def clinician_feed_rotate(*, clinician: Clinician) -> Clinician:
+    """A new feed secret: the old URL stops working at once."""
+    from navigation.models import new_token
+
+    clinician.calendar_token = new_token()
+    clinician.save(update_fields=["calendar_token"])
+    return clinician
+
+
 # --- the 72-hour watch ---------------------------------------------------------------
 
 

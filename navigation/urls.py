@@ -12,6 +12,11 @@ router.register("appointments", api.AppointmentViewSet, basename="appointment")
 router.register("itineraries", api.ItineraryViewSet, basename="itinerary")
 
 urlpatterns = [
+    path(
+        "appointments/<int:pk>/invite.ics",
+        api.AppointmentViewSet.as_view({"get": "invite"}),
+        name="appointment-invite",
+    ),
     path("itineraries/search/", api.ItinerarySearchView.as_view(), name="itinerary-search"),
     path(
         "referrals/<int:pk>/consult-options/",

@@ -37,7 +37,12 @@ class Message(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
-    provider_id = models.CharField(max_length=64, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    provider_status = models.CharField(
+        max_length=24, blank=True, help_text="Delivery status reported by the provider."
+    )
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +61,18 @@ class Message(models.Model):
         return f"{self.channel} {self.template} #{self.pk} ({self.status})"
 
 
+class PatientLink(models.Model):
+    """A private, expiring link to a patient's visit plan, short enough for one SMS."""
+
+    code = models.CharField(max_length=16, unique=True)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="links")
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"link for patient {self.patient_id}"
+
+
 class Alert(models.Model):
     """Something a navigator must see: an emergency, a deadline at risk, a freed slot."""
 
@@ -69,6 +86,7 @@ class Alert(models.Model):
         PATIENT_REPLY = "patient_reply", "patient reply"
         BOARD = "board", "tumor board"
         IMAGING = "imaging", "surveillance imaging"
+        DELIVERY = "delivery", "message not delivered"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.CharField(max_length=500)

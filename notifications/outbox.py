@@ -57,8 +57,12 @@ def message_enqueue(
 
 def appointment_changed(*, appointment, change: str) -> list[Message]:
     """The messages a booking, reschedule or cancel sends the patient: a calendar invite
-    by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE."""
+    by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE, and the
+    reminder texts re-planned for all their visits."""
+    from notifications.services import reminders_sync
+
     patient = appointment.patient
+    reminders_sync(patient=patient, now=timezone.now())
     messages = []
     if patient.email:
         messages.append(

@@ -31,7 +31,6 @@ def _isolate_celery() -> None:
         app.conf.broker_url = f"{url}?virtual_host={index}"
     else:
         app.conf.broker_url = f"{url.rsplit('/', 1)[0]}/{index}"
-    app.conf.task_default_queue = f"test-{worker}"
 
 
 def pytest_configure(config):
@@ -125,3 +124,6 @@ def as_outsider(olivia):
 @pytest.fixture
 def anonymous():
     return APIClient()
+
+
+from tests.center import center  # noqa: E402, F401 - the small center, for every test module

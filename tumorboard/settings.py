@@ -176,9 +176,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TIMEZONE = "UTC"
+# Navigator alerts have their own queue so a big reminder batch never delays them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "tumorboard.tasks.beat_heartbeat", "schedule": 30.0},
     "watch-deadlines": {"task": "navigation.tasks.watch_deadlines", "schedule": 60.0},
+    "dispatch-outbox": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
 }
 
 # Messaging. The SMS backend is chosen like Django's email backends.
@@ -188,6 +191,13 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "https://api.twilio.com")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
+# The public URL Twilio calls, for checking its signature behind a proxy.
+SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -2,17 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notifications.api import clinician_feed
 from tumorboard import auth
 from tumorboard.health import healthz
 
 api_v1 = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
     path("", include("navigation.urls")),
+    path("", include("notifications.urls")),
     path("", include("patients.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("calendar/<str:token>.ics", clinician_feed, name="clinician-feed"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

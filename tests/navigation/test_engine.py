@@ -263,6 +263,34 @@ def test_it_slides_the_first_visit_later_rather_than_make_the_patient_wait():
     assert option.total_wait == 0
 
 
+def test_it_slides_earlier_visits_later_only_in_whole_grid_steps():
+    """Odd visit lengths: one partial plan ends sooner but can only slide to 2 minutes short
+    of the next visit, so it must not hide a plan that ends later on the grid."""
+    day = calendar(
+        clinician(6, "neuroradiology", "13:21-14:58", location=3),
+        clinician(5, "radiation_oncology", "13:00-14:34", location=1),
+        clinician(4, "radiation_oncology", "14:15-16:43", location=3),
+        clinician(7, "spine_surgery", "15:43-18:11", location=3),
+        clinician(1, "neurosurgery", "14:52-16:11", location=2),
+        window="13:29-17:19",
+    )
+    durations = {"neuroradiology": 33, "radiation_oncology": 31, "spine_surgery": 34}
+    request = ItineraryRequest(
+        specialties=("neuroradiology", "radiation_oncology", "spine_surgery", "neurosurgery"),
+        durations={**durations, "neurosurgery": 13},
+        max_total_wait=7,
+        buffers={(2, 1): 14, (1, 3): 16, (2, 3): 21},
+    )
+    (option,) = search_itineraries(request, [day]).options
+    assert (option.total_wait, option.finish) == (5, at("16:24"))
+    assert starts(option) == [
+        ("radiation_oncology", "13:30"),
+        ("neuroradiology", "14:20"),
+        ("neurosurgery", "15:15"),
+        ("spine_surgery", "15:50"),
+    ]
+
+
 def test_it_skips_a_day_whose_only_fit_waits_longer_than_the_limit():
     monday = calendar(
         clinician(1, "neuroradiology", "09:00-09:30"),

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class DeliveryError(Exception):
+    """The provider did not take the message. Permanent errors are not retried."""
+
+    def __init__(self, reason: str, *, permanent: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Content:
+    """What to send, rendered at send time from the current state of the visit."""
+
+    body: str
+    subject: str = ""
+    attachments: tuple[tuple[str, bytes, str], ...] = field(default=())  # name, data, mimetype
+
+
+class Channel(ABC):
+    @abstractmethod
+    def send(self, *, to: str, content: Content, key: str) -> str:
+        """Hand the message to the provider; return its id for the message."""
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The provider's id of this exact message if it took it at or after `since`, for
+        recovering a send whose worker died before recording the outcome; None when it
+        cannot tell."""
+        return None

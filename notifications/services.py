@@ -1,0 +1,281 @@
+"""Sending the outbox: claim a row idempotently, render it from the current state of the
+visit, hand it to its channel, record the outcome. And keeping reminder rows in step with
+a patient's visits.
+
+A row is claimed with a conditional UPDATE (pending -> sending); only the winner sends, so
+a task delivered twice, or two dispatchers, never send a message twice. A worker killed
+mid-send leaves its row in `sending`; the dispatcher gives it back after a lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications import invites, reminders, sms_text
+from notifications.channels import Content, DeliveryError, channel_for
+from notifications.models import Alert, Message, PatientLink
+from notifications.outbox import alert_navigators, message_enqueue
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+LEASE = timedelta(minutes=5)
+BATCH = 500
+
+
+class Drop(Exception):
+    """The message no longer makes sense (visit cancelled or moved, consent withdrawn)."""
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Send one outbox row if this call wins its claim; return what happened."""
+    now = now or timezone.now()
+    claimed = Message.objects.filter(
+        pk=message_id, status=Message.Status.PENDING, send_after__lte=now
+    ).update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    if not claimed:
+        return "not claimed"
+    message = Message.objects.select_related("patient").get(pk=message_id)
+    try:
+        content = render(message, now=now)
+    except Drop as reason:
+        _finish(message, status=Message.Status.CANCELLED, last_error=str(reason))
+        return "dropped"
+    try:
+        provider_id = channel_for(message.channel).send(
+            to=message.to, content=content, key=message.idempotency_key
+        )
+    except DeliveryError as exc:
+        return _failed(message, exc, now)
+    _finish(
+        message, status=Message.Status.SENT, provider_id=provider_id, sent_at=now, last_error=""
+    )
+    log.info("message sent", extra={"message_id": message.pk, "template": message.template})
+    return "sent"
+
+
+def _finish(message: Message, **fields) -> None:
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**fields)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential with full jitter: ~1, 2, 4, 8... minutes, capped at an hour."""
+    ceiling = min(3600, 60 * 2 ** (attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+
+def _failed(message: Message, exc: DeliveryError, now: datetime) -> str:
+    if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+        _finish(message, status=Message.Status.FAILED, last_error=exc.reason[:300])
+        alert_navigators(
+            kind=Alert.Kind.DELIVERY,
+            text=f"A {message.channel} message ({message.template}) could not be delivered: "
+            f"{exc.reason}.",
+            dedupe_key=f"failed:{message.pk}",
+            patient=message.patient,
+        )
+        return "failed"
+    _finish(
+        message,
+        status=Message.Status.PENDING,
+        last_error=exc.reason[:300],
+        send_after=now + backoff(message.attempts),
+        enqueued_at=None,
+    )
+    return "retry"
+
+
+def dispatch_due(*, now: datetime | None = None) -> list[int]:
+    """Due rows not yet handed to a worker (or whose worker died): mark and return their
+    ids for the caller to enqueue. SKIP LOCKED lets several dispatchers run at once."""
+    now = now or timezone.now()
+    for stale in Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - LEASE):
+        _recover(stale, now)
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=Message.Status.PENDING, send_after__lte=now)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - LEASE))
+            .order_by("send_after", "id")
+            .values_list("id", flat=True)[:BATCH]
+        )
+        Message.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return ids
+
+
+def _recover(message: Message, now: datetime) -> None:
+    """A worker died while sending: if the provider has the message, record it as sent;
+    otherwise give it back to be sent again."""
+    try:
+        content = render(message, now=now)
+        provider_id = channel_for(message.channel).find_sent(
+            to=message.to, body=content.body, since=message.claimed_at
+        )
+    except Drop:
+        provider_id = None
+    if provider_id:
+        _finish(message, status=Message.Status.SENT, provider_id=provider_id, sent_at=now)
+    else:
+        _finish(message, status=Message.Status.PENDING, enqueued_at=None)
+
+
+# --- rendering at send time -------------------------------------------------------------
+
+
+def render(message: Message, *, now: datetime) -> Content:
+    if message.template.startswith("invite_"):
+        return _render_invite(message, now)
+    if message.template == "reminder":
+        return _render_reminder(message, now)
+    return Content(body=message.payload["text"])
+
+
+def _render_invite(message: Message, now: datetime) -> Content:
+    from navigation.models import Appointment
+
+    appointment = (
+        Appointment.objects.select_related("patient", "location")
+        .filter(pk=message.payload["appointment"])
+        .first()
+    )
+    if appointment is None or appointment.sequence != message.payload["sequence"]:
+        raise Drop("the visit changed again; a newer invite replaces this one")
+    invite = invites.visit_invite(appointment, now=now)
+    method = invites.method_of(invite)
+    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+    when = f"{local:%A %d %B %Y at %I:%M %p}".replace(" 0", " ")
+    context = {
+        "first_name": appointment.patient.first_name,
+        "when": when,
+        "place": appointment.location,
+        "link": patient_link(appointment.patient, now),
+        "center": settings.CENTER_NAME,
+        "phone": settings.CENTER_PHONE,
+    }
+    from django.template.loader import render_to_string
+
+    kind = "cancel" if method == "CANCEL" else "request"
+    return Content(
+        subject=render_to_string(f"email/invite_{kind}_subject.txt", context).strip(),
+        body=render_to_string(f"email/invite_{kind}.txt", context),
+        attachments=(("invite.ics", invite, f"text/calendar; method={method}"),),
+    )
+
+
+def _render_reminder(message: Message, now: datetime) -> Content:
+    from navigation.models import Appointment
+
+    patient = message.patient
+    if not patient.sms_consent:
+        raise Drop("no SMS consent")
+    zone = ZoneInfo(patient.time_zone)
+    days = set(message.payload["days"])
+    visits = [
+        a
+        for a in Appointment.objects.filter(patient=patient, start__gt=now)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("location")
+        .order_by("start")
+        if a.start.astimezone(zone).date().isoformat() in days
+    ]
+    if not visits:
+        raise Drop("every visit it reminded of was cancelled, moved or has started")
+    return Content(body=reminder_text(patient, visits, zone, patient_link(patient, now)))
+
+
+def short_when(moment: datetime, zone: ZoneInfo) -> str:
+    """Short local time for a text: "Mon 3/9 8:05am"."""
+    local = moment.astimezone(zone)
+    hour = local.hour % 12 or 12
+    return f"{local:%a} {local.month}/{local.day} {hour}:{local.minute:02d}{local:%p}".replace(
+        "AM", "am"
+    ).replace("PM", "pm")
+
+
+def reminder_text(patient, visits, zone: ZoneInfo, link: str) -> str:
+    """One GSM-7 segment: first name, times, places, a link; never a diagnosis."""
+    shown = visits[:2]
+    context = {
+        "first_name": sms_text.clip(patient.first_name, 20),
+        "link": link,
+        "visits": [
+            {"when": short_when(v.start, zone), "place": sms_text.clip(v.location.name, 24)}
+            for v in shown
+        ],
+        "more": len(visits) - len(shown),
+    }
+    text = sms_text.render("reminder", context)
+    if sms_text.encoded(text).segments > 1:
+        text = sms_text.render("reminder_short", context)
+    return text
+
+
+def patient_link(patient, now: datetime) -> str:
+    """A short private link to the patient's plan, valid PATIENT_LINK_DAYS days."""
+    link = (
+        patient.links.filter(expires_at__gt=now + timedelta(days=2)).order_by("-expires_at").first()
+    )
+    if link is None:
+        link = PatientLink.objects.create(
+            patient=patient,
+            code=secrets.token_urlsafe(8)[:10],
+            expires_at=now + timedelta(days=settings.PATIENT_LINK_DAYS),
+        )
+    return f"{settings.SITE_URL}/p/{link.code}"
+
+
+# --- reminders in step with the visits ---------------------------------------------------
+
+
+def reminders_sync(*, patient, now: datetime) -> None:
+    """Make the pending reminder rows match the policy for the patient's live visits: a
+    reschedule or cancel replaces what was planned; what was sent stays sent."""
+    from navigation.models import Appointment
+
+    planned = []
+    if patient.sms_consent and patient.phone:
+        starts = (
+            Appointment.objects.filter(patient=patient, start__gt=now)
+            .exclude(status=Appointment.Status.CANCELLED)
+            .values_list("start", flat=True)
+        )
+        sent = Message.objects.filter(
+            patient=patient,
+            template="reminder",
+            status=Message.Status.SENT,
+            sent_at__gt=now - timedelta(days=7),
+        ).values_list("sent_at", flat=True)
+        planned = reminders.plan_reminders(
+            visit_starts=starts, time_zone=patient.time_zone, now=now, already_sent=sent
+        )
+    keys = set()
+    for text in planned:
+        days = sorted(day.isoformat() for day in text.days)
+        key = f"reminder:{patient.pk}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
+        keys.add(key)
+        message_enqueue(
+            channel=Message.Channel.SMS,
+            to=str(patient.phone),
+            patient=patient,
+            template="reminder",
+            payload={"days": days},
+            idempotency_key=key,
+            send_after=text.send_at,
+        )
+    Message.objects.filter(
+        patient=patient, template="reminder", status=Message.Status.PENDING
+    ).exclude(idempotency_key__in=keys).update(
+        status=Message.Status.CANCELLED, last_error="replaced: the visits changed"
+    )
