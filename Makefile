@@ -30,6 +30,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+bench: install
+	@SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} DEBUG= $(WITH_SERVICES) $(PY) -m bench.run
+
 services: install
 	$(PY) -m tumorboard.embedded up
 

@@ -228,12 +228,7 @@ class ItinerarySearchView(APIView):
         data = _valid(serializers.ItinerarySearchSerializer, request)
         window = None
         if data.get("earliest_arrival") or data.get("latest_departure"):
-            from datetime import time
-
-            window = (
-                data.get("earliest_arrival", time(0)),
-                data.get("latest_departure", time(23, 59)),
-            )
+            window = (data.get("earliest_arrival"), data.get("latest_departure"))
         search = ItinerarySearch(
             specialties=tuple(data["specialties"]),
             first=data["date_from"],

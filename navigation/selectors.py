@@ -130,7 +130,7 @@ def free_days(
     last: date,
     patient_id: int | None = None,
     not_before: datetime | None = None,
-    window: tuple[time, time] | None = None,
+    window: tuple[time | None, time | None] | None = None,
     chunk_days: int = CHUNK_DAYS,
 ) -> Iterator[engine.DayCalendar]:
     """Each day's free time of `clinicians`, loaded lazily a chunk of days at a time.
@@ -160,8 +160,9 @@ def free_days(
 def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, window):
     day_start, day_end = day_bounds(day)
     window_start, window_end = day_start, day_end
-    if window:
+    if window and window[0]:
         window_start = availability.local_to_utc(day, window[0], settings.TIME_ZONE)
+    if window and window[1]:
         window_end = availability.local_to_utc(day, window[1], settings.TIME_ZONE)
     blocked = list(patient_busy)
     if not_before and not_before > day_start:

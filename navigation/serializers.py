@@ -28,10 +28,12 @@ class LocationSerializer(StrictModelSerializer):
 
     def get_buffers(self, location) -> dict[str, int]:
         """Minutes to walk to each other location, keyed by its id."""
-        from navigation.selectors import travel_buffers
+        if "buffers" not in self.context:  # read once per response, not once per location
+            from navigation.selectors import travel_buffers
 
+            self.context["buffers"] = travel_buffers()
         out: dict[str, int] = {}
-        for (a, b), minutes in travel_buffers().items():
+        for (a, b), minutes in self.context["buffers"].items():
             if location.pk in (a, b):
                 out[str(b if a == location.pk else a)] = minutes
         return out

@@ -7,10 +7,11 @@ cancel's messages through the outbox in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from navigation import engine, rules, selectors
 from navigation.models import Appointment, AppointmentChange, Clinician, Itinerary, VisitType
@@ -24,8 +25,17 @@ LATE_SEARCH_DAYS = 21
 
 
 def visit_minutes(specialty: str) -> int:
-    visit = VisitType.objects.filter(specialty=specialty, new_patient=True).order_by("id").first()
-    return visit.minutes if visit else rules.DEFAULT_MINUTES[specialty]
+    return visits_minutes([specialty])[specialty]
+
+
+def visits_minutes(specialties) -> dict[str, int]:
+    """The new-patient visit length of each specialty (configured, else the default)."""
+    configured = {}
+    for visit in VisitType.objects.filter(
+        specialty__in=list(specialties), new_patient=True
+    ).order_by("-id"):
+        configured[visit.specialty] = visit.minutes
+    return {s: configured.get(s, rules.DEFAULT_MINUTES[s]) for s in specialties}
 
 
 def _grid_ceil(moment: datetime) -> datetime:
@@ -51,7 +61,7 @@ def consult_options(*, referral: Referral, now: datetime, limit: int = 10) -> Co
     does, the earliest after it, flagged late, and the referral marked at risk."""
     specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
     clinicians = selectors.clinicians_of(specialties)
-    minutes = min(visit_minutes(s) for s in specialties)
+    minutes = min(visits_minutes(specialties).values())
     not_before = _grid_ceil(now)
     zone = selectors.clinic_zone()
     first = not_before.astimezone(zone).date()
@@ -114,7 +124,7 @@ class ItinerarySearch:
     last: date
     max_total_wait: int = 90
     order: tuple[tuple[str, str], ...] = ()
-    window: tuple[time, time] | None = None
+    window: tuple[time | None, time | None] | None = None  # earliest arrival, latest departure
     pins: dict | None = None  # specialty -> clinician id
     limit: int = 5
 
@@ -124,9 +134,9 @@ def itinerary_search(
 ) -> engine.SearchResult:
     """Ranked same-day options (earliest day, least wait, earliest finish) from the engine,
     fed a few days at a time from the database."""
-    durations = {s: visit_minutes(s) for s in search.specialties}
+    durations = visits_minutes(search.specialties)
     if search.window:
-        start, end = search.window
+        start, end = search.window[0] or time(0), search.window[1] or time.max
         room = datetime.combine(date.min, end) - datetime.combine(date.min, start)
         if room < timedelta(minutes=sum(durations.values())):
             raise DomainError(
@@ -216,6 +226,16 @@ def _check_visit(
     return specialty, end, location_id
 
 
+def _lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> None:
+    """Serialize bookings that touch the same calendars, always taking the locks in one
+    order: racing inserts then queue instead of deadlocking inside the exclusion
+    constraints' index (PostgreSQL can deadlock two concurrent conflicting inserts)."""
+    keys = sorted({(1, c) for c in clinicians} | {(2, p) for p in patients})
+    with connection.cursor() as cursor:
+        for namespace, key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
+
+
 def _insert(appointment: Appointment, index: int | None = None) -> None:
     """Insert in a savepoint; a constraint violation becomes a Conflict naming the clash."""
     try:
@@ -297,6 +317,7 @@ def appointment_book(
             code="override_not_allowed",
         )
     specialty, end, location_id = _check_visit(visit, now, override=override)
+    _lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk])
     appointment = Appointment(
         patient=patient,
         clinician=visit.clinician,
@@ -336,6 +357,7 @@ def itinerary_book(
 ) -> Itinerary:
     """Book every visit of a same-day itinerary, or none: any clash rolls all back."""
     checked = [_check_visit(v, now, override=False) for v in visits]
+    _lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
     days = {v.start.astimezone(selectors.clinic_zone()).date() for v in visits}
     if len(days) != 1:
         raise DomainError(
@@ -419,6 +441,9 @@ def appointment_reschedule(
         clinician=clinician, start=start, minutes=minutes, specialty=appointment.specialty
     )
     _, end, location_id = _check_visit(visit, now, override=False)
+    _lock_calendars(
+        clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
+    )
     old_start = appointment.start
     appointment.clinician, appointment.start, appointment.end = clinician, start, end
     appointment.location_id = location_id

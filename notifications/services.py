@@ -265,7 +265,7 @@ def reminders_sync(*, patient, now: datetime) -> None:
         days = sorted(day.isoformat() for day in text.days)
         key = f"reminder:{patient.pk}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
         keys.add(key)
-        message_enqueue(
+        message = message_enqueue(
             channel=Message.Channel.SMS,
             to=str(patient.phone),
             patient=patient,
@@ -274,6 +274,10 @@ def reminders_sync(*, patient, now: datetime) -> None:
             idempotency_key=key,
             send_after=text.send_at,
         )
+        if message.status == Message.Status.CANCELLED:  # planned again (e.g. after START)
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.PENDING, last_error="", enqueued_at=None
+            )
     Message.objects.filter(
         patient=patient, template="reminder", status=Message.Status.PENDING
     ).exclude(idempotency_key__in=keys).update(

@@ -40,7 +40,7 @@ def pytest_configure(config):
 def make_user(username: str, role: str | None):
     user = get_user_model().objects.create_user(username=username, password=f"{username}-pw-1")
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

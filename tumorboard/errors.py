@@ -7,6 +7,7 @@ navigator understands, `fields` maps each bad field to its problems.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -70,6 +71,17 @@ def exception_handler(exc, context):
             body["fields"][exc.field] = [exc.message]
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+        # Lost connection, restart, deadlock: the transaction rolled back whole.
+        return Response(
+            {
+                "code": "database_unavailable",
+                "message": "The schedule could not be reached; nothing was saved. "
+                "Please try again.",
+                "fields": {},
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

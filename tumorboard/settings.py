@@ -63,9 +63,13 @@ LANGUAGE_CODE = "en-us"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or embedded.database_url(),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
+# A unix-socket URL (`?host=/dir`) lands in OPTIONS; Django reads the socket dir from HOST.
+if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"]["OPTIONS"]:
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 

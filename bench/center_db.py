@@ -1,0 +1,241 @@
+"""The synthetic center of `bench/cpsat.py` as database rows, moved to dates in the future.
+
+Every synthetic day lands on the same weekday `first_day + offset` later, keeping its
+wall-clock times, so the loader (`selectors.free_days`) hands the engine the very free
+intervals `make_center` made, and an API answer can be checked against the engine's.
+The clinician's morning and afternoon locations change from day to day in the synthetic
+center, so each clinic day is a Mon-Fri template valid on that one date; booked time is
+appointments of at most an hour, held by as few patients as never overlap.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from bench.cpsat import CLINIC_ZONE, FIRST_MONDAY, Center
+from navigation import rules
+from navigation.models import (
+    Appointment,
+    AvailabilityTemplate,
+    Clinician,
+    Location,
+    TravelBuffer,
+    VisitType,
+)
+from patients.models import Patient
+from tumorboard.roles import NAVIGATOR
+
+DAY_START = 8 * 60  # make_center's clinic day, 08:00-17:00 local, in minutes
+DAY_END = 17 * 60
+LONGEST_BOOKING = 60
+
+
+@dataclass(frozen=True)
+class LoadedCenter:
+    first_day: date  # where the synthetic FIRST_MONDAY landed
+    locations: dict[int, int]  # synthetic id -> database id, both ascending
+    clinicians: dict[int, int]
+    specialties: dict[int, str]  # synthetic clinician id -> specialty
+    minutes: dict[str, int]  # the new-patient visit length of each specialty
+    appointments: int
+    patients: int
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Clinic-time minutes since midnight at a synthetic location."""
+
+    start: int
+    end: int
+    location: int
+
+
+def moved(day: date, first_day: date) -> date:
+    return first_day + (day - FIRST_MONDAY)
+
+
+def local_utc(day: date, minute: int) -> datetime:
+    at = time(minute // 60, minute % 60)
+    return datetime.combine(day, at, CLINIC_ZONE).astimezone(UTC)
+
+
+def _local_minute(moment: datetime, day: date) -> int:
+    local = moment.astimezone(CLINIC_ZONE)
+    if local.date() != day:
+        raise ValueError(f"{moment} is not on {day} in clinic time")
+    return local.hour * 60 + local.minute
+
+
+def free_minutes(center: Center) -> dict[tuple[date, int], list[_Span]]:
+    """(synthetic day, synthetic clinician) -> free time in local minutes."""
+    out = {}
+    for day in center.days:
+        for person in day.clinicians:
+            out[(day.day, person.clinician_id)] = [
+                _Span(_local_minute(f.start, day.day), _local_minute(f.end, day.day), f.location_id)
+                for f in person.free
+            ]
+    return out
+
+
+def _sessions(free: list[_Span], home: int) -> list[_Span]:
+    """A morning and an afternoon session whose free parts are exactly `free`."""
+    places = list(dict.fromkeys(f.location for f in free)) or [home]
+    if len(places) == 1:
+        return [_Span(DAY_START, DAY_END, places[0])]
+    split = next(f.start for f in free if f.location == places[1])
+    if len(places) > 2 or any(f.location == places[0] and f.end > split for f in free):
+        raise ValueError(f"free time moves between more than two places: {free}")
+    return [_Span(DAY_START, split, places[0]), _Span(split, DAY_END, places[1])]
+
+
+def _booked(session: _Span, free: list[_Span]) -> list[tuple[int, int]]:
+    """The session minus its free time, cut into appointments of at most an hour."""
+    out = []
+    cursor = session.start
+    for piece in [*free, _Span(session.end, session.end, session.location)]:
+        if piece.start < session.start or piece.end > session.end:
+            continue
+        while cursor < piece.start:
+            end = min(piece.start, cursor + LONGEST_BOOKING)
+            out.append((cursor, end))
+            cursor = end
+        cursor = max(cursor, piece.end)
+    return out
+
+
+def _patients(prefix: str, count: int) -> list[Patient]:
+    return Patient.objects.bulk_create(
+        Patient(
+            mrn=f"BENCH-{prefix}-{n:05d}",
+            first_name="Bench",
+            last_name=f"{prefix.title()} {n}",
+            birth_date=date(1960, 1, 1) + timedelta(days=n),
+            email=f"bench-{prefix}-{n}@example.org",
+        )
+        for n in range(count)
+    )
+
+
+def patients_create(*, prefix: str, count: int) -> list[int]:
+    return [p.pk for p in _patients(prefix, count)]
+
+
+def _assign_patients(appointments: list[Appointment]) -> int:
+    """Give the bookings as few patients as never hold two overlapping visits (greedy
+    interval colouring, earliest start first); returns how many."""
+    appointments.sort(key=lambda a: (a.start, a.end))
+    ends: list[tuple[datetime, int]] = []
+    owner: list[int] = []
+    for appointment in appointments:
+        if ends and ends[0][0] <= appointment.start:
+            _, slot = heapq.heappop(ends)
+        else:
+            slot = len(ends)
+        owner.append(slot)
+        heapq.heappush(ends, (appointment.end, slot))
+    patients = _patients("booked", len(ends))
+    for appointment, slot in zip(appointments, owner, strict=True):
+        appointment.patient_id = patients[slot].pk
+    return len(patients)
+
+
+@transaction.atomic
+def center_load(*, center: Center, first_day: date, locations: int = 3) -> LoadedCenter:
+    """Write the center's rows with bulk_create; `first_day` must be a Monday."""
+    if first_day.weekday() != 0:
+        raise ValueError(f"{first_day} is not a Monday")
+    places = {
+        i: Location.objects.create(name=f"Bench building {i}", time_zone=str(CLINIC_ZONE)).pk
+        for i in range(1, locations + 1)
+    }
+    TravelBuffer.objects.bulk_create(
+        TravelBuffer(from_location_id=places[a], to_location_id=places[b], minutes=minutes)
+        for (a, b), minutes in sorted(center.buffers.items())
+    )
+    minutes = dict(rules.DEFAULT_MINUTES)
+    VisitType.objects.bulk_create(
+        VisitType(specialty=spec, name="New patient", minutes=length, new_patient=True)
+        for spec, length in minutes.items()
+    )
+    specialties = {p.clinician_id: p.specialty for p in center.days[0].clinicians}
+    ids = sorted(specialties)
+    homes = {cid: 1 + n % locations for n, cid in enumerate(ids)}
+    rows = Clinician.objects.bulk_create(
+        Clinician(
+            name=f"Dr. Bench {cid}", specialty=specialties[cid], home_location_id=places[homes[cid]]
+        )
+        for cid in ids
+    )
+    clinicians = {cid: row.pk for cid, row in zip(ids, rows, strict=True)}
+    templates, appointments = [], []
+    for (day, cid), free in free_minutes(center).items():
+        on = moved(day, first_day)
+        for session in _sessions(free, homes[cid]):
+            templates.append(
+                AvailabilityTemplate(
+                    clinician_id=clinicians[cid],
+                    weekday=on.weekday(),
+                    start_time=time(session.start // 60, session.start % 60),
+                    end_time=time(session.end // 60, session.end % 60),
+                    location_id=places[session.location],
+                    valid_from=on,
+                    valid_until=on,
+                )
+            )
+            appointments += [
+                Appointment(
+                    clinician_id=clinicians[cid],
+                    location_id=places[session.location],
+                    specialty=specialties[cid],
+                    start=local_utc(on, start),
+                    end=local_utc(on, end),
+                )
+                for start, end in _booked(
+                    session, [f for f in free if f.location == session.location]
+                )
+            ]
+    AvailabilityTemplate.objects.bulk_create(templates, batch_size=2000)
+    patients = _assign_patients(appointments)
+    Appointment.objects.bulk_create(appointments, batch_size=2000)
+    return LoadedCenter(
+        first_day, places, clinicians, specialties, minutes, len(appointments), patients
+    )
+
+
+def navigators_create(*, count: int) -> list[str]:
+    """`count` navigators that can only log in by API token; returns the tokens."""
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench-navigator-{n:02d}", password=make_password(None))
+        for n in range(count)
+    )
+    group = Group.objects.get(name=NAVIGATOR)
+    membership = get_user_model().groups.through
+    membership.objects.bulk_create(membership(user_id=u.pk, group_id=group.pk) for u in users)
+    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=u) for u in users)
+    return [t.key for t in tokens]
+
+
+def visit_starts(
+    *, center: Center, loaded: LoadedCenter, clinician: int, minutes: int, count: int
+) -> list[datetime]:
+    """The first `count` visit starts (UTC) of `minutes` in a synthetic clinician's free
+    time, one per day from the first day on, so none of them overlaps another."""
+    starts = []
+    for (day, cid), free in sorted(free_minutes(center).items()):
+        if cid != clinician:
+            continue
+        fits = next((f for f in free if f.end - f.start >= minutes), None)
+        if fits is not None:
+            starts.append(local_utc(moved(day, loaded.first_day), fits.start))
+        if len(starts) == count:
+            return starts
+    raise ValueError(f"clinician {clinician} has fewer than {count} free {minutes}-minute slots")

@@ -1,0 +1,556 @@
+"""`make bench`: the scheduling core's figures, one JSON object a line on stdout.
+
+1. itinerary_search_p95_ms      the pure engine on the synthetic center (bench/cpsat.py)
+2. itinerary_search_api_p95_ms  the same kind of search through gunicorn and PostgreSQL
+3. itinerary_vs_cpsat           single days, the engine's optimum against CP-SAT's
+4. booking_storm                50 navigators race for one visit: exactly one may win
+5. bookings_per_s               32 navigators book distinct visits, against a trivial GET
+
+Everything that needs a database runs on a throwaway `<name>_bench` database on the
+server of DATABASE_URL, dropped at the start and at the end. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.cpsat import (
+    CLINIC_ZONE,
+    FIRST_MONDAY,
+    Center,
+    make_center,
+    make_request,
+    solve_day_cpsat,
+)
+from navigation import rules
+from navigation.engine import ItineraryRequest, SearchResult, search_itineraries
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 1
+SEARCHES = 200
+WARM_UP = 10
+ENGINE_RUNS = 3
+CPSAT_INSTANCES = 40
+STORM_CLIENTS = 50
+BOOKING_CLIENTS = 32
+BOOKINGS_EACH = 20
+HTTP_TIMEOUT = 30.0
+STORM_TIMEOUT = 120.0  # losers that PostgreSQL takes for deadlocks wait a second each
+START_TIMEOUT = 60.0
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "8", "--log-level", "warning"]
+
+
+def emit(name: str, value: float, unit: str, **extra) -> None:
+    print(json.dumps({"name": name, "value": value, "unit": unit, **extra}), flush=True)
+
+
+def log(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def p95(seconds: list[float]) -> float:
+    """Nearest-rank 95th percentile, in milliseconds."""
+    ordered = sorted(seconds)
+    return round(ordered[math.ceil(0.95 * len(ordered)) - 1] * 1000, 2)
+
+
+def p50(seconds: list[float]) -> float:
+    return round(sorted(seconds)[len(seconds) // 2] * 1000, 2)
+
+
+# --- the pure engine -----------------------------------------------------------------
+
+
+def bench_engine(center: Center, requests: list[ItineraryRequest]) -> None:
+    """Each request's fastest of ENGINE_RUNS, so another process taking the CPU for a
+    moment does not become the tail; `first_run` is the p95 of the first runs alone."""
+    for request in requests[:WARM_UP]:
+        search_itineraries(request, center.days)
+    runs: list[list[float]] = [[] for _ in requests]
+    options = 0
+    for _ in range(ENGINE_RUNS):
+        for n, request in enumerate(requests):
+            started = time.perf_counter()
+            result = search_itineraries(request, center.days)
+            runs[n].append(time.perf_counter() - started)
+            options += len(result.options)
+    times = [min(r) for r in runs]
+    log(f"engine: {len(requests)} searches, {options // ENGINE_RUNS} options")
+    emit(
+        "itinerary_search_p95_ms",
+        p95(times),
+        "ms",
+        target=10,
+        requests=len(requests),
+        median=p50(times),
+        first_run=p95([r[0] for r in runs]),
+    )
+
+
+def bench_cpsat(center: Center) -> None:
+    """Single days solved by both; a match is the same (total wait, finish), or both none."""
+    rng = random.Random(SEED + 1)
+    instances = [
+        (replace(make_request(rng, buffers=center.buffers), limit=1), rng.choice(center.days))
+        for _ in range(CPSAT_INSTANCES)
+    ]
+    search_itineraries(instances[0][0], [instances[0][1]])  # warm-up
+    engine_s = cpsat_s = 0.0
+    solved = matched = waiting = empty = 0
+    for n, (request, day) in enumerate(instances):
+        started = time.perf_counter()
+        result = search_itineraries(request, [day])
+        engine_s += time.perf_counter() - started
+        mine = (result.options[0].total_wait, result.options[0].finish) if result.options else None
+        started = time.perf_counter()
+        try:
+            best = solve_day_cpsat(request, day)
+        except RuntimeError as exc:
+            log(f"cp-sat: instance {n} unsolved: {exc}")
+            continue
+        finally:
+            cpsat_s += time.perf_counter() - started
+        solved += 1
+        matched += mine == best
+        waiting += bool(best and best[0])
+        empty += best is None
+        if mine != best:
+            log(f"cp-sat: instance {n} on {day.day}: engine {mine}, CP-SAT {best}")
+    log(f"cp-sat: {solved} solved, {waiting} with a wait, {empty} with no itinerary")
+    emit(
+        "itinerary_vs_cpsat",
+        matched,
+        "instances",
+        instances=solved,
+        baseline=round(cpsat_s, 3),
+        ratio=round(cpsat_s / engine_s, 1),
+        engine_s=round(engine_s, 4),
+        with_wait=waiting,
+        infeasible=empty,
+    )
+
+
+# --- the throwaway database ----------------------------------------------------------
+
+
+def database_urls() -> tuple[str, str, str]:
+    """The server's maintenance database, the bench database, and the latter's name."""
+    from tumorboard import embedded
+
+    url = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
+    name = f"{url.path.lstrip('/') or 'tumorboard'}_bench"
+    return (
+        urlunsplit(url._replace(path="/postgres")),
+        urlunsplit(url._replace(path=f"/{name}")),
+        name,
+    )
+
+
+def database_reset(admin_url: str, name: str, *, create: bool) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def django_start(bench_url: str) -> None:
+    import django
+    from django.core.management import call_command
+
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tumorboard.settings")
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
+
+
+def overlaps_in_db() -> int:
+    """Pairs of live appointments that overlap for one clinician or for one patient."""
+    from django.db import connection
+
+    pairs = """
+        SELECT count(*) FROM navigation_appointment a JOIN navigation_appointment b
+          ON a.{0} = b.{0} AND a.id < b.id AND a.start < b."end" AND b.start < a."end"
+         WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'
+           AND NOT a.override AND NOT b.override
+    """
+    with connection.cursor() as cursor:
+        total = 0
+        for column in ("clinician_id", "patient_id"):
+            cursor.execute(pairs.format(column))
+            total += cursor.fetchone()[0]
+    return total
+
+
+# --- the server and its clients ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(bench_url: str) -> Iterator[int]:
+    """A real server on 127.0.0.1 with production settings; killed whatever happens."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    env.pop("DEBUG", None)
+    command = [str(Path(sys.executable).with_name("gunicorn")), "tumorboard.wsgi", *GUNICORN]
+    server = subprocess.Popen(
+        [*command, "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=sys.stderr,
+        stderr=sys.stderr,
+        start_new_session=True,
+    )
+    try:
+        yield port
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=10)
+
+
+class Client:
+    """One keep-alive HTTP connection to the bench server, as one navigator."""
+
+    def __init__(self, port: int, token: str, timeout: float = HTTP_TIMEOUT):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+        try:
+            return response.status, json.loads(payload) if payload else None
+        except ValueError:
+            return response.status, payload[:200]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+CHEAP_GET = ("GET", "/api/v1/locations/?limit=1", None)
+
+
+def wait_until_up(port: int, token: str) -> None:
+    client = Client(port, token)
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            try:
+                status, body = client.request(*CHEAP_GET)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if status != 200:
+                raise RuntimeError(f"the server answered {status}: {body}")
+            return
+        raise RuntimeError(f"the server did not answer within {START_TIMEOUT:.0f} s")
+    finally:
+        client.close()
+
+
+Call = tuple[str, str, dict | None]
+
+
+def together(
+    port: int, tokens: list[str], calls: list[list[Call]], timeout: float = HTTP_TIMEOUT
+) -> tuple[list, float]:
+    """Each client its own connection, connected first, then released at once by a barrier;
+    returns every status (or error name) and the seconds from release to the last answer."""
+    barrier = threading.Barrier(len(calls) + 1, timeout=START_TIMEOUT)
+    statuses: list[list] = [[] for _ in calls]
+    finished = [0.0] * len(calls)
+
+    def run(n: int) -> None:
+        client = Client(port, tokens[n % len(tokens)], timeout)
+        with contextlib.suppress(OSError):  # else the first request connects, or fails
+            client.conn.connect()
+        try:
+            barrier.wait()
+            for call in calls[n]:
+                try:
+                    statuses[n].append(client.request(*call)[0])
+                except (OSError, http.client.HTTPException) as exc:
+                    statuses[n].append(type(exc).__name__)
+        finally:
+            finished[n] = time.perf_counter()
+            client.close()
+
+    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    released = time.perf_counter()
+    deadline = time.monotonic() + timeout * max(len(c) for c in calls) + 10
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("a client thread did not finish in time")
+    return [s for client in statuses for s in client], max(finished) - released
+
+
+# --- figures through the API ---------------------------------------------------------
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone(CLINIC_ZONE).strftime("%H:%M")
+
+
+def engine_options(result: SearchResult) -> list:
+    return [
+        (
+            (o.day - FIRST_MONDAY).days,
+            o.total_wait,
+            [(v.specialty, v.clinician_id, v.location_id, _clock(v.start)) for v in o.visits],
+        )
+        for o in result.options
+    ]
+
+
+def api_options(answer: dict, loaded) -> list:
+    """The API's options in the synthetic center's ids and days, to compare with the engine's."""
+    clinicians = {db: synthetic for synthetic, db in loaded.clinicians.items()}
+    locations = {db: synthetic for synthetic, db in loaded.locations.items()}
+    return [
+        (
+            (date.fromisoformat(o["day"]) - loaded.first_day).days,
+            o["total_wait"],
+            [
+                (
+                    v["specialty"],
+                    clinicians[v["clinician"]],
+                    locations[v["location"]],
+                    _clock(datetime.fromisoformat(v["start"])),
+                )
+                for v in o["visits"]
+            ],
+        )
+        for o in answer["options"]
+    ]
+
+
+def as_the_service_asks(request: ItineraryRequest, loaded) -> ItineraryRequest:
+    """The engine request `services.itinerary_search` builds: visit-type lengths, and
+    imaging before the surgeons."""
+    return replace(
+        request,
+        durations={spec: loaded.minutes[spec] for spec in request.specialties},
+        order=tuple(dict.fromkeys(request.order + rules.default_order(request.specialties))),
+    )
+
+
+def bench_api_search(port, token, patient, center, loaded, requests) -> None:
+    last = loaded.first_day + (center.days[-1].day - FIRST_MONDAY)
+
+    def body(request: ItineraryRequest) -> dict:
+        return {
+            "patient": patient,
+            "specialties": list(request.specialties),
+            "order": [list(pair) for pair in request.order],
+            "date_from": loaded.first_day.isoformat(),
+            "date_to": last.isoformat(),
+            "max_total_wait": request.max_total_wait,
+            "limit": request.limit,
+        }
+
+    client = Client(port, token)
+    path = "/api/v1/itineraries/search/"
+    try:
+        warm = random.Random(SEED + 2)
+        for _ in range(WARM_UP):
+            client.request("POST", path, body(make_request(warm, buffers=center.buffers)))
+        times, answers = [], []
+        for request in requests:
+            started = time.perf_counter()
+            status, answer = client.request("POST", path, body(request))
+            times.append(time.perf_counter() - started)
+            answers.append((status, answer))
+    finally:
+        client.close()
+    errors = agree = 0
+    for request, (status, answer) in zip(requests, answers, strict=True):
+        if status != 200:
+            errors += 1
+            log(f"api search answered {status}: {answer}")
+            continue
+        expected = engine_options(
+            search_itineraries(as_the_service_asks(request, loaded), center.days)
+        )
+        got = api_options(answer, loaded)
+        agree += got == expected
+        if got != expected:
+            log(f"api search disagrees on {request}:\n  api {got}\n  engine {expected}")
+    log(f"api search: median {p50(times)} ms, {agree} of {len(requests)} agree with the engine")
+    emit(
+        "itinerary_search_api_p95_ms",
+        p95(times),
+        "ms",
+        target=100,
+        requests=len(requests),
+        errors=errors,
+        agree_with_engine=agree,
+    )
+
+
+def bench_storm(port, tokens, patients, clinician: int, start: datetime) -> None:
+    visit = {"clinician": clinician, "start": start.isoformat()}
+    calls = [[("POST", "/api/v1/appointments/", {"patient": p, **visit})] for p in patients]
+    statuses, seconds = together(port, tokens, calls, STORM_TIMEOUT)
+    won, lost = statuses.count(201), statuses.count(409)
+    others = [s for s in statuses if s not in (201, 409)]
+    log(f"storm: {len(statuses)} answers in {seconds:.2f} s; other answers {others}")
+    emit(
+        "booking_storm",
+        won,
+        "bookings",
+        clients=len(calls),
+        conflicts=lost,
+        other=len(others),
+        overlaps_in_db=overlaps_in_db(),
+    )
+
+
+def bench_bookings(port, tokens, plans: list[tuple[int, int, list[datetime]]]) -> None:
+    """`plans`: (patient, clinician, visit starts) per client, none clashing with another."""
+    together(port, tokens, [[CHEAP_GET] * 2 for _ in plans])  # warm every worker thread
+    statuses, seconds = together(port, tokens, [[CHEAP_GET] * BOOKINGS_EACH for _ in plans])
+    baseline = len(statuses) / seconds
+    if statuses.count(200) != len(statuses):
+        log(f"baseline: not every GET answered 200: {sorted(set(map(str, statuses)))}")
+    calls = [
+        [
+            (
+                "POST",
+                "/api/v1/appointments/",
+                {"patient": p, "clinician": c, "start": s.isoformat()},
+            )
+            for s in starts
+        ]
+        for p, c, starts in plans
+    ]
+    statuses, seconds = together(port, tokens, calls)
+    booked = statuses.count(201)
+    failed = [s for s in statuses if s != 201]
+    log(f"bookings: {booked} in {seconds:.2f} s; baseline {baseline:.1f} GET/s; failed {failed}")
+    emit(
+        "bookings_per_s",
+        round(booked / seconds, 1),
+        "bookings/s",
+        baseline=round(baseline, 1),
+        ratio=round(booked / seconds / baseline, 3),
+        clients=len(plans),
+        requests=len(statuses),
+        failed=len(failed),
+    )
+
+
+def next_monday() -> date:
+    today = datetime.now(CLINIC_ZONE).date()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: str) -> None:
+    from bench import center_db
+
+    started = time.perf_counter()
+    loaded = center_db.center_load(center=center, first_day=next_monday())
+    tokens = center_db.navigators_create(count=STORM_CLIENTS)
+    searcher = center_db.patients_create(prefix="search", count=1)[0]
+    racers = center_db.patients_create(prefix="storm", count=STORM_CLIENTS)
+    bookers = center_db.patients_create(prefix="client", count=BOOKING_CLIENTS)
+    log(
+        f"loaded {loaded.appointments} appointments for {loaded.patients} patients from "
+        f"{loaded.first_day} in {time.perf_counter() - started:.1f} s"
+    )
+    ids = sorted(loaded.clinicians)
+
+    def starts(clinician: int, count: int) -> list[datetime]:
+        minutes = loaded.minutes[loaded.specialties[clinician]]
+        return center_db.visit_starts(
+            center=center, loaded=loaded, clinician=clinician, minutes=minutes, count=count
+        )
+
+    storm_at = starts(ids[0], 1)[0]
+    plans = [
+        (patient, loaded.clinicians[cid], starts(cid, BOOKINGS_EACH))
+        for patient, cid in zip(bookers, ids[1 : 1 + BOOKING_CLIENTS], strict=True)
+    ]
+    with gunicorn(bench_url) as port:
+        wait_until_up(port, tokens[0])
+        log(f"gunicorn up on 127.0.0.1:{port}")
+        bench_api_search(port, tokens[0], searcher, center, loaded, requests)
+        bench_storm(port, tokens, racers, loaded.clinicians[ids[0]], storm_at)
+        bench_bookings(port, tokens[:BOOKING_CLIENTS], plans)
+
+
+def main() -> int:
+    # `embedded run` passes SIGTERM on; exiting through the finally blocks stops the
+    # server and drops the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    center = make_center(SEED)
+    rng = random.Random(SEED)
+    requests = [make_request(rng, buffers=center.buffers) for _ in range(SEARCHES)]
+    bench_engine(center, requests)
+    bench_cpsat(center)
+    admin_url, bench_url, name = database_urls()
+    database_reset(admin_url, name, create=True)
+    log(f"database {name}: dropped and created")
+    try:
+        django_start(bench_url)
+        bench_server(center, requests, bench_url)
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        database_reset(admin_url, name, create=False)
+        log(f"database {name}: dropped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
