@@ -167,7 +167,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis, 
     finally:
         kill(first)
     assert len(twilio.received) < total  # it died mid-batch
-    # Five minutes later the dispatcher takes back what the dead worker held.
+    # Requests the dead worker had in flight still reach the provider; five minutes later
+    # (the lease) the dispatcher takes back what the dead worker held.
+    wait_for(lambda: twilio.in_flight == 0, "the provider to finish requests in flight")
     second = start_worker(redis, twilio)
     try:
         enqueue_send(dispatch_due(now=timezone.now() + timedelta(minutes=6)))

@@ -24,6 +24,7 @@ class TwilioStub:
         self.received: list[dict] = []
         self.script: list[str | int] = []  # per request: "ok", an HTTP status, or "timeout"
         self.delay = 0.0
+        self.in_flight = 0
         self.lock = threading.Lock()
         stub = self
 
@@ -52,6 +53,14 @@ class TwilioStub:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 with stub.lock:
                     action = stub.script.pop(0) if stub.script else "ok"
+                    stub.in_flight += 1
+                try:
+                    self._create(form, action)
+                finally:
+                    with stub.lock:
+                        stub.in_flight -= 1
+
+            def _create(self, form: dict, action) -> None:
                 if action == "timeout":
                     time.sleep(3)
                     return self._reply(503, {"code": 20500, "message": "late", "status": 503})
