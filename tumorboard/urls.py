@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notifications import patient_pages
 from notifications.api import clinician_feed
 from tumorboard import auth
 from tumorboard.health import healthz
@@ -16,6 +17,12 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("calendar/<str:token>.ics", clinician_feed, name="clinician-feed"),
+    path("p/<str:code>", patient_pages.plan, name="patient-plan"),
+    path(
+        "p/<str:code>/visit/<int:visit_id>.ics", patient_pages.visit_ics, name="patient-visit-ics"
+    ),
+    path("p/<str:code>/confirm", patient_pages.confirm, name="patient-confirm"),
+    path("p/<str:code>/reschedule", patient_pages.reschedule, name="patient-reschedule"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
