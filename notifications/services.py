@@ -258,7 +258,11 @@ def reminders_sync(*, patient, now: datetime) -> None:
             sent_at__gt=now - timedelta(days=7),
         ).values_list("sent_at", flat=True)
         planned = reminders.plan_reminders(
-            visit_starts=starts, time_zone=patient.time_zone, now=now, already_sent=sent
+            visit_starts=starts,
+            time_zone=patient.time_zone,
+            now=now,
+            already_sent=sent,
+            offsets=[timedelta(hours=h) for h in settings.REMINDER_OFFSETS_HOURS],
         )
     keys = set()
     for text in planned:

@@ -200,6 +200,8 @@ SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
+# Hours before a visit day that reminder texts go out (quiet hours and caps still apply).
+REMINDER_OFFSETS_HOURS = [int(h) for h in env_list("REMINDER_OFFSETS_HOURS", "72,24,2")]
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
