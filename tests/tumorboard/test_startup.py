@@ -1,0 +1,38 @@
+"""A missing or unreachable service at start-up is one clear line, not a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_unreachable_database_says_so_in_one_line():
+    result = manage(
+        "migrate", "--check", SECRET_KEY="x", DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing"
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: PostgreSQL is not reachable")
+    assert "unset DATABASE_URL" in lines[0]
+
+
+def test_a_missing_secret_key_outside_development_says_so_in_one_line():
+    result = manage("check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: SECRET_KEY must be set in the environment"
