@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG=
 
-.PHONY: install run test lint bench services stop clean
+.PHONY: install run test lint bench browser services stop clean
 
 install: $(STAMP)
 
@@ -22,9 +22,15 @@ run: install
 		'python manage.py migrate --no-input && python manage.py load_demo && \
 		python manage.py welcome && exec honcho start -f Procfile.dev'
 
-test: install lint
+test: install browser lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
+
+# Browser tests drive Debian's Chromium (no browser downloads here); install it if missing.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "error: browser tests need Chromium: sudo apt-get install chromium" >&2; exit 2; fi; }
 
 lint: install
 	$(VENV)/bin/ruff check .

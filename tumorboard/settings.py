@@ -86,11 +86,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "phonenumber_field",
+    "django_htmx",
     "tumorboard",
     "patients",
     "navigation",
     "board",
     "notifications",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
