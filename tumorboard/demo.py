@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from navigation.rules import DEFAULT_MINUTES
 from patients import services as patient_services
 from patients.models import Patient
 
@@ -129,18 +130,6 @@ CLINICIANS = [
     ("Dr. Jon Berg", "rehabilitation", "Tower", (1, 2, 4)),
     ("Kim Dale, LCSW", "psychosocial", "Pavilion", (0, 3)),
 ]
-VISIT_MINUTES = {
-    "neurosurgery": 60,
-    "spine_surgery": 60,
-    "radiation_oncology": 45,
-    "medical_oncology": 45,
-    "neuroradiology": 60,
-    "pathology": 30,
-    "pain_medicine": 30,
-    "palliative_care": 45,
-    "rehabilitation": 45,
-    "psychosocial": 45,
-}
 
 
 def _center(users) -> None:
@@ -164,7 +153,7 @@ def _center(users) -> None:
         from_location=tower, to_location=pavilion, defaults={"minutes": 15}
     )
     places = {"Tower": tower, "Pavilion": pavilion}
-    for specialty, minutes in VISIT_MINUTES.items():
+    for specialty, minutes in DEFAULT_MINUTES.items():
         VisitType.objects.get_or_create(
             specialty=specialty, name="New patient", defaults={"minutes": minutes}
         )
