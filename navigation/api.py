@@ -16,6 +16,7 @@ from navigation import selectors, serializers, services
 from navigation.models import Appointment, AvailabilityTemplate, Clinician, Location, TimeOff
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.selectors import referral_list
+from tumorboard.audit import touch
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission, has_role
 
 
@@ -166,7 +167,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """The visit's current calendar invite (REQUEST, or CANCEL once cancelled)."""
         from notifications.api import appointment_invite
 
-        return appointment_invite(self.get_object())
+        return appointment_invite(self.get_object(), request)
 
     @extend_schema(
         request=serializers.StatusSerializer, responses=serializers.AppointmentSerializer
@@ -201,6 +202,7 @@ class ConsultOptionsView(APIView):
     def get(self, request, pk: int):
         now = timezone.now()
         referral = get_object_or_404(referral_list(user=request.user, now=now), pk=pk)
+        touch(request, referral.patient_id)
         options = services.consult_options(referral=referral, now=now)
         return Response(
             serializers.ConsultOptionsSerializer(
@@ -226,6 +228,7 @@ class ItinerarySearchView(APIView):
     )
     def post(self, request):
         data = _valid(serializers.ItinerarySearchSerializer, request)
+        touch(request, data["patient"].pk)
         window = None
         if data.get("earliest_arrival") or data.get("latest_departure"):
             window = (data.get("earliest_arrival"), data.get("latest_departure"))

@@ -13,6 +13,7 @@ from navigation.models import (
     TimeOff,
 )
 from patients.models import Patient, Referral
+from tumorboard.audit import AuditedSerializer
 from tumorboard.serializers import StrictModelSerializer, StrictSerializer
 
 MAX_RANGE_DAYS = 90
@@ -85,7 +86,7 @@ class TimeOffSerializer(StrictModelSerializer):
         return attrs
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
     clinician_name = serializers.CharField(source="clinician.name", read_only=True)
 
     class Meta:

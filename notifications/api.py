@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 
 from notifications import inbound, invites
 from notifications.models import Alert, Message
+from tumorboard.audit import AuditedSerializer, touch
 from tumorboard.roles import ADMIN, NAVIGATOR, RolePermission
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(AuditedSerializer, serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
@@ -50,7 +51,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     ordering_fields = ["send_after", "created_at"]
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(AuditedSerializer, serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [
@@ -195,7 +196,9 @@ def clinician_feed(request, token: str):
     return response
 
 
-def appointment_invite(appointment) -> HttpResponse:
+def appointment_invite(appointment, request=None) -> HttpResponse:
+    if request is not None:
+        touch(request, appointment.patient_id)
     invite = invites.visit_invite(appointment, now=timezone.now())
     response = HttpResponse(
         invite, content_type=f"text/calendar; method={invites.method_of(invite)}; charset=utf-8"

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from notifications.api import appointment_invite
 from notifications.models import Alert, PatientLink
 from notifications.outbox import alert_navigators
+from tumorboard.audit import touch
 
 
 def _link(code: str) -> PatientLink | None:
@@ -48,6 +49,7 @@ def plan(request, code: str):
     if link is None:
         return _expired(request)
     patient = link.patient
+    touch(request, patient.pk)
     zone = ZoneInfo(patient.time_zone)
     days = defaultdict(list)
     for visit in _upcoming(patient):
@@ -82,7 +84,7 @@ def visit_ics(request, code: str, visit_id: int):
     visit = _upcoming(link.patient).filter(pk=visit_id).select_related("patient").first()
     if visit is None:
         raise Http404
-    return appointment_invite(visit)
+    return appointment_invite(visit, request)
 
 
 @require_POST

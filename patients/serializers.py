@@ -7,12 +7,13 @@ from rest_framework import serializers
 
 from patients import clinical
 from patients.models import Patient, Referral, validate_time_zone
+from tumorboard.audit import AuditedSerializer
 from tumorboard.serializers import StrictModelSerializer
 
 PHONE_ERROR = "Enter a valid phone number in international format, e.g. +16175550123."
 
 
-class PatientSerializer(StrictModelSerializer):
+class PatientSerializer(AuditedSerializer, StrictModelSerializer):
     phone = PhoneNumberField(
         required=False, allow_blank=True, error_messages={"invalid": PHONE_ERROR}
     )
@@ -57,7 +58,7 @@ RANGE_MESSAGES = {
 }
 
 
-class ReferralSerializer(StrictModelSerializer):
+class ReferralSerializer(AuditedSerializer, StrictModelSerializer):
     """A referral with its computed triage. `now` comes from the view's context."""
 
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())

@@ -56,7 +56,10 @@ def sam(db):
 
 @pytest.fixture
 def ada(db):
-    return make_user("ada", "admin")
+    user = make_user("ada", "admin")
+    user.is_staff = user.is_superuser = True  # as `create_user --role admin` makes them
+    user.save()
+    return user
 
 
 @pytest.fixture

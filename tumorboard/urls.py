@@ -1,14 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from notifications import patient_pages
 from notifications.api import clinician_feed
 from tumorboard import auth
+from tumorboard.audit_api import AuditEventViewSet
 from tumorboard.health import healthz
+
+audit_router = SimpleRouter(trailing_slash=True)
+audit_router.register("audit", AuditEventViewSet, basename="audit")
 
 api_v1 = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
+    *audit_router.urls,
     path("", include("navigation.urls")),
     path("", include("notifications.urls")),
     path("", include("patients.urls")),

@@ -1,0 +1,3 @@
+from tumorboard.audit import AuditEvent
+
+__all__ = ["AuditEvent"]
