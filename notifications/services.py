@@ -36,6 +36,14 @@ class Drop(Exception):
     """The message no longer makes sense (visit cancelled or moved, consent withdrawn)."""
 
 
+class Postpone(Exception):
+    """Not now (quiet hours): send at `until` instead."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"quiet hours: postponed to {until.isoformat()}")
+        self.until = until
+
+
 # --- sending ---------------------------------------------------------------------------
 
 
@@ -53,6 +61,15 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
     except Drop as reason:
         _finish(message, status=Message.Status.CANCELLED, last_error=str(reason))
         return "dropped"
+    except Postpone as later:
+        _finish(
+            message,
+            status=Message.Status.PENDING,
+            send_after=later.until,
+            enqueued_at=None,
+            last_error=str(later),
+        )
+        return "postponed"
     try:
         provider_id = channel_for(message.channel).send(
             to=message.to, content=content, key=message.idempotency_key
@@ -119,14 +136,17 @@ def _recover(message: Message, now: datetime) -> None:
     """A worker died while sending: if the provider has the message, record it as sent;
     otherwise give it back to be sent again."""
     try:
-        content = render(message, now=now)
+        content = render(message, now=now, policy=False)
         provider_id = channel_for(message.channel).find_sent(
             to=message.to, body=content.body, since=message.claimed_at
         )
     except Drop:
         provider_id = None
     if provider_id:
-        _finish(message, status=Message.Status.SENT, provider_id=provider_id, sent_at=now)
+        # It went out between the claim and the lease: the claim is the closer time.
+        _finish(
+            message, status=Message.Status.SENT, provider_id=provider_id, sent_at=message.claimed_at
+        )
     else:
         _finish(message, status=Message.Status.PENDING, enqueued_at=None)
 
@@ -134,11 +154,13 @@ def _recover(message: Message, now: datetime) -> None:
 # --- rendering at send time -------------------------------------------------------------
 
 
-def render(message: Message, *, now: datetime) -> Content:
+def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
+    """The message as it would be sent now; `policy=False` skips the reminder timing rules
+    (to recognise a text the provider already took)."""
     if message.template.startswith("invite_"):
         return _render_invite(message, now)
     if message.template == "reminder":
-        return _render_reminder(message, now)
+        return _render_reminder(message, now, policy)
     return Content(body=message.payload["text"])
 
 
@@ -174,13 +196,15 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
 
 
-def _render_reminder(message: Message, now: datetime) -> Content:
+def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
     from navigation.models import Appointment
 
     patient = message.patient
     if not patient.sms_consent:
         raise Drop("no SMS consent")
     zone = ZoneInfo(patient.time_zone)
+    if policy:
+        _check_reminder_moment(message, now, zone)
     days = set(message.payload["days"])
     visits = [
         a
@@ -193,6 +217,27 @@ def _render_reminder(message: Message, now: datetime) -> Content:
     if not visits:
         raise Drop("every visit it reminded of was cancelled, moved or has started")
     return Content(body=reminder_text(patient, visits, zone, patient_link(patient, now)))
+
+
+def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> None:
+    """The policy again at send time, for a reminder sent late (workers were down): never in
+    quiet hours, never when a later reminder is due too, never a second text in a day."""
+    local = now.astimezone(zone)
+    if not reminders.QUIET_END <= local.time() < reminders.QUIET_START:
+        day = local.date() + timedelta(days=local.time() >= reminders.QUIET_START)
+        raise Postpone(datetime.combine(day, reminders.QUIET_END, tzinfo=zone))
+    others = Message.objects.filter(patient=message.patient, template="reminder").exclude(
+        pk=message.pk
+    )
+    if others.filter(
+        send_after__gt=message.send_after,
+        send_after__lte=now,
+        status__in=[Message.Status.PENDING, Message.Status.SENDING, Message.Status.SENT],
+    ).exists():
+        raise Drop("superseded by a later reminder that is due too")
+    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
+    if others.filter(status=Message.Status.SENT, sent_at__gte=midnight).exists():
+        raise Drop("the patient already had their one reminder text today")
 
 
 def short_when(moment: datetime, zone: ZoneInfo) -> str:

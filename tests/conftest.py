@@ -130,3 +130,22 @@ def anonymous():
 
 
 from tests.center import center  # noqa: E402, F401 - the small center, for every test module
+from tests.notifications.twilio_stub import (  # noqa: E402
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    TwilioStub,
+)
+
+
+@pytest.fixture
+def twilio(settings):
+    """The SMS backend is Twilio's, talking to a local stub of its REST API."""
+    with TwilioStub() as stub:
+        settings.SMS_BACKEND = "twilio"
+        settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+        settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+        settings.TWILIO_FROM_NUMBER = FROM_NUMBER
+        settings.TWILIO_API_BASE_URL = stub.url
+        settings.SMS_TIMEOUT_SECONDS = 1
+        yield stub

@@ -211,3 +211,23 @@ def test_the_outbox_api_lists_messages_for_navigators_only(
     assert [m["template"] for m in listed] == ["invite_request"]
     assert "to" not in listed[0]
     assert as_alice.get("/api/v1/notifications/").status_code == 403
+
+
+def test_a_reminder_that_comes_due_in_quiet_hours_waits_for_the_morning(
+    center, alice, nina, twilio
+):
+    book(center, alice, nina)
+    due = Message.objects.filter(template="reminder").order_by("send_after").first()
+    late_evening = datetime(2026, 3, 6, 22, 30, tzinfo=NY)  # workers were down until now
+    assert message_send(message_id=due.pk, now=late_evening) == "postponed"
+    due.refresh_from_db()
+    assert due.status == "pending"
+    assert due.send_after == datetime(2026, 3, 7, 8, 0, tzinfo=NY)
+    assert twilio.received == []
+
+
+def test_a_late_reminder_is_dropped_when_a_later_one_is_due_too(center, alice, nina, twilio):
+    book(center, alice, nina)
+    results = send_due(datetime(2026, 3, 9, 12, 5, tzinfo=NY))  # all three are overdue
+    assert sorted(results) == ["dropped", "dropped", "sent", "sent"]  # + the invite email
+    assert len(twilio.received) == 1
