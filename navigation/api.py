@@ -161,14 +161,6 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
-    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
-    @action(detail=True, methods=["get"], url_path="invite.ics")
-    def invite(self, request, pk=None):
-        """The visit's current calendar invite (REQUEST, or CANCEL once cancelled)."""
-        from notifications.api import appointment_invite
-
-        return appointment_invite(self.get_object(), request)
-
     @extend_schema(
         request=serializers.StatusSerializer, responses=serializers.AppointmentSerializer
     )
@@ -184,6 +176,21 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 by=request.user,
             )
         )
+
+
+class AppointmentInviteView(APIView):
+    """`/api/v1/appointments/{id}/invite.ics`: the visit's current calendar invite
+    (REQUEST, or CANCEL once cancelled), for whoever may see the appointment."""
+
+    permission_classes = [RolePermission]
+    read_roles = (*STAFF_ROLES, PATIENT)
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    def get(self, request, pk: int):
+        from notifications.api import appointment_invite
+
+        appointment = get_object_or_404(selectors.appointment_list(user=request.user), pk=pk)
+        return appointment_invite(appointment, request)
 
 
 def _valid(serializer_class, request) -> dict:

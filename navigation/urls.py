@@ -14,7 +14,7 @@ router.register("itineraries", api.ItineraryViewSet, basename="itinerary")
 urlpatterns = [
     path(
         "appointments/<int:pk>/invite.ics",
-        api.AppointmentViewSet.as_view({"get": "invite"}),
+        api.AppointmentInviteView.as_view(),
         name="appointment-invite",
     ),
     path("itineraries/search/", api.ItinerarySearchView.as_view(), name="itinerary-search"),

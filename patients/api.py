@@ -74,7 +74,9 @@ class ReferralViewSet(
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.referral_list(user=self.request.user, now=self.now)
+        return selectors.referral_list(
+            user=self.request.user, now=getattr(self, "now", None) or timezone.now()
+        )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": getattr(self, "now", None)}

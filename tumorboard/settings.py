@@ -168,6 +168,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SpecialtyEnum": "navigation.models.Specialty",
+        "PatientStatusEnum": "patients.models.Patient.Status",
+        "ReferralStatusEnum": "patients.models.Referral.Status",
+        "AppointmentStatusEnum": "navigation.models.Appointment.Status",
+        "MessageStatusEnum": "notifications.models.Message.Status",
+        "LocationKindEnum": "navigation.models.Location.Kind",
+        "AlertKindEnum": "notifications.models.Alert.Kind",
+    },
 }
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DEFAULT_FORMAT = "E164"
@@ -223,6 +232,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    if env_bool("BEHIND_TLS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
