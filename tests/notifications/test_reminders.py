@@ -129,3 +129,17 @@ def test_reminders_across_the_march_dst_change_stay_out_of_quiet_hours():
     for text in texts:
         assert 8 <= text.send_at.astimezone(NY).hour < 20
     assert local_times(texts)[-1] == "Sun 08 19:45"
+
+
+def test_reminders_land_on_29_february_and_stay_out_of_its_quiet_hours():
+    texts = plan_reminders(
+        visit_starts=[at(2028, 3, 1, 8, 30)],
+        time_zone="America/New_York",
+        now=at(2028, 2, 20, 9),
+        express_consent=True,
+    )
+    assert [t.send_at.astimezone(NY).strftime("%m-%d %H:%M") for t in texts] == [
+        "02-27 08:30",
+        "02-29 08:30",
+        "02-29 19:45",
+    ]

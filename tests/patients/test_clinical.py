@@ -235,3 +235,14 @@ DUE = datetime(2026, 6, 4, 9, 0, tzinfo=UTC)
 )
 def test_it_tells_met_at_risk_and_breached(now, consult_at, expected):
     assert sla_status(due_at=DUE, now=now, consult_at=consult_at) == expected
+
+
+def test_the_clock_runs_through_29_february():
+    received = datetime(2028, 2, 27, 20, 15, tzinfo=NY)  # a leap year
+    due = triage(ClinicalPicture(sites="brain"), received_at=received).consult_due_at
+    assert due.astimezone(NY) == datetime(2028, 3, 1, 20, 15, tzinfo=NY)
+    emergency = triage(
+        ClinicalPicture(sites="spine", suspected_mescc=True),
+        received_at=datetime(2028, 2, 28, 23, 0, tzinfo=NY),
+    )
+    assert emergency.consult_due_at.astimezone(NY) == datetime(2028, 2, 29, 23, 0, tzinfo=NY)
