@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from navigation.models import (
@@ -188,6 +189,11 @@ class ItinerarySearchSerializer(StrictSerializer):
     def validate(self, attrs):
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError({"date_to": "The end date is before the start date."})
+        today = timezone.localdate()
+        if attrs["date_from"] < today:
+            raise serializers.ValidationError({"date_from": "The start date is in the past."})
+        if attrs["date_to"] > today + timedelta(days=365):
+            raise serializers.ValidationError({"date_to": "Search at most a year ahead."})
         if attrs["date_to"] - attrs["date_from"] > timedelta(days=MAX_RANGE_DAYS):
             raise serializers.ValidationError(
                 {"date_to": f"Search at most {MAX_RANGE_DAYS} days at a time."}

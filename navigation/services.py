@@ -208,6 +208,10 @@ def _check_visit(
         raise DomainError(
             "A visit cannot be booked in the past.", field="start", code="in_the_past"
         )
+    if visit.start > now + timedelta(days=365):
+        raise DomainError(
+            "A visit cannot be booked more than a year ahead.", field="start", code="too_far"
+        )
     if visit.start.minute % GRID_MINUTES or visit.start.second or visit.start.microsecond:
         raise DomainError(
             "Visits start on a 5-minute grid (e.g. 09:05, not 09:07).",

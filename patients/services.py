@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -62,6 +62,12 @@ def _check_received_at(received_at: datetime, now: datetime) -> None:
             "The referral cannot be received in the future.",
             field="received_at",
             code="received_in_future",
+        )
+    if received_at < now - timedelta(days=365):
+        raise DomainError(
+            "The referral is dated more than a year ago; please check the date.",
+            field="received_at",
+            code="received_too_long_ago",
         )
 
 
