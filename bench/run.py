@@ -519,12 +519,20 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
         (patient, loaded.clinicians[cid], starts(cid, BOOKINGS_EACH))
         for patient, cid in zip(bookers, ids[1 : 1 + BOOKING_CLIENTS], strict=True)
     ]
+    from bench import board as board_bench
+
+    loaded_board = board_bench.board_load()
     with gunicorn(bench_url) as port:
         wait_until_up(port, tokens[0])
         log(f"gunicorn up on 127.0.0.1:{port}")
         bench_api_search(port, tokens[0], searcher, center, loaded, requests)
         bench_storm(port, tokens, racers, loaded.clinicians[ids[0]], storm_at)
         bench_bookings(port, tokens[:BOOKING_CLIENTS], plans)
+        emit(
+            **board_bench.bench_agenda(
+                f"http://127.0.0.1:{port}", loaded_board.token, loaded_board.meeting_id
+            )
+        )
 
 
 def main() -> int:
@@ -544,7 +552,12 @@ def main() -> int:
     log(f"database {name}: dropped and created")
     try:
         django_start(bench_url)
+        from bench import notifications
+
+        # First, while the outbox holds only its own rows.
+        notifications.bench_reminder_fanout(bench_url)
         bench_server(center, requests, bench_url)
+        notifications.bench_feed(bench_url)
     finally:
         if "django.db" in sys.modules:
             from django.db import connections

@@ -174,6 +174,7 @@ def clinician_feed(request, token: str):
     """`/calendar/<token>.ics`: a clinician's clinic visits as a subscribable calendar."""
     from datetime import timedelta
 
+    from board.invites import feed_events
     from navigation.models import Appointment, Clinician
 
     clinician = Clinician.objects.filter(calendar_token=token, active=True).first()
@@ -187,10 +188,11 @@ def clinician_feed(request, token: str):
             start__lt=now + timedelta(days=180),
         )
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("location", "patient")
+        .select_related("location")
     )
     events = [invites.visit_event(a, now=now, for_patient=False) for a in visits]
-    body = invites.feed(events, name=f"{clinician.name}: clinic", now=now)
+    events += feed_events(clinician, now=now)  # the board meetings they sit on
+    body = invites.feed(events, name=f"{clinician.name}: clinic and board", now=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

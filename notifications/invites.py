@@ -54,8 +54,8 @@ def visit_event(
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("organizer", _address(settings.DEFAULT_FROM_EMAIL, settings.CENTER_NAME))
-    patient = appointment.patient
-    if for_patient and patient.email:
+    patient = appointment.patient if for_patient else None  # a feed never names patients
+    if patient is not None and patient.email:
         event.add(
             "attendee",
             _address(

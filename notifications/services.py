@@ -157,6 +157,10 @@ def _recover(message: Message, now: datetime) -> None:
 def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
     """The message as it would be sent now; `policy=False` skips the reminder timing rules
     (to recognise a text the provider already took)."""
+    if message.template == "board_letter":
+        from board.letters import render_letter
+
+        return render_letter(message, now)
     if message.template.startswith("invite_"):
         return _render_invite(message, now)
     if message.template == "reminder":

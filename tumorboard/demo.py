@@ -213,4 +213,46 @@ def load_demo(*, now: datetime, weeks: int = 3) -> int:
             **picture,
         )
         added += 1
+    _board(users, now)
     return added
+
+
+def _board(users, now: datetime) -> None:
+    """The Tuesday tumor board, its next eight weeks, and the newest referrals on the first
+    meeting still open for cases (some not ready yet). Once: a second run adds nothing."""
+    from datetime import time
+
+    from board.models import Case, Meeting, Series
+    from board.services.cases import case_submit
+    from board.services.meetings import meetings_generate, series_create
+    from navigation.models import Clinician, Location
+    from patients.models import Referral
+
+    series = Series.objects.filter(name="Brain & spine tumor board").first()
+    if series is not None:
+        meetings_generate(series=series, now=now)
+        return
+    series = series_create(
+        name="Brain & spine tumor board",
+        weekday=1,
+        start_time=time(7),
+        end_time=time(8, 30),
+        location=Location.objects.filter(name="Tower").first(),
+        case_capacity=10,
+        starts_on=date(2026, 1, 1),
+        members=list(Clinician.objects.filter(active=True)),
+        now=now,
+    )
+    meeting = Meeting.objects.filter(series=series, cutoff_at__gt=now).order_by("start").first()
+    newest = Referral.objects.filter(board_cases__isnull=True).order_by("-received_at")[:6]
+    for n, referral in enumerate(newest):
+        case_submit(
+            meeting=meeting,
+            referral=referral,
+            question="Surgery, radiosurgery or conventional radiation? Please review imaging.",
+            imaging_available=n < 4,
+            imaging_reviewed=n < 2,
+            pathology=Case.Pathology.CONFIRMED if n % 3 else Case.Pathology.PENDING,
+            by=users["navigator"],
+            now=now,
+        )

@@ -185,7 +185,12 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 # Celery: Redis is the broker; tasks are acknowledged after they run, so a worker
 # killed mid-task leaves the message for another worker (sends are idempotent).
-CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
+# Kombu reads a unix socket's database from `virtual_host`, not `db`.
+CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1).replace(
+    "?db=", "?virtual_host="
+)
+# Keep a worker's database connection across tasks (Celery closes it after each otherwise).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -199,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "tumorboard.tasks.beat_heartbeat", "schedule": 30.0},
     "watch-deadlines": {"task": "navigation.tasks.watch_deadlines", "schedule": 60.0},
     "dispatch-outbox": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    # The board: eight weeks of meetings kept in place, unready cases before the cutoff,
+    # follow-up imaging booked three weeks ahead and missed scans escalated.
+    "board-generate-meetings": {"task": "board.tasks.generate_meetings", "schedule": 3600.0},
+    "board-unready-cases": {"task": "board.tasks.alert_unready_cases", "schedule": 900.0},
+    "board-surveillance": {"task": "board.tasks.run_surveillance", "schedule": 3600.0},
 }
 
 # Messaging. The SMS backend is chosen like Django's email backends.
@@ -225,7 +235,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "scheduling@localhost")
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

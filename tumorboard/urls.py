@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("navigation.urls")),
     path("", include("notifications.urls")),
     path("", include("patients.urls")),
+    path("", include("board.urls")),
 ]
 
 urlpatterns = [

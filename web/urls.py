@@ -1,4 +1,35 @@
 """Server-rendered pages for navigators and specialists (the patient page lives in
 notifications.patient_pages, behind its private link)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from web.views import alerts, auth, board, dashboard, day, queue, referral, specialist
+
+app_name = "web"
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("password-reset/", auth.password_reset, name="password_reset"),
+    path("password-reset/sent/", auth.password_reset_done, name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password_reset_confirm"),
+    path("reset/done/", auth.password_reset_complete, name="password_reset_complete"),
+    path("queue/", queue.queue, name="queue"),
+    path("referrals/<int:pk>/", referral.referral, name="referral"),
+    path("referrals/<int:pk>/sins/", referral.sins, name="sins"),
+    path("referrals/<int:pk>/consult/", referral.consult_book, name="consult_book"),
+    path("referrals/<int:pk>/plan/", referral.plan, name="plan"),
+    path("referrals/<int:pk>/book/", referral.book, name="book"),
+    path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
+    path("day/", day.day, name="day"),
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("board/", board.meetings, name="meetings"),
+    path("board/meetings/<int:pk>/", board.agenda, name="agenda"),
+    path("board/meetings/<int:pk>/attendance/", board.attendance, name="attendance"),
+    path("board/cases/<int:pk>/", board.case, name="case"),
+    path("me/week/", specialist.my_week, name="my_week"),
+    path("me/calendar/", specialist.my_calendar, name="my_calendar"),
+]

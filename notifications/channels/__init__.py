@@ -16,12 +16,28 @@ SMS_BACKENDS = {
 __all__ = ["Channel", "Content", "DeliveryError", "channel_for"]
 
 
-def channel_for(name: str) -> Channel:
-    if name == "sms":
-        path = SMS_BACKENDS.get(settings.SMS_BACKEND, settings.SMS_BACKEND)
-        return import_string(path)()
-    if name == "email":
-        from notifications.channels.email import EmailChannel
+_channels: dict[tuple, Channel] = {}
 
-        return EmailChannel()
-    raise ValueError(f"unknown channel {name!r}")
+
+def channel_for(name: str) -> Channel:
+    """One channel object per process and configuration, so its HTTP connection to the
+    provider is reused from message to message."""
+    key = (
+        name,
+        settings.SMS_BACKEND,
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.SMS_TIMEOUT_SECONDS,
+    )
+    if key not in _channels:
+        if name == "sms":
+            path = SMS_BACKENDS.get(settings.SMS_BACKEND, settings.SMS_BACKEND)
+            _channels[key] = import_string(path)()
+        elif name == "email":
+            from notifications.channels.email import EmailChannel
+
+            _channels[key] = EmailChannel()
+        else:
+            raise ValueError(f"unknown channel {name!r}")
+    return _channels[key]

@@ -23,7 +23,11 @@ class EmailChannel(Channel):
         for name, data, mimetype in content.attachments:
             if mimetype.startswith("text/calendar"):
                 email.attach_alternative(data.decode(), mimetype)
-            email.attach(name, data, "application/ics")
+                email.attach(name, data, "application/ics")
+            elif mimetype == "text/html":
+                email.attach_alternative(data.decode(), mimetype)
+            else:
+                email.attach(name, data, mimetype)
         try:
             email.send()
         except (SMTPException, OSError) as exc:

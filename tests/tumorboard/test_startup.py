@@ -36,3 +36,18 @@ def test_a_missing_secret_key_outside_development_says_so_in_one_line():
     result = manage("check")
     assert result.returncode == 1
     assert result.stderr.strip() == "error: SECRET_KEY must be set in the environment"
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warnings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="k7$Qv2!pX9@zL4#mR8^tW1&nB6*cY3(dF5)hJ0_sA-eG+uI=oP{yT}",
+        ALLOWED_HOSTS="tumorboard.example.org",
+        SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_SECONDS="31536000",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -11,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         port = os.environ.get("WEB_PORT", "8000")
         self.stdout.write(f"\nTumor board is starting at http://127.0.0.1:{port}/")
+        self.stdout.write(f"  staff     http://127.0.0.1:{port}/login/")
         self.stdout.write(f"  API docs  http://127.0.0.1:{port}/api/docs/")
         self.stdout.write(f"  health    http://127.0.0.1:{port}/healthz")
         self.stdout.write(f"  admin     http://127.0.0.1:{port}/admin/")

@@ -1,0 +1,1 @@
+"""Writes for the board: meetings, cases, recommendations, surveillance imaging."""

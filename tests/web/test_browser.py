@@ -1,0 +1,306 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright against the live
+test server. One browser per module; every wait is bounded."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from navigation.models import Appointment
+from navigation.services import VisitRequest, appointment_book
+from notifications.services import patient_link
+from patients.models import Patient, Referral
+from tests.web.conftest import BOARD_NOW, NOW, NY, make_referral
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(os.environ.get("WEB_SHOTS_DIR", "/tmp/web-shots"))
+# axe-core 4.14.1 from the npm registry (npm pack axe-core), MPL-2.0.
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+WAIT_MS = 5000
+
+if not Path(CHROMIUM).exists() and os.environ.get("BROWSER_TESTS_REQUIRED"):
+    pytest.fail(f"BROWSER_TESTS_REQUIRED is set but {CHROMIUM} is missing", pytrace=False)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"BROWSER TESTS SKIPPED: no {CHROMIUM} (apt-get install chromium)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls in
+    # these tests are plain synchronous ones, made between browser steps.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    expect.set_options(timeout=WAIT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=20_000)
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def clock(settings):
+    # Plain http to the live server: cookies cannot be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(WAIT_MS)
+    yield ctx
+    ctx.close()
+
+
+def shot(page, name: str) -> None:
+    """A screenshot to look at, and an axe-core audit: no serious or critical violation."""
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    page.add_script_tag(path=AXE)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    assert not serious, f"{name}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in serious
+    )
+
+
+def log_in(page, base: str, username: str, path: str = "/") -> None:
+    page.goto(f"{base}{path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"{username}-pw-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def test_a_navigator_plans_and_books_a_same_day_visit(
+    context, live_server, nina, center, emergency, routine
+):
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    log_in(page, live_server.url, "nina", "/queue/")
+    expect(page).to_have_title("Referral queue · Brain & Spine Center")
+    first_row = page.locator("#queue-rows tr").first
+    expect(first_row).to_contain_text("Emergency")
+    expect(first_row).to_contain_text("At risk")
+    expect(first_row).to_contain_text("Alice Archer")
+    shot(page, "queue")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "queue-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    first_row.get_by_role("link", name="Alice Archer").click()
+    page.wait_for_url(f"**/referrals/{emergency.pk}/")  # and its load event: htmx is ready
+    expect(page.get_by_role("heading", name="Triage")).to_be_visible()
+    page.get_by_label("Location").select_option("junctional")
+    expect(page.locator("#sins-result")).to_contain_text("3 points from 1 of 6 parts")
+
+    for name in ("Neurosurgery", "Radiation oncology", "Palliative care"):
+        expect(page.get_by_label(name, exact=True)).to_be_checked()
+    search = page.get_by_role("button", name="Find same-day options")
+    search.click()
+    book = page.get_by_role("button", name="Book option 1")
+    expect(book).to_be_visible()
+    expect(page.locator(".option").first).to_contain_text("Walk 15 min to Tower")
+    shot(page, "referral-options")
+    page.locator(".option").first.screenshot(path=SHOTS / "option-timeline.png")
+
+    # Keyboard only: from the search button, Tab reaches the book button.
+    search.focus()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Book option 1":
+            break
+    else:
+        pytest.fail("Tab never reached the 'Book option 1' button")
+
+    # A colleague has the same options open in another tab.
+    other = context.new_page()
+    other.goto(f"{live_server.url}/referrals/{emergency.pk}/")
+    other.get_by_role("button", name="Find same-day options").click()
+    expect(other.get_by_role("button", name="Book option 1")).to_be_visible()
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Booked: 3 visits on Monday 2 March")).to_be_visible()
+    expect(page.locator("#booked-visits li")).to_have_count(3)
+    shot(page, "referral-booked")
+    assert Appointment.objects.filter(referral=emergency).count() == 3
+
+    other.get_by_role("button", name="Book option 1").click()
+    clash = other.get_by_role("alert")
+    expect(clash).to_contain_text("Not booked")
+    expect(clash).to_contain_text("no longer free")
+    shot(other, "referral-clash")
+    assert Appointment.objects.filter(referral=emergency).count() == 3
+
+    page.get_by_role("link", name="See Monday 2 March in the day view").click()
+    expect(page).to_have_title("Day view Mon 2 Mar 2026 · Brain & Spine Center")
+    expect(page.locator(".block.visit")).to_have_count(3)
+    expect(page.locator(".block.visit").first).to_contain_text("Alice Archer")
+    shot(page, "day-view")
+
+
+def history(center, weeks: int = 8) -> None:
+    """Past referrals, their consults and visits: something for the dashboard to draw."""
+    clinicians = list(center.clinicians.values())
+    waits = [20, 30, 50, 60, 70, 80, 100, 10, 40, 65, 130, 25]
+    for i in range(weeks * 3):
+        patient = Patient.objects.create(
+            mrn=f"H{i:03d}",
+            first_name="Past",
+            last_name=f"Patient {i}",
+            birth_date=date(1960, 1, 1),
+        )
+        referral = make_referral(patient, received_at=NOW - timedelta(days=2 * i + 3, hours=i % 5))
+        consult = referral.received_at + timedelta(hours=waits[i % len(waits)])
+        Referral.objects.filter(pk=referral.pk).update(consult_at=consult)
+        Appointment.objects.create(
+            patient=patient,
+            clinician=clinicians[i % len(clinicians)],
+            location=center.tower,
+            specialty=clinicians[i % len(clinicians)].specialty,
+            start=consult,
+            end=consult + timedelta(minutes=45),
+            status="no_show" if i % 7 == 3 else "completed",
+        )
+
+
+def test_the_other_navigator_pages_read_well(context, live_server, nina, center, emergency):
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    log_in(page, live_server.url, "nina", "/alerts/")
+    expect(page.locator(".alert").first).to_contain_text("EMERGENCY referral")
+    page.get_by_role("button", name="Acknowledge").first.click()
+    expect(page.locator(".alert").first).to_contain_text("Acknowledged")
+    shot(page, "alerts")
+    history(center)
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("svg.chart")).to_have_count(3)
+    shot(page, "dashboard")
+
+
+def test_a_specialist_sees_their_week_and_rotates_their_feed(
+    context, live_server, sam, nina, center, alice
+):
+    from playwright.sync_api import expect
+
+    surgeon = center.first("neurosurgery")
+    surgeon.user = sam
+    surgeon.save()
+    appointment_book(
+        patient=alice,
+        visit=VisitRequest(clinician=surgeon, start=datetime(2026, 3, 3, 9, tzinfo=NY)),
+        by=nina,
+        now=NOW,
+    )
+    page = context.new_page()
+    log_in(page, live_server.url, "sam")
+    expect(page.get_by_role("heading", name="Tuesday 3 March")).to_be_visible()
+    expect(page.get_by_text("Alice Archer")).to_be_visible()
+    shot(page, "my-week")
+    page.get_by_role("link", name="Calendar feed").click()
+    old = page.get_by_label("Your feed link").input_value()
+    page.get_by_role("button", name="Make a new link").click()
+    expect(page.get_by_role("status")).to_contain_text("old one no longer works")
+    assert page.get_by_label("Your feed link").input_value() != old
+    shot(page, "calendar-feed")
+
+
+def test_a_specialist_checks_in_and_signs_the_boards_recommendation(
+    context, live_server, sam, meeting, board_case, radiation
+):
+    from playwright.sync_api import expect
+
+    with time_machine.travel(BOARD_NOW, tick=True):
+        page = context.new_page()
+        log_in(page, live_server.url, "sam")
+        page.get_by_role("link", name="Tumor board", exact=True).click()
+        page.get_by_role("link", name="Tue 3 Mar 2026, 07:00–08:30").click()
+        expect(page.get_by_role("heading", name="Not quorate yet")).to_be_visible()
+        expect(page.locator(".agenda .case").first).to_contain_text("Radiosurgery or resection?")
+        page.get_by_role("button", name="Check in Dr. Ravi Shah").click()
+        expect(page.get_by_role("status")).to_contain_text("Dr. Ravi Shah is checked in")
+        expect(page.get_by_role("button", name="Mark Dr. Ravi Shah absent")).to_be_visible()
+        page.locator(".agenda details summary").first.click()
+        expect(page.locator(".agenda .noms").first).to_contain_text("Oncologic")
+        shot(page, "board-agenda")
+
+        page.get_by_role("link", name="Alice Archer").click()
+        page.get_by_label("Radiosurgery (SRS)").check()
+        page.get_by_label("Intent").select_option("local_control")
+        page.get_by_label("Rationale").fill("Two small lesions; good performance status.")
+        page.get_by_label("Follow-up imaging").select_option("mri_brain")
+        page.get_by_label("Every (weeks, 6 to 16)").fill("8")
+        page.get_by_label("Book a radiation planning visit").check()
+        page.get_by_role("button", name="Sign the recommendation").click()
+        expect(page.get_by_role("status")).to_contain_text("Recommendation version 1 signed.")
+        expect(page.locator(".recommendation").first).to_contain_text("Signed by Dr. Ravi Shah")
+        shot(page, "board-case-signed")
+        page.get_by_role("link", name="Tue 3 Mar").click()
+        expect(page.locator(".agenda .case").first).to_contain_text("Recommendation signed (v1)")
+
+
+def test_the_patient_page_from_a_link_fits_a_phone(browser, live_server, nina, center, alice):
+    from playwright.sync_api import expect
+
+    appointment_book(
+        patient=alice,
+        visit=VisitRequest(
+            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
+        ),
+        by=nina,
+        now=NOW,
+    )
+    path = patient_link(alice, NOW).split("/p/", 1)[1]
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.set_default_timeout(WAIT_MS)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/p/{path}")
+    expect(page.get_by_role("heading", name="Hello Alice")).to_be_visible()
+    expect(page.get_by_role("link", name="Add to calendar")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "patient-phone")
+    phone.close()
+
+
+def test_the_login_page_fits_a_phone_too(browser, live_server):
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/login/", timeout=WAIT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "login-phone")
+    phone.close()

@@ -1,0 +1,77 @@
+"""The day view: clinicians as columns, booked visits, free time, time off, overrides."""
+
+from datetime import datetime
+
+import pytest
+
+from navigation.models import TimeOff
+from navigation.services import VisitRequest, appointment_book
+from tests.web.conftest import NOW, NY, frozen_at, logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with frozen_at(NOW) as traveller:
+        yield traveller
+
+
+def column(html: str, name: str) -> str:
+    return html.split(f">{name}<small>", 1)[1].split('class="colhead"', 1)[0]
+
+
+def test_it_shows_each_clinician_with_booked_and_free_time(nina, center, alice, emergency):
+    surgeon = center.first("neurosurgery")
+    appointment_book(
+        patient=alice,
+        visit=VisitRequest(clinician=surgeon, start=datetime(2026, 3, 2, 9, tzinfo=NY)),
+        by=nina,
+        now=NOW,
+    )
+    html = logged_in(nina).get("/day/?day=2026-03-02").content.decode()
+    assert "<title>Day view Mon 2 Mar 2026" in html
+    reyes = column(html, "Dr. Nora Reyes")
+    assert "08:00–09:00</span>" in reyes and "free" in reyes
+    assert "09:00–10:00</span>" in reyes and "Alice Archer" in reyes
+    assert "10:00–17:00</span>" in reyes
+    assert html.count('class="colhead"') == len(center.clinicians)
+
+
+def test_it_marks_overrides_and_time_off(nina, center, alice, bob, emergency):
+    surgeon = center.first("neurosurgery")
+    visit = VisitRequest(clinician=surgeon, start=datetime(2026, 3, 2, 9, tzinfo=NY))
+    appointment_book(patient=bob, visit=visit, by=nina, now=NOW)
+    appointment_book(
+        patient=alice,
+        visit=visit,
+        by=nina,
+        now=NOW,
+        referral=emergency,
+        override_reason="cord compression",
+    )
+    TimeOff.objects.create(
+        clinician=center.first("pain_medicine"),
+        start=datetime(2026, 3, 2, 12, tzinfo=NY),
+        end=datetime(2026, 3, 2, 17, tzinfo=NY),
+        reason="conference",
+    )
+    html = logged_in(nina).get("/day/?day=2026-03-02").content.decode()
+    assert "block visit override" in column(html, "Dr. Nora Reyes")
+    assert "<strong>override</strong>" in html
+    assert "off: conference" in column(html, "Dr. Ana Pires")
+
+
+def test_it_filters_by_specialty_and_walks_day_by_day(nina, center):
+    html = logged_in(nina).get("/day/?day=2026-03-02&specialty=neurosurgery").content.decode()
+    assert html.count('class="colhead"') == 2
+    assert 'href="?day=2026-03-03&amp;specialty=neurosurgery"' in html
+
+
+def test_a_weekend_says_nobody_works(nina, center):
+    html = logged_in(nina).get("/day/?day=2026-03-07").content.decode()
+    assert "No clinician works this day" in html
+
+
+def test_it_defaults_to_today_in_clinic_time(nina, center):
+    assert "Monday 2 March 2026" in logged_in(nina).get("/day/").content.decode()

@@ -1,0 +1,92 @@
+"""Each list page renders with the same number of queries whatever the amount of data."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from board.services.cases import case_submit
+from navigation.models import Appointment
+from notifications.models import Alert
+from patients.models import Patient
+from tests.web.conftest import BOARD_NOW, NY, frozen_at, logged_in, make_referral
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with frozen_at(BOARD_NOW) as traveller:
+        yield traveller
+
+
+def patients(count: int, offset: int = 0) -> list[Patient]:
+    return [
+        Patient.objects.create(
+            mrn=f"QC{offset + n}", first_name="P", last_name=str(n), birth_date=date(1960, 1, 1)
+        )
+        for n in range(count)
+    ]
+
+
+def queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def visits(center, count: int, offset: int, clinician=None) -> None:
+    clinicians = list(center.clinicians.values())
+    for n, patient in enumerate(patients(count, offset)):
+        start = datetime(2026, 3, 4, 8, tzinfo=NY) + timedelta(minutes=30 * (offset + n))
+        who = clinician or clinicians[n % len(clinicians)]
+        Appointment.objects.create(
+            patient=patient,
+            clinician=who,
+            location=center.tower,
+            specialty=who.specialty,
+            start=start,
+            end=start + timedelta(minutes=30),
+            override=bool(n % 2),
+            override_reason="squeezed in" if n % 2 else "",
+        )
+
+
+def test_the_day_view(nina, center):
+    client = logged_in(nina)
+    client.get("/day/?day=2026-03-04")
+    visits(center, 2, 0)
+    small = queries(client, "/day/?day=2026-03-04")
+    visits(center, 12, 2)
+    assert queries(client, "/day/?day=2026-03-04") == small
+
+
+def test_the_alerts(nina, alice):
+    client = logged_in(nina)
+    client.get("/alerts/")
+    referral = make_referral(alice, now=BOARD_NOW)
+    for n in range(2):
+        Alert.objects.create(kind="at_risk", text="x", dedupe_key=f"a{n}", referral=referral)
+    small = queries(client, "/alerts/")
+    for n, patient in enumerate(patients(10)):
+        Alert.objects.create(kind="patient_reply", text="y", dedupe_key=f"b{n}", patient=patient)
+    assert queries(client, "/alerts/") == small
+
+
+def test_the_agenda_and_my_week(sam, nina, meeting, radiation, center):
+    client = logged_in(sam)
+    client.get(f"/board/meetings/{meeting.pk}/")
+
+    def submit(count: int, offset: int) -> None:
+        for patient in patients(count, offset):
+            referral = make_referral(patient, now=BOARD_NOW)
+            case_submit(meeting=meeting, referral=referral, question="?", by=nina, now=BOARD_NOW)
+
+    submit(1, 100)
+    visits(center, 1, 200, clinician=radiation)
+    agenda, week = queries(client, f"/board/meetings/{meeting.pk}/"), queries(client, "/me/week/")
+    submit(6, 300)
+    visits(center, 6, 400, clinician=radiation)
+    assert queries(client, f"/board/meetings/{meeting.pk}/") == agenda
+    assert queries(client, "/me/week/") == week

@@ -1,0 +1,106 @@
+"""Small display helpers: state words, time left, specialty names, the staff menu."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+
+from board.models import Modality
+from navigation.models import Specialty
+from patients import clinical
+from tumorboard.roles import STAFF_ROLES, has_role
+from web.access import NAVIGATOR_ROLES, SPECIALIST_ROLES
+
+register = template.Library()
+
+STATE_WORDS = {
+    clinical.ON_TRACK: "On track",
+    clinical.AT_RISK: "At risk",
+    clinical.BREACHED: "Breached",
+    clinical.MET: "Met",
+}
+STATE_ICONS = {
+    clinical.ON_TRACK: "●",
+    clinical.AT_RISK: "▲",
+    clinical.BREACHED: "✕",
+    clinical.MET: "✓",
+}
+
+
+@register.simple_tag
+def center_name() -> str:
+    return settings.CENTER_NAME
+
+
+@register.filter
+def state_word(state: str) -> str:
+    return STATE_WORDS.get(state, state)
+
+
+@register.filter
+def state_icon(state: str) -> str:
+    return STATE_ICONS.get(state, "")
+
+
+@register.filter
+def specialty_label(value: str) -> str:
+    try:
+        return str(Specialty(value).label).lower()
+    except ValueError:
+        return value.replace("_", " ")
+
+
+@register.filter
+def modality_labels(values: list[str]) -> str:
+    return "; ".join(str(Modality(v).label) if v in Modality.values else v for v in values)
+
+
+@register.filter
+def span(delta: timedelta) -> str:
+    """A duration the way a navigator says it: 2 d 5 h, 23 h 12 min, 42 min."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days >= 2:
+        return f"{days} d {hours} h"
+    hours += days * 24
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def time_left(due: datetime, now: datetime) -> str:
+    left = due - now
+    return f"{span(left)} left" if left >= timedelta(0) else f"overdue by {span(left)}"
+
+
+@register.filter
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+# Pages that sit under a menu entry.
+SECTIONS = {"web:agenda": "web:meetings", "web:case": "web:meetings", "web:referral": "web:queue"}
+
+
+@register.simple_tag(takes_context=True)
+def staff_menu(context) -> list[tuple[str, str, bool]]:
+    """(url, label, current) for the pages this person's role opens."""
+    request = context["request"]
+    items = []
+    current = getattr(request.resolver_match, "view_name", "")
+    current = SECTIONS.get(current, current)
+    if has_role(request.user, *NAVIGATOR_ROLES):
+        items += [
+            ("web:queue", "Referral queue"),
+            ("web:day", "Day view"),
+            ("web:alerts", "Alerts"),
+            ("web:dashboard", "Dashboard"),
+        ]
+    if has_role(request.user, *SPECIALIST_ROLES):
+        items += [("web:my_week", "My week"), ("web:my_calendar", "Calendar feed")]
+    if has_role(request.user, *STAFF_ROLES):
+        items.append(("web:meetings", "Tumor board"))
+    return [(reverse(name), label, current == name) for name, label in items]

@@ -1,0 +1,54 @@
+"""Login, logout and password reset: Django's own views with our templates."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+
+from tumorboard.roles import STAFF_ROLES, has_role
+from web.access import home_for
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Only staff reset a password here; patients use the link in their texts."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if has_role(user, *STAFF_ROLES))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/auth/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return home_for(self.request.user) or reverse("web:home")
+
+
+logout = auth_views.LogoutView.as_view(next_page=reverse_lazy("web:login"))
+
+password_reset = auth_views.PasswordResetView.as_view(
+    form_class=StaffPasswordResetForm,
+    template_name="web/auth/password_reset.html",
+    email_template_name="web/auth/password_reset_email.txt",
+    subject_template_name="web/auth/password_reset_subject.txt",
+    success_url=reverse_lazy("web:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="web/auth/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="web/auth/password_reset_confirm.html",
+    success_url=reverse_lazy("web:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="web/auth/password_reset_complete.html"
+)
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    target = home_for(request.user)
+    return redirect(target) if target else render(request, "web/forbidden.html", status=403)

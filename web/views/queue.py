@@ -1,0 +1,60 @@
+"""The referral queue: open referrals by deadline, emergencies pinned on top."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import render
+from django.utils import timezone
+
+from patients import clinical
+from patients.models import Referral
+from patients.selectors import referral_list
+from web.access import navigator_page
+from web.forms import QueueFilter
+from web.presenters import queue_rows
+
+# What a row shows; a referral has many more columns than the queue needs.
+QUEUE_FIELDS = (
+    "urgency",
+    "urgency_reason",
+    "received_at",
+    "consult_due_at",
+    "consult_at",
+    "sites",
+    "primary_cancer",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__mrn",
+)
+
+
+@navigator_page
+def queue(request):
+    now = timezone.now()
+    form = QueueFilter(request.GET)
+    form.is_valid()
+    referrals = (
+        referral_list(user=request.user, now=now)
+        .filter(status=Referral.Status.OPEN)
+        .annotate(
+            pinned=Case(
+                When(urgency=clinical.EMERGENCY, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("pinned", "consult_due_at", "id")
+        .only(*QUEUE_FIELDS)
+    )
+    if urgency := form.cleaned_data.get("urgency"):
+        referrals = referrals.filter(urgency=urgency)
+    if state := form.cleaned_data.get("state"):
+        referrals = referrals.filter(sla_status=state)
+    context = {
+        "form": form,
+        "rows": queue_rows(referrals, now=now),
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "web/navigator/_queue_rows.html", context)
+    return render(request, "web/navigator/queue.html", context)

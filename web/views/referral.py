@@ -1,0 +1,256 @@
+"""A referral: its clinical picture and SINS, triage, consult options, and planning and
+booking a same-day visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from board.services import meetings as meeting_services
+from board.services.cases import case_submit
+from navigation import rules, selectors, services
+from navigation.models import Appointment, Clinician, Location
+from patients import clinical
+from patients.selectors import referral_list
+from patients.services import referral_update
+from tumorboard.errors import DomainError
+from web.access import navigator_page
+from web.forms import BookForm, CaseSubmitForm, ConsultBookForm, PlanForm, SinsForm, visit_value
+from web.timeline import option_timeline
+from web.views.board import board_context, open_meetings
+
+CONSULT_ROWS = 6
+
+
+def _referral(request, pk: int, now):
+    return get_object_or_404(referral_list(user=request.user, now=now), pk=pk)
+
+
+def _plan_form(referral, now) -> PlanForm:
+    today = now.astimezone(selectors.clinic_zone()).date()
+    return PlanForm(
+        initial={
+            "specialties": rules.suggested_specialties(referral.clinical_picture()),
+            "date_from": today,
+            "date_to": today + timedelta(days=13),
+            "max_wait": 90,
+        }
+    )
+
+
+def _sins_form(referral) -> SinsForm:
+    return SinsForm(initial={name: getattr(referral, name) for name in clinical.SINS_COMPONENTS})
+
+
+def _consult(referral, now) -> dict:
+    if referral.consult_at is not None:
+        return {}
+    options = services.consult_options(referral=referral, now=now, limit=CONSULT_ROWS)
+    clinicians = Clinician.objects.in_bulk({s.clinician_id for s in options.slots})
+    places = Location.objects.in_bulk({s.location_id for s in options.slots})
+    return {
+        "options": options,
+        "slots": [
+            {
+                "slot": slot,
+                "clinician": clinicians[slot.clinician_id],
+                "place": places.get(slot.location_id),
+                "minutes": int((slot.end - slot.start).total_seconds() // 60),
+            }
+            for slot in options.slots
+        ],
+    }
+
+
+def _visits(referral):
+    return (
+        Appointment.objects.filter(referral=referral)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("clinician", "location")
+    )
+
+
+def page(request, referral, now, *, status=200, board_form=None, **extra):
+    """The whole referral page, with whatever a form post adds to it."""
+    context = {
+        "referral": referral,
+        "now": now,
+        "state": referral.sla_status_at(now),
+        "sins": referral.sins(),
+        "tokuhashi": referral.tokuhashi(),
+        "sins_form": _sins_form(referral),
+        "plan_form": _plan_form(referral, now),
+        "consult": _consult(referral, now),
+        "visits": _visits(referral),
+        "suggested": rules.suggested_specialties(referral.clinical_picture()),
+        **board_context(referral, now, board_form),
+        **extra,
+    }
+    return render(request, "web/navigator/referral.html", context, status=status)
+
+
+@navigator_page
+@require_GET
+def referral(request, pk: int):
+    now = timezone.now()
+    return page(request, _referral(request, pk, now), now)
+
+
+@navigator_page
+@require_http_methods(["GET", "POST"])
+def sins(request, pk: int):
+    """GET scores the picks as they are made; POST saves them and triages again."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = SinsForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return render(request, "web/navigator/_sins_result.html", {"form": form}, status=400)
+    if request.method == "GET":
+        points, parts = form.points_so_far()
+        score = clinical.sins_from(form.components())
+        return render(
+            request,
+            "web/navigator/_sins_result.html",
+            {"score": score, "points": points, "parts": parts},
+        )
+    before = referral.urgency
+    referral = referral_update(referral=referral, now=now, **form.components())
+    messages.success(
+        request,
+        f"SINS saved. Triage: {referral.get_urgency_display()} "
+        f"({'changed' if referral.urgency != before else 'unchanged'}), "
+        f"{referral.urgency_reason}.",
+    )
+    return redirect("web:referral", pk=referral.pk)
+
+
+@navigator_page
+@require_POST
+def consult_book(request, pk: int):
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = ConsultBookForm(request.POST)
+    if not form.is_valid():
+        return page(
+            request,
+            referral,
+            now,
+            status=400,
+            consult_error="The slot could not be read; pick it again.",
+        )
+    try:
+        appointment = services.appointment_book(
+            patient=referral.patient,
+            visit=form.visit(),
+            referral=referral,
+            is_consult=True,
+            by=request.user,
+            now=now,
+        )
+    except DomainError as error:
+        return page(request, referral, now, status=error.status_code, consult_error=error.message)
+    local = timezone.localtime(appointment.start)
+    messages.success(
+        request, f"Consult booked with {appointment.clinician.name} on {local:%a %d %b at %H:%M}."
+    )
+    return redirect("web:referral", pk=referral.pk)
+
+
+def _respond(request, referral, now, template: str, context: dict, status: int = 200):
+    """htmx gets the fragment; a plain form post gets the whole page with it inside."""
+    if request.htmx:
+        return render(request, template, {"referral": referral, **context}, status=status)
+    return page(request, referral, now, status=status, fragment=template, **context)
+
+
+@navigator_page
+@require_GET
+def plan(request, pk: int):
+    """Ranked same-day options for the specialties asked, each drawn as its day."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = PlanForm(request.GET)
+    template = "web/navigator/_plan_results.html"
+    if not form.is_valid():
+        return _respond(request, referral, now, template, {"plan_errors": form.errors}, 400)
+    data = form.cleaned_data
+    search = services.ItinerarySearch(
+        specialties=tuple(data["specialties"]),
+        first=data["date_from"],
+        last=data["date_to"],
+        max_total_wait=data["max_wait"],
+        window=form.window(),
+    )
+    try:
+        result = services.itinerary_search(patient=referral.patient, search=search, now=now)
+    except DomainError as error:
+        return _respond(request, referral, now, template, {"plan_message": error.message}, 400)
+    visits = [v for option in result.options for v in option.visits]
+    clinicians = Clinician.objects.in_bulk({v.clinician_id for v in visits})
+    places = Location.objects.in_bulk({v.location_id for v in visits})
+    buffers = selectors.travel_buffers()
+    timelines = []
+    for option in result.options:
+        timeline = option_timeline(
+            option,
+            clinicians=clinicians,
+            places=places,
+            buffers=buffers,
+            zone=selectors.clinic_zone(),
+        )
+        timeline.values.extend(visit_value(v) for v in option.visits)
+        timelines.append(timeline)
+    context = {"result": result, "timelines": timelines, "search_query": request.GET.urlencode()}
+    return _respond(request, referral, now, template, context)
+
+
+@navigator_page
+@require_POST
+def book(request, pk: int):
+    """Book the option picked, all or nothing; a clash says which visit was taken."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = BookForm(request.POST)
+    template = "web/navigator/_book_result.html"
+    search_query = request.POST.get("search", "")
+    if not form.is_valid():
+        context = {"book_error": " ".join(form.non_field_errors()), "search_query": search_query}
+        return _respond(request, referral, now, template, context, 400)
+    try:
+        itinerary = services.itinerary_book(
+            patient=referral.patient,
+            visits=form.cleaned_data["visits"],
+            referral=referral,
+            by=request.user,
+            now=now,
+        )
+    except DomainError as error:
+        context = {"book_error": error.message, "search_query": search_query}
+        return _respond(request, referral, now, template, context, error.status_code)
+    booked = itinerary.appointments.select_related("clinician", "location").order_by("start")
+    context = {"itinerary": itinerary, "booked": booked, "visits": _visits(referral)}
+    return _respond(request, referral, now, template, context)
+
+
+@navigator_page
+@require_POST
+def board_submit(request, pk: int):
+    """Put the referral's case on a meeting with its question for the board."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = CaseSubmitForm(request.POST, meetings=open_meetings(now))
+    if form.is_valid():
+        try:
+            placed = case_submit(referral=referral, by=request.user, now=now, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            label = meeting_services.meeting_label(placed.meeting)
+            note = f" {placed.note}" if placed.note else ""
+            messages.success(request, f"Put on the tumor board of {label}.{note}")
+            return redirect("web:referral", pk=referral.pk)
+    return page(request, referral, now, status=400, board_form=form)
