@@ -27,10 +27,11 @@ test: install browser lint
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
 
 # Browser tests drive Debian's Chromium (no browser downloads here); install it if missing.
+# Without root they are skipped, loudly; CI sets BROWSER_TESTS_REQUIRED, making that a failure.
 browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-		else echo "error: browser tests need Chromium: sudo apt-get install chromium" >&2; exit 2; fi; }
+		else echo "WARNING: Chromium is missing, browser tests will be SKIPPED (sudo apt-get install chromium)" >&2; fi; }
 
 lint: install
 	$(VENV)/bin/ruff check .

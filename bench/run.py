@@ -520,8 +520,10 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
         for patient, cid in zip(bookers, ids[1 : 1 + BOOKING_CLIENTS], strict=True)
     ]
     from bench import board as board_bench
+    from bench import web as web_bench
 
     loaded_board = board_bench.board_load()
+    queue_session = web_bench.queue_load()
     with gunicorn(bench_url) as port:
         wait_until_up(port, tokens[0])
         log(f"gunicorn up on 127.0.0.1:{port}")
@@ -533,6 +535,7 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
                 f"http://127.0.0.1:{port}", loaded_board.token, loaded_board.meeting_id
             )
         )
+        emit(**web_bench.bench_queue(port, queue_session))
 
 
 def main() -> int:

@@ -201,7 +201,7 @@ def load_demo(*, now: datetime, weeks: int = 3) -> int:
         )
         sites, picture = CASES[index % len(CASES)]
         oncologist, practice = ONCOLOGISTS[index % len(ONCOLOGISTS)]
-        patient_services.referral_create(
+        referral = patient_services.referral_create(
             now=now,
             created_by=users["navigator"],
             patient=patient,
@@ -212,9 +212,46 @@ def load_demo(*, now: datetime, weeks: int = 3) -> int:
             sites=sites,
             **picture,
         )
+        if index >= 7:  # older referrals: their consult already happened
+            _past_consult(referral, rng, now)
         added += 1
     _board(users, now)
     return added
+
+
+def _past_consult(referral, rng: random.Random, now: datetime) -> None:
+    """History for the dashboard: a consult 20 to 90 hours after the referral (some late),
+    completed or a no-show. Written directly: booking refuses the past, rightly."""
+    from django.db import IntegrityError
+
+    from navigation.models import Appointment, Clinician
+    from navigation.rules import consult_specialties
+
+    specialties = consult_specialties(urgency=referral.urgency, sites=referral.sites)
+    clinician = Clinician.objects.filter(specialty__in=specialties).order_by("id").first()
+    start = (referral.received_at + timedelta(hours=rng.randrange(20, 90))).replace(
+        minute=0, second=0, microsecond=0
+    )
+    if clinician is None or start + timedelta(hours=1) > now:
+        return
+    status = Appointment.Status.NO_SHOW if rng.random() < 0.15 else Appointment.Status.COMPLETED
+    try:
+        with transaction.atomic():
+            Appointment.objects.create(
+                patient=referral.patient,
+                clinician=clinician,
+                specialty=clinician.specialty,
+                location=clinician.home_location,
+                start=start,
+                end=start + timedelta(hours=1),
+                status=status,
+                referral=referral,
+                is_consult=True,
+            )
+    except IntegrityError:  # that hour was taken by another demo consult
+        return
+    referral.consult_at = start
+    referral.save(update_fields=["consult_at"])
 
 
 def _board(users, now: datetime) -> None:

@@ -1,0 +1,83 @@
+"""`queue_page_p95_ms`: the navigator's referral queue with 500 open referrals, through the
+real HTTP server with a logged-in session."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import statistics
+import time
+from datetime import date, timedelta
+
+QUEUE_REFERRALS = 500
+REQUESTS = 40
+
+
+def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
+    """Create the open referrals and a navigator's session; return the session key."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from patients.models import Patient
+    from patients.services import referral_create
+
+    now = timezone.now()
+    rng = random.Random(6)
+    user, _ = get_user_model().objects.get_or_create(username="bench-queue-navigator")
+    user.groups.add(Group.objects.get(name="navigator"))
+    patients = Patient.objects.bulk_create(
+        Patient(
+            mrn=f"BENCHQ{i:05d}", first_name="Q", last_name="Bench", birth_date=date(1950, 1, 1)
+        )
+        for i in range(referrals)
+    )
+    for index, patient in enumerate(patients):
+        referral_create(
+            now=now,
+            patient=patient,
+            referring_oncologist="Dr. Bench",
+            received_at=now - timedelta(hours=rng.uniform(0, 70)),
+            primary_cancer=rng.choice(["lung", "breast", "kidney", "melanoma"]),
+            sites=rng.choice(["brain", "spine", "both"]),
+            pain_score=rng.randrange(11),
+            suspected_mescc=index % 25 == 0,
+        )
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def bench_queue(port: int, session_key: str, *, requests: int = REQUESTS) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": f"sessionid={session_key}"}
+
+    def read() -> tuple[int, int]:
+        conn.request("GET", "/queue/", headers=headers)
+        response = conn.getresponse()
+        return response.status, len(response.read())
+
+    status, size = read()  # warm-up; also proves the session works
+    if status != 200:
+        raise RuntimeError(f"queue page answered {status}")
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        read()
+        times.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    times.sort()
+    return {
+        "name": "queue_page_p95_ms",
+        "value": round(times[int(0.95 * len(times)) - 1], 2),
+        "unit": "ms",
+        "target": 150,
+        "referrals": QUEUE_REFERRALS,
+        "requests": requests,
+        "median": round(statistics.median(times), 2),
+        "bytes": size,
+    }
