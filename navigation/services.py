@@ -61,28 +61,34 @@ def consult_options(*, referral: Referral, now: datetime, limit: int = 10) -> Co
     does, the earliest after it, flagged late, and the referral marked at risk."""
     specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
     clinicians = selectors.clinicians_of(specialties)
-    minutes = min(visits_minutes(specialties).values())
+    minutes = visits_minutes(specialties)
     not_before = _grid_ceil(now)
     zone = selectors.clinic_zone()
     first = not_before.astimezone(zone).date()
     due_day = max(referral.consult_due_at.astimezone(zone).date(), first)
 
     def slots_between(start: date, end: date) -> tuple[engine.ConsultSlot, ...]:
-        days = selectors.free_days(
-            clinicians=clinicians,
-            first=start,
-            last=end,
-            patient_id=referral.patient_id,
-            not_before=not_before,
+        days = list(
+            selectors.free_days(
+                clinicians=clinicians,
+                first=start,
+                last=end,
+                patient_id=referral.patient_id,
+                not_before=not_before,
+            )
         )
-        return engine.find_consult_slots(
-            clinicians=(c for day in days for c in day.clinicians),
-            duration=minutes,
-            not_before=not_before,
-            due_at=referral.consult_due_at,
-            limit=limit,
-            grid_minutes=GRID_MINUTES,
-        )
+        found: list[engine.ConsultSlot] = []
+        for specialty in specialties:  # each with its own visit length
+            found += engine.find_consult_slots(
+                clinicians=(c for d in days for c in d.clinicians if c.specialty == specialty),
+                duration=minutes[specialty],
+                not_before=not_before,
+                due_at=referral.consult_due_at,
+                limit=limit,
+                grid_minutes=GRID_MINUTES,
+            )
+        chosen = [slot for slot in found if not slot.late] or found
+        return tuple(sorted(chosen, key=lambda slot: (slot.start, slot.clinician_id))[:limit])
 
     # The days up to the deadline first; only when none fits, the weeks after it.
     slots = slots_between(first, due_day)

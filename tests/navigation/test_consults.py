@@ -161,3 +161,16 @@ def test_templates_keep_their_wall_clock_hours_across_the_dst_change(center):
     assert friday.clinicians[0].free[0].start.hour == 13  # 08:00 EST is 13:00 UTC
     assert monday.clinicians[0].free[0].start.hour == 12  # 08:00 EDT is 12:00 UTC
     assert days[1].clinicians == days[2].clinicians == ()  # the weekend
+
+
+def test_each_consult_slot_has_its_specialtys_visit_length(as_navigator, center, alice):
+    referral = refer(alice)  # brain: neurosurgery (60 min) or radiation oncology (45 min)
+    slots = as_navigator.get(f"/api/v1/referrals/{referral.pk}/consult-options/").json()["slots"]
+    lengths = {
+        (
+            s["specialty"],
+            (datetime.fromisoformat(s["end"]) - datetime.fromisoformat(s["start"])).seconds // 60,
+        )
+        for s in slots
+    }
+    assert lengths == {("neurosurgery", 60), ("radiation_oncology", 45)}
