@@ -9,6 +9,7 @@ The text is neutral ("Clinic visit", CLASS:PRIVATE): no diagnosis, no specialty.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,11 +79,15 @@ def visit_event(
 def _with_timezones(calendar: icalendar.Calendar, moments: list[datetime]) -> bytes:
     """Add a VTIMEZONE for every TZID, covering the events' dates with a year's margin: a
     definition reaching back to 1970 carries irregular old rules some parsers misread."""
-    days = [m.date() for m in moments] or [date.today()]  # noqa: DTZ011 - an empty feed
-    calendar.add_missing_timezones(
-        first_date=min(days) - timedelta(days=366), last_date=max(days) + timedelta(days=366)
-    )
+    first, last = _zone_window(moments)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar.to_ical()
+
+
+def _zone_window(moments: list[datetime]) -> tuple[date, date]:
+    """The dates a VTIMEZONE must cover: the events' dates with a year's margin."""
+    days = [m.date() for m in moments]
+    return min(days) - timedelta(days=366), max(days) + timedelta(days=366)
 
 
 def visit_invite(appointment, *, now: datetime) -> bytes:
@@ -102,6 +107,69 @@ def feed(events: Iterable[icalendar.Event], *, name: str, now: datetime) -> byte
         calendar.add_component(event)
         moments.append(event.DTSTART)
     return _with_timezones(calendar, moments)
+
+
+@dataclass(frozen=True)
+class FeedVisit:
+    """What a feed says about a clinic visit: when and where, nothing about the patient."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    place: str
+    address: str
+    time_zone: str
+
+
+def visits_feed(
+    visits: list[FeedVisit], events: Iterable[icalendar.Event], *, name: str, now: datetime
+) -> bytes:
+    """The same calendar as `feed()` of each visit's `visit_event`, written as text.
+
+    A busy clinician's feed holds thousands of visits, and building each as an icalendar
+    object costs about a third of a millisecond; here the lines that vary are formatted
+    directly and everything else (escaping, folding, time zones, the organizer, places,
+    board meetings) is still produced by icalendar, once. A test holds the two equal.
+    """
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", name)
+    moments = [now, *(v.start for v in visits)]
+    for event in events:
+        calendar.add_component(event)
+        moments.append(event.DTSTART)
+    first, last = _zone_window(moments)
+    for zone in sorted({v.time_zone for v in visits}):
+        calendar.add_component(icalendar.Timezone.from_tzid(zone, first_date=first, last_date=last))
+    calendar.add_missing_timezones(first_date=first, last_date=last)  # the meetings' zones
+    head = calendar.to_ical()
+    organizer = _one_line("organizer", _address(settings.DEFAULT_FROM_EMAIL, settings.CENTER_NAME))
+    stamp = f"{now.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}"
+    places: dict[tuple[str, str], str] = {}
+    lines = []
+    for visit in visits:
+        key = (visit.place, visit.address)
+        if key not in places:
+            places[key] = _one_line("location", ", ".join(p for p in key if p))
+        zone = ZoneInfo(visit.time_zone)
+        lines.append(
+            "BEGIN:VEVENT\r\nSUMMARY:Clinic visit (patient)\r\n"
+            f"DTSTART;TZID={visit.time_zone}:{visit.start.astimezone(zone):%Y%m%dT%H%M%S}\r\n"
+            f"DTEND;TZID={visit.time_zone}:{visit.end.astimezone(zone):%Y%m%dT%H%M%S}\r\n"
+            f"DTSTAMP:{stamp}\r\nUID:{visit.uid}@{UID_DOMAIN}\r\nSEQUENCE:{visit.sequence}\r\n"
+            f"CLASS:PRIVATE\r\n{places[key]}\r\n{organizer}\r\n"
+            "STATUS:CONFIRMED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
+        )
+    tail = b"END:VCALENDAR\r\n"
+    return head[: -len(tail)] + "".join(lines).encode() + tail
+
+
+def _one_line(name: str, value) -> str:
+    """One property exactly as icalendar writes it (escaped and folded)."""
+    event = icalendar.Event()
+    event.add(name, value)
+    text = event.to_ical().decode()
+    return text.removeprefix("BEGIN:VEVENT\r\n").removesuffix("\r\nEND:VEVENT\r\n")
 
 
 def method_of(invite: bytes) -> str:
