@@ -1,0 +1,37 @@
+"""Every write request is one transaction, its response included.
+
+A booking whose response is rendered after the commit could be saved and yet answered
+with an error (the database went away in between), telling the navigator "nothing was
+saved" when it was. Here the view, the serialization of its answer and the audit row
+commit together or not at all; a 4xx answer rolls back whatever the view wrote; a lost
+database is a clean 503.
+"""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, transaction
+from django.http import JsonResponse
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+UNAVAILABLE = {
+    "code": "database_unavailable",
+    "message": "The schedule could not be reached; nothing was saved. Please try again.",
+    "fields": {},
+}
+
+
+class AtomicWritesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in SAFE_METHODS:
+            return self.get_response(request)
+        try:
+            with transaction.atomic():
+                response = self.get_response(request)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+        except DatabaseError:
+            return JsonResponse(UNAVAILABLE, status=503)
+        return response
