@@ -66,3 +66,25 @@ def center(db):
     ]:
         VisitType.objects.create(specialty=specialty, name="New patient", minutes=minutes)
     return Center(tower, pavilion, clinicians)
+
+
+def board_series(center: Center, *, now):
+    """The weekly board of the small center: Tuesdays 07:00-08:30 in the Tower, everyone a
+    member plus a pathologist (the center has none otherwise). Returns (series, pathologist)."""
+    from board.services.meetings import series_create
+
+    pathologist = Clinician.objects.create(
+        name="Dr. Ines Costa", specialty="pathology", home_location=center.pavilion
+    )
+    series = series_create(
+        name="Brain & spine tumor board",
+        weekday=1,
+        start_time=time(7),
+        end_time=time(8, 30),
+        location=center.tower,
+        case_capacity=10,
+        starts_on=date(2026, 1, 1),
+        members=[*center.clinicians.values(), pathologist],
+        now=now,
+    )
+    return series, pathologist

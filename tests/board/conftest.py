@@ -4,16 +4,16 @@ its members, sam signing as the radiation oncologist, and referrals of each urge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from board.models import Series
-from board.services.meetings import series_create
 from navigation.models import Clinician
 from patients.models import Patient
 from patients.services import referral_create
+from tests.center import board_series
 from tests.conftest import make_user
 
 NY = ZoneInfo("America/New_York")
@@ -59,23 +59,10 @@ class Board:
 
 @pytest.fixture
 def board(center, sam):
-    pathologist = Clinician.objects.create(
-        name="Dr. Ines Costa", specialty="pathology", home_location=center.pavilion
-    )
     radiation = center.first("radiation_oncology")
     radiation.user = sam
     radiation.save()
-    series = series_create(
-        name="Brain & spine tumor board",
-        weekday=1,
-        start_time=time(7),
-        end_time=time(8, 30),
-        location=center.tower,
-        case_capacity=10,
-        starts_on=date(2026, 1, 1),
-        members=[*center.clinicians.values(), pathologist],
-        now=NOW,
-    )
+    series, pathologist = board_series(center, now=NOW)
     return Board(series, pathologist, radiation)
 
 

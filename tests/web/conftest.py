@@ -3,7 +3,7 @@ logged-in clients."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +12,8 @@ from django.test import Client
 
 from board.models import Meeting
 from board.services.cases import case_submit
-from board.services.meetings import series_create
-from navigation.models import Clinician
 from patients.services import referral_create
+from tests.center import board_series
 
 NY = ZoneInfo("America/New_York")
 # A Monday morning before clinics open: the whole day is still free.
@@ -76,20 +75,7 @@ def radiation(center, sam):
 
 @pytest.fixture
 def meeting(center, radiation):
-    pathologist = Clinician.objects.create(
-        name="Dr. Ines Costa", specialty="pathology", home_location=center.pavilion
-    )
-    series = series_create(
-        name="Brain & spine tumor board",
-        weekday=1,
-        start_time=time(7),
-        end_time=time(8, 30),
-        location=center.tower,
-        case_capacity=10,
-        starts_on=date(2026, 1, 1),
-        members=[*center.clinicians.values(), pathologist],
-        now=BOARD_NOW,
-    )
+    series, _ = board_series(center, now=BOARD_NOW)
     return Meeting.objects.get(series=series, date=date(2026, 3, 3))
 
 
