@@ -37,6 +37,20 @@ def pytest_configure(config):
     _isolate_celery()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def long_lived_tokens(settings):
+    """Tests travel days ahead with one persona's token; the expiry test sets its own."""
+    settings.TOKEN_TTL_HOURS = 24 * 365
+
+
 def make_user(username: str, role: str | None):
     user = get_user_model().objects.create_user(username=username, password=f"{username}-pw-1")
     if role:

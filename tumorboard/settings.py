@@ -150,7 +150,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tumorboard.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -163,6 +163,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tumorboard.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per process (no Redis needed: logins keep working while Redis is down).
+    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tumor board scheduling API",
@@ -181,6 +183,7 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "notifications.models.Alert.Kind",
     },
 }
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 12)
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 

@@ -36,3 +36,48 @@ def test_the_schema_and_docs_are_served():
     paths = schema.json()["paths"]
     assert {"/api/v1/patients/", "/api/v1/referrals/", "/api/v1/auth/token/"} <= set(paths)
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_token_expires_and_a_new_login_gives_a_fresh_one(nina, settings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.TOKEN_TTL_HOURS = 12
+    client = APIClient()
+    login = {"username": "nina", "password": "nina-pw-1"}
+    first = client.post("/api/v1/auth/token/", login).json()["token"]
+    with time_machine.travel(timezone.now() + timedelta(hours=settings.TOKEN_TTL_HOURS, minutes=1)):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+        expired = client.get("/api/v1/referrals/")
+        assert expired.status_code == 401
+        assert "expired" in expired.json()["message"]
+        client.credentials()
+        second = client.post("/api/v1/auth/token/", login).json()["token"]
+        assert second != first
+        client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+        assert client.get("/api/v1/referrals/").status_code == 200
+
+
+def test_a_token_can_be_revoked(nina):
+    client = APIClient()
+    token = client.post("/api/v1/auth/token/", {"username": "nina", "password": "nina-pw-1"})
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert client.get("/api/v1/referrals/").status_code == 401
+
+
+def test_logins_are_throttled(nina):
+    client = APIClient()
+    answers = [
+        client.post("/api/v1/auth/token/", {"username": "nina", "password": "guess"}).status_code
+        for _ in range(11)
+    ]
+    assert answers == [400] * 10 + [429]
+    assert (
+        client.post(
+            "/api/v1/auth/token/", {"username": "nina", "password": "nina-pw-1"}
+        ).status_code
+        == 429
+    )
