@@ -49,6 +49,18 @@ def post_form(url, params, signature):
     )
 
 
+def book_monday_visit(center, patient, nina):
+    """A visit next Monday 14:00, which plans the patient's three reminder texts."""
+    return appointment_book(
+        patient=patient,
+        visit=VisitRequest(
+            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
+        ),
+        by=nina,
+        now=NOW,
+    )
+
+
 def replies_to(patient):
     return list(
         Message.objects.filter(patient=patient, template__startswith="reply_").values_list(
@@ -77,14 +89,7 @@ def test_a_malformed_webhook_gets_a_clear_400(alice):
     "word", ["STOP", "stop", "Unsubscribe", "QUIT", "OptOut", "please stop texting me"]
 )
 def test_an_opt_out_word_stops_texts_at_once_with_one_confirmation(center, alice, nina, word):
-    appointment_book(
-        patient=alice,
-        visit=VisitRequest(
-            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
-        ),
-        by=nina,
-        now=NOW,
-    )
+    book_monday_visit(center, alice, nina)
     assert Message.objects.filter(template="reminder", status="pending").count() == 3
     assert text_in(alice, word).status_code == 200
     alice.refresh_from_db()
@@ -96,14 +101,7 @@ def test_an_opt_out_word_stops_texts_at_once_with_one_confirmation(center, alice
 
 
 def test_start_restores_consent_and_the_reminders(center, alice, nina):
-    appointment_book(
-        patient=alice,
-        visit=VisitRequest(
-            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
-        ),
-        by=nina,
-        now=NOW,
-    )
+    book_monday_visit(center, alice, nina)
     text_in(alice, "STOP")
     text_in(alice, "START", sid="SM2")
     alice.refresh_from_db()
@@ -125,14 +123,7 @@ def test_cancel_opts_out_and_tells_the_navigator(alice):
 
 
 def test_c_confirms_the_next_visit(center, alice, nina):
-    visit = appointment_book(
-        patient=alice,
-        visit=VisitRequest(
-            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
-        ),
-        by=nina,
-        now=NOW,
-    )
+    visit = book_monday_visit(center, alice, nina)
     text_in(alice, "c")
     visit.refresh_from_db()
     assert visit.patient_confirmed_at == NOW
@@ -167,14 +158,7 @@ def test_an_unknown_number_is_answered_200_and_nothing_happens(db):
 
 
 def test_delivery_callbacks_update_the_outbox(center, alice, nina):
-    appointment_book(
-        patient=alice,
-        visit=VisitRequest(
-            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
-        ),
-        by=nina,
-        now=NOW,
-    )
+    book_monday_visit(center, alice, nina)
     message = Message.objects.filter(template="reminder").first()
     Message.objects.filter(pk=message.pk).update(provider_id="SMabc", status="sent")
     url = "http://testserver/api/v1/sms/status/"
