@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "board",
     "notifications",
     "web",
+    "interop",
+    "simulator",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,365 @@
+"""The simulation: replay a synthetic referral stream through the real services, on a
+simulated clock, inside one transaction that is always rolled back.
+
+Every referral is recorded by `referral_create` (real triage), booked the way a navigator
+books it (a same-day itinerary through `itinerary_search`/`itinerary_book` when the case
+suggests more specialists and one fits before the deadline, else the earliest slot from
+`consult_options` through `appointment_book`), and, for the share the board discusses,
+put on the next board meeting open for cases after the consult with `case_submit` (its
+real capacity and rollover rules). Events are processed in time order; each service gets
+the simulated time as `now`. Nothing commits, so no outbox row, alert or audit row
+survives, and `transaction.on_commit` hooks registered inside are discarded.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import transaction
+
+from board.models import Case, CaseMove, Meeting, Series
+from board.services.cases import case_submit
+from board.services.meetings import meetings_generate, series_update
+from navigation import rules, selectors
+from navigation import services as navigation
+from navigation.models import Appointment, Clinician
+from patients import clinical
+from patients import services as patients
+from simulator import metrics, whatif
+from simulator.stream import Mix, SyntheticReferral, referral_stream
+
+BOARD_QUESTION = "Simulated case: treatment plan after the new-patient consult?"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What to replay: `weeks` weeks from `first_day` (clinic time) at `rate` a week."""
+
+    first_day: date
+    weeks: int = 12
+    rate: float = 40
+    seed: int = 1
+    mix: Mix = field(default_factory=Mix)
+    board_share: float = 0.25  # of new patients discussed at the tumor board
+    itineraries: bool = True
+    add_sessions: tuple[whatif.SessionChange, ...] = ()
+    remove_sessions: tuple[whatif.SessionChange, ...] = ()
+    board_capacity: int | None = None
+    after_rate: float | None = None  # what-if: the referral rate after the change
+
+    @property
+    def has_what_if(self) -> bool:
+        return bool(
+            self.add_sessions
+            or self.remove_sessions
+            or self.board_capacity
+            or self.after_rate is not None
+        )
+
+    @property
+    def effective_rate(self) -> float:
+        return self.rate if self.after_rate is None else self.after_rate
+
+    def baseline(self) -> Scenario:
+        """The same referrals against the center as it is."""
+        return replace(
+            self, add_sessions=(), remove_sessions=(), board_capacity=None, after_rate=None
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "first_day": self.first_day.isoformat(),
+            "weeks": self.weeks,
+            "rate": self.rate,
+            "seed": self.seed,
+            "emergency_share": self.mix.emergency,
+            "urgent_share": self.mix.urgent,
+            "board_share": self.board_share,
+            "itineraries": self.itineraries,
+            "add_sessions": [str(c) for c in self.add_sessions],
+            "remove_sessions": [str(c) for c in self.remove_sessions],
+            "board_capacity": self.board_capacity,
+            "after_rate": self.after_rate,
+        }
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=selectors.clinic_zone()).astimezone(UTC)
+
+
+def _stream(scenario: Scenario) -> list[SyntheticReferral]:
+    return referral_stream(
+        first_day=scenario.first_day,
+        weeks=scenario.weeks,
+        rate=scenario.effective_rate,
+        seed=scenario.seed,
+        mix=scenario.mix,
+        time_zone=str(selectors.clinic_zone()),
+    )
+
+
+def simulate(scenario: Scenario, *, progress: Callable[[], None] | None = None) -> dict:
+    """The report of one scenario; the database is left exactly as it was."""
+    stream = _stream(scenario)
+    with transaction.atomic():
+        try:
+            return _Run(scenario, stream, progress).report()
+        finally:
+            transaction.set_rollback(True)
+
+
+def stream_size(scenario: Scenario) -> int:
+    """How many referrals the scenario replays (for a progress bar's total)."""
+    return len(_stream(scenario))
+
+
+class _Run:
+    ARRIVAL, BOARD, TICK = 1, 2, 0  # at equal times: generate meetings, then arrivals
+
+    def __init__(self, scenario: Scenario, stream: list[SyntheticReferral], progress):
+        self.scenario = scenario
+        self.stream = stream
+        self.progress = progress or (lambda: None)
+        self.start = local_midnight(scenario.first_day)
+        self.last_day = scenario.first_day + timedelta(weeks=scenario.weeks, days=-1)
+        self.end = local_midnight(self.last_day + timedelta(days=1))
+        self.board_rng = random.Random(f"{scenario.seed}:board")
+        self.outcomes: list[metrics.Outcome] = []
+        self.clinicians = {c.pk: c for c in Clinician.objects.filter(active=True)}
+        self.series = list(Series.objects.filter(active=True).order_by("id"))
+
+    # --- the center as the what-if would have it -------------------------------------
+
+    def _apply_changes(self) -> None:
+        for change in self.scenario.remove_sessions:
+            whatif.session_remove(change, from_day=self.scenario.first_day)
+        for change in self.scenario.add_sessions:
+            whatif.session_add(change, from_day=self.scenario.first_day)
+        if self.scenario.board_capacity:
+            for series in self.series:
+                series_update(
+                    series=series, now=self.start, case_capacity=self.scenario.board_capacity
+                )
+
+    # --- events ----------------------------------------------------------------------
+
+    def report(self) -> dict:
+        self._apply_changes()
+        events: list[tuple[datetime, int, int, object]] = []
+        for week in range(self.scenario.weeks):
+            events.append((self.start + timedelta(weeks=week), self.TICK, week, None))
+        for item in self.stream:
+            to_board = self.board_rng.random() < self.scenario.board_share
+            events.append((item.received_at, self.ARRIVAL, item.index, (item, to_board)))
+        heapq.heapify(events)
+        while events:
+            at, kind, key, payload = heapq.heappop(events)
+            if kind == self.TICK:
+                for series in self.series:  # what the periodic job does every day
+                    meetings_generate(series=series, now=at)
+            elif kind == self.ARRIVAL:
+                item, to_board = payload
+                appointment = self._arrive(item)
+                self.progress()
+                if to_board and appointment is not None and appointment.end < self.end:
+                    heapq.heappush(events, (appointment.end, self.BOARD, key, appointment))
+            else:
+                self._to_board(payload, now=at)
+        return metrics.summarize(
+            outcomes=self.outcomes,
+            loads=self._loads(),
+            meetings=self._meetings(),
+            first_day=self.scenario.first_day,
+            weeks=self.scenario.weeks,
+            zone=selectors.clinic_zone(),
+        )
+
+    def _arrive(self, item: SyntheticReferral) -> Appointment | None:
+        now = item.received_at
+        patient = patients.patient_create(
+            mrn=f"SIM-{self.scenario.seed}-{item.index}",
+            first_name="Simulated",
+            last_name=f"Patient {item.index + 1}",
+            birth_date=date(1960, 1, 1),
+            email=f"sim{item.index + 1}@example.invalid",
+        )
+        referral = patients.referral_create(
+            now=now,
+            patient=patient,
+            referring_oncologist="Simulated referrer",
+            received_at=now,
+            primary_cancer=item.primary_cancer,
+            sites=item.sites,
+            **item.picture,
+        )
+        specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
+        asked = booked = False
+        consult = None
+        if self.scenario.itineraries and referral.urgency != clinical.EMERGENCY:
+            wanted = self._itinerary_sets(referral, specialties)
+            asked = bool(wanted)
+            if wanted:
+                consult = self._book_itinerary(referral, wanted, specialties, now)
+                booked = consult is not None
+        if consult is None:
+            consult = self._book_consult(referral, now)
+        self.outcomes.append(
+            metrics.Outcome(
+                received_at=referral.received_at,
+                urgency=referral.urgency,
+                sites=referral.sites,
+                due_at=referral.consult_due_at,
+                consult_at=referral.consult_at,
+                consult_specialties=specialties,
+                consult_specialty=consult.specialty if consult else None,
+                itinerary_asked=asked,
+                itinerary_booked=booked,
+            )
+        )
+        return consult
+
+    def _itinerary_sets(self, referral, specialties) -> list[tuple[str, ...]]:
+        """The same-day visits the case suggests, each with a consult specialty in it."""
+        suggested = rules.suggested_specialties(referral.clinical_picture())
+        if any(s in specialties for s in suggested):
+            return [suggested] if len(suggested) > 1 else []
+        if not suggested:
+            return []
+        return [(consult, *suggested) for consult in specialties]
+
+    def _book_itinerary(self, referral, wanted, specialties, now) -> Appointment | None:
+        """The option whose consult starts earliest before the deadline, booked whole."""
+        zone = selectors.clinic_zone()
+        first = now.astimezone(zone).date()
+        last = max(first, referral.consult_due_at.astimezone(zone).date())
+        best = None
+        for group in wanted:
+            found = navigation.itinerary_search(
+                patient=referral.patient,
+                search=navigation.ItinerarySearch(
+                    specialties=group, first=first, last=last, limit=1
+                ),
+                now=now,
+            )
+            for option in found.options:
+                consult_start = min(v.start for v in option.visits if v.specialty in specialties)
+                if consult_start <= referral.consult_due_at and (
+                    best is None or consult_start < best[0]
+                ):
+                    best = (consult_start, option)
+        if best is None:
+            return None
+        visits = sorted(best[1].visits, key=lambda v: v.start)
+        itinerary = navigation.itinerary_book(
+            patient=referral.patient,
+            visits=[
+                navigation.VisitRequest(
+                    clinician=self.clinicians[v.clinician_id],
+                    start=v.start,
+                    minutes=int((v.end - v.start).total_seconds() // 60),
+                    specialty=v.specialty,
+                )
+                for v in visits
+            ],
+            by=None,
+            now=now,
+            referral=referral,
+        )
+        return itinerary.appointments.filter(is_consult=True).first()
+
+    def _book_consult(self, referral, now) -> Appointment | None:
+        options = navigation.consult_options(referral=referral, now=now, limit=1)
+        if not options.slots:
+            return None
+        slot = options.slots[0]
+        return navigation.appointment_book(
+            patient=referral.patient,
+            visit=navigation.VisitRequest(
+                clinician=self.clinicians[slot.clinician_id],
+                start=slot.start,
+                minutes=int((slot.end - slot.start).total_seconds() // 60),
+                specialty=slot.specialty,
+            ),
+            by=None,
+            now=now,
+            referral=referral,
+            is_consult=True,
+        )
+
+    def _to_board(self, consult: Appointment, *, now: datetime) -> None:
+        """On the series' first meeting still open for cases (before its cutoff)."""
+        if not self.series:
+            return
+        series = self.series[0]
+        meeting = (
+            Meeting.objects.filter(
+                series=series, status=Meeting.Status.SCHEDULED, cutoff_at__gt=now
+            )
+            .order_by("start")
+            .first()
+        )
+        if meeting is None:
+            return
+        case_submit(
+            meeting=meeting,
+            referral=consult.referral,
+            question=BOARD_QUESTION,
+            by=None,
+            now=now,
+            imaging_available=True,
+            imaging_reviewed=True,
+            pathology=Case.Pathology.CONFIRMED,
+        )
+
+    # --- what the horizon held -------------------------------------------------------
+
+    def _loads(self) -> list[metrics.ClinicianLoad]:
+        clinicians = list(self.clinicians.values())
+        free: dict[int, int] = defaultdict(int)
+        for day in selectors.free_days(
+            clinicians=clinicians, first=self.scenario.first_day, last=self.last_day
+        ):
+            for clinician in day.clinicians:
+                for interval in clinician.free:
+                    free[clinician.clinician_id] += int(
+                        (interval.end - interval.start).total_seconds() // 60
+                    )
+        booked: dict[int, int] = defaultdict(int)
+        for clinician_id, start, end in (
+            Appointment.objects.filter(start__lt=self.end, end__gt=self.start)
+            .exclude(status=Appointment.Status.CANCELLED)
+            .values_list("clinician_id", "start", "end")
+        ):
+            span = min(end, self.end) - max(start, self.start)
+            booked[clinician_id] += int(span.total_seconds() // 60)
+        return [
+            metrics.ClinicianLoad(
+                c.pk, c.name, c.specialty, booked[c.pk], booked[c.pk] + free[c.pk]
+            )
+            for c in clinicians
+            if booked[c.pk] + free[c.pk] > 0
+        ]
+
+    def _meetings(self) -> list[metrics.MeetingLoad]:
+        meetings = Meeting.objects.filter(
+            series__in=self.series, date__range=(self.scenario.first_day, self.last_day)
+        ).order_by("start")
+        rolled = defaultdict(int)
+        for from_id in CaseMove.objects.filter(
+            from_meeting__in=meetings, reason=CaseMove.Reason.ROLLOVER
+        ).values_list("from_meeting_id", flat=True):
+            rolled[from_id] += 1
+        listed = defaultdict(int)
+        for meeting_id in Case.objects.filter(
+            meeting__in=meetings, status=Case.Status.LISTED
+        ).values_list("meeting_id", flat=True):
+            listed[meeting_id] += 1
+        return [
+            metrics.MeetingLoad(m.date, listed[m.pk], m.case_capacity, rolled[m.pk], m.cancelled)
+            for m in meetings
+        ]

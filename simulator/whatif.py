@@ -1,0 +1,133 @@
+"""What-if changes to the center, parsed from plain text and applied inside the
+simulation's transaction (so they vanish with it).
+
+A session change reads `WHO:WEEKDAY:HH:MM-HH:MM`, where WHO is a specialty
+(`neurosurgery`) or a clinician's name (`Dr. Nora Reyes`) and WEEKDAY a name (`tue`) or
+0-6 (0 is Monday), e.g. `neurosurgery:tue:13:00-17:00`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from navigation.models import AvailabilityTemplate, Clinician, Specialty
+from tumorboard.errors import DomainError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SESSION = re.compile(
+    r"^(?P<who>.+?):(?P<day>[A-Za-z]+|[0-6]):(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$"
+)
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    who: str  # a specialty value or a clinician's name
+    weekday: int
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.who}:{WEEKDAYS[self.weekday]}:{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        raise ValueError(f"{text} is not a time of day")
+    return time(hours, minutes)
+
+
+def parse_session(text: str) -> SessionChange:
+    """`neurosurgery:tue:13:00-17:00` -> SessionChange; ValueError says what is wrong."""
+    match = _SESSION.match(text.strip())
+    if not match:
+        raise ValueError(
+            f"“{text}” is not WHO:WEEKDAY:HH:MM-HH:MM (e.g. neurosurgery:tue:13:00-17:00)."
+        )
+    day = match["day"].lower()
+    if day.isdigit():
+        weekday = int(day)
+    elif day[:3] in WEEKDAYS:
+        weekday = WEEKDAYS.index(day[:3])
+    else:
+        raise ValueError(f"“{match['day']}” is not a weekday (mon..sun or 0-6).")
+    start, end = _clock(match["start"]), _clock(match["end"])
+    if end <= start:
+        raise ValueError(f"The session {match['start']}-{match['end']} ends before it starts.")
+    who = match["who"].strip()
+    specialty = who.lower().replace(" ", "_")
+    return SessionChange(specialty if specialty in Specialty.values else who, weekday, start, end)
+
+
+def _overlaps(t: AvailabilityTemplate, change: SessionChange) -> bool:
+    return t.weekday == change.weekday and t.start_time < change.end and change.start < t.end_time
+
+
+def _live(templates, day: date):
+    return [
+        t
+        for t in templates
+        if t.valid_from <= day and (t.valid_until is None or day <= t.valid_until)
+    ]
+
+
+def _candidates(change: SessionChange) -> list[Clinician]:
+    clinicians = Clinician.objects.filter(active=True).order_by("name", "id")
+    if change.who in Specialty.values:
+        found = list(clinicians.filter(specialty=change.who))
+    else:
+        found = list(clinicians.filter(name__iexact=change.who))
+    if not found:
+        raise DomainError(f"No active clinician is “{change.who}”.", code="unknown_clinician")
+    return found
+
+
+def session_add(change: SessionChange, *, from_day: date) -> Clinician:
+    """A weekly session for the clinician (or the first of the specialty free then)."""
+    for clinician in _candidates(change):
+        templates = _live(clinician.templates.all(), from_day)
+        if not any(_overlaps(t, change) for t in templates):
+            AvailabilityTemplate.objects.create(
+                clinician=clinician,
+                weekday=change.weekday,
+                start_time=change.start,
+                end_time=change.end,
+                location=clinician.home_location,
+                valid_from=from_day,
+            )
+            return clinician
+    raise DomainError(
+        f"Every {change.who.replace('_', ' ')} clinician already works some of "
+        f"{WEEKDAYS[change.weekday]} {change.start:%H:%M}-{change.end:%H:%M}.",
+        code="session_taken",
+    )
+
+
+def session_remove(change: SessionChange, *, from_day: date) -> Clinician:
+    """Cut the time out of the clinician's weekly sessions (the first of the specialty who
+    works then), keeping whatever of a session lies outside it."""
+    for clinician in _candidates(change):
+        hit = [t for t in _live(clinician.templates.all(), from_day) if _overlaps(t, change)]
+        if not hit:
+            continue
+        for t in hit:
+            for start, end in ((t.start_time, change.start), (change.end, t.end_time)):
+                if start < end:
+                    AvailabilityTemplate.objects.create(
+                        clinician=clinician,
+                        weekday=t.weekday,
+                        start_time=start,
+                        end_time=end,
+                        location=t.location,
+                        valid_from=t.valid_from,
+                        valid_until=t.valid_until,
+                    )
+            t.delete()
+        return clinician
+    raise DomainError(
+        f"No {change.who.replace('_', ' ')} clinician works {WEEKDAYS[change.weekday]} "
+        f"{change.start:%H:%M}-{change.end:%H:%M}.",
+        code="no_such_session",
+    )
