@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "board",
     "notifications",
     "web",
-    "interop",
     "simulator",
 ]
 
