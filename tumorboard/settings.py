@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "board",
     "notifications",
     "web",
+    "interop",
     "simulator",
 ]
 

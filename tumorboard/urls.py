@@ -32,6 +32,7 @@ urlpatterns = [
     path("p/<str:code>/reschedule", patient_pages.reschedule, name="patient-reschedule"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("fhir/R4/", include("interop.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("web.urls")),

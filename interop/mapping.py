@@ -1,0 +1,338 @@
+"""Our rows as FHIR R4 JSON, and FHIR codes back to ours: plain dicts, built by hand.
+
+Pure: no ORM queries, settings or clock. A `base` is the server's FHIR base URL (for
+code systems and identifiers that are ours) and every time is an aware datetime.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+FHIR_VERSION = "4.0.1"
+SNOMED = "http://snomed.info/sct"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+
+# Appointment.status (http://hl7.org/fhir/appointmentstatus) <-> ours, one to one.
+APPOINTMENT_STATUS = {
+    "booked": "booked",
+    "checked_in": "arrived",
+    "completed": "fulfilled",
+    "cancelled": "cancelled",
+    "no_show": "noshow",
+}
+APPOINTMENT_STATUS_FROM_FHIR = {fhir: ours for ours, fhir in APPOINTMENT_STATUS.items()}
+# Every code of the value set: a search for one we never use matches nothing, not an error.
+APPOINTMENT_STATUS_CODES = (
+    "proposed",
+    "pending",
+    "booked",
+    "arrived",
+    "fulfilled",
+    "cancelled",
+    "noshow",
+    "entered-in-error",
+    "checked-in",
+    "waitlist",
+)
+SLOT_FREE = "free"
+SLOT_BUSY = "busy"
+SLOT_UNAVAILABLE = "busy-unavailable"
+SLOT_STATUS_CODES = ("busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error")
+
+# Practice-setting codes (c80-practice-codes) where SNOMED CT has the specialty itself or
+# its parent (neuroradiology is radiology); pain medicine, spine surgery and psychosocial
+# care carry only our own code.
+SNOMED_SPECIALTY = {
+    "neurosurgery": "394610002",
+    "radiation_oncology": "419815003",
+    "medical_oncology": "394593009",
+    "neuroradiology": "394914008",
+    "pathology": "394915009",
+    "palliative_care": "394806003",
+    "rehabilitation": "394602003",
+}
+SPECIALTY_LABEL = {
+    "neurosurgery": "Neurosurgery",
+    "spine_surgery": "Spine surgery",
+    "radiation_oncology": "Radiation oncology",
+    "medical_oncology": "Medical oncology",
+    "neuroradiology": "Neuroradiology (imaging)",
+    "pathology": "Pathology",
+    "pain_medicine": "Pain medicine",
+    "palliative_care": "Palliative care",
+    "rehabilitation": "Rehabilitation",
+    "psychosocial": "Psychosocial care",
+}
+
+
+def specialty_system(base: str) -> str:
+    return f"{base}CodeSystem/specialty"
+
+
+def mrn_system(base: str) -> str:
+    return f"{base}NamingSystem/mrn"
+
+
+def instant(moment: datetime) -> str:
+    """A FHIR instant in UTC with seconds, e.g. 2026-03-09T13:00:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def appointment_status(ours: str) -> str:
+    return APPOINTMENT_STATUS[ours]
+
+
+def appointment_status_from_fhir(code: str) -> str | None:
+    """Our status for a FHIR code, or None for a valid code we never use."""
+    if code not in APPOINTMENT_STATUS_CODES:
+        raise ValueError(f"“{code}” is not an appointment status (appointmentstatus).")
+    return APPOINTMENT_STATUS_FROM_FHIR.get(code)
+
+
+def specialty_concept(specialty: str, base: str) -> dict:
+    codings = [{"system": specialty_system(base), "code": specialty}]
+    if specialty in SNOMED_SPECIALTY:
+        codings.append({"system": SNOMED, "code": SNOMED_SPECIALTY[specialty]})
+    return {"coding": codings, "text": SPECIALTY_LABEL[specialty]}
+
+
+def specialty_from_coding(system: str | None, code: str | None, base: str) -> str | None:
+    """Our specialty for one of our codes or a SNOMED CT practice code, else None."""
+    if system in (None, specialty_system(base)) and code in SPECIALTY_LABEL:
+        return code
+    if system in (None, SNOMED):
+        return next((ours for ours, sct in SNOMED_SPECIALTY.items() if sct == code), None)
+    return None
+
+
+def reference(kind: str, pk, display: str | None = None) -> dict:
+    ref = {"reference": f"{kind}/{pk}"}
+    if display:
+        ref["display"] = display
+    return ref
+
+
+# --- resources -----------------------------------------------------------------------
+
+
+def patient_resource(patient, base: str) -> dict:
+    """Minimal demographics: MRN, name, birth date (we record no gender)."""
+    resource = {
+        "resourceType": "Patient",
+        "id": str(patient.pk),
+        "identifier": [
+            {
+                "use": "usual",
+                "type": {"coding": [{"system": V2_0203, "code": "MR"}], "text": "MRN"},
+                "system": mrn_system(base),
+                "value": patient.mrn,
+            }
+        ],
+        "active": True,
+        "name": [{"use": "official", "family": patient.last_name, "given": [patient.first_name]}],
+        "birthDate": patient.birth_date.isoformat(),
+    }
+    if patient.status == "deceased":
+        resource["deceasedBoolean"] = True
+    return resource
+
+
+def practitioner_resource(clinician, base: str) -> dict:
+    """R4 Practitioner has no specialty element; the specialty is its qualification."""
+    return {
+        "resourceType": "Practitioner",
+        "id": str(clinician.pk),
+        "active": clinician.active,
+        "name": [{"text": clinician.name}],
+        "qualification": [{"code": specialty_concept(clinician.specialty, base)}],
+    }
+
+
+def location_resource(location) -> dict:
+    resource = {
+        "resourceType": "Location",
+        "id": str(location.pk),
+        "status": "active",
+        "name": location.name,
+        "mode": "instance",
+    }
+    if location.address:
+        resource["address"] = {"text": location.address}
+    if location.parent_id:
+        resource["partOf"] = reference("Location", location.parent_id)
+    return resource
+
+
+def schedule_resource(clinician, base: str) -> dict:
+    """One Schedule per clinician: their clinic sessions, wherever held."""
+    return {
+        "resourceType": "Schedule",
+        "id": str(clinician.pk),
+        "active": clinician.active,
+        "specialty": [specialty_concept(clinician.specialty, base)],
+        "actor": [
+            reference("Practitioner", clinician.pk, clinician.name),
+            reference("Location", clinician.home_location_id),
+        ],
+        "comment": f"Clinic sessions of {clinician.name}.",
+    }
+
+
+def slot_id(clinician_id: int, start: datetime, end: datetime) -> str:
+    """Derived slots have no row: the id says whose and when (UTC), e.g.
+    7-20260309T120000-20260309T130000Z."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return f"{clinician_id}-{start:%Y%m%dT%H%M%S}-{end:%Y%m%dT%H%M%S}Z"
+
+
+def parse_slot_id(value: str) -> tuple[int, datetime, datetime] | None:
+    try:
+        clinician, start, end = value.split("-")
+        return (
+            int(clinician),
+            datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=UTC),
+            datetime.strptime(end.removesuffix("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC),
+        )
+    except ValueError:
+        return None
+
+
+def slot_resource(clinician_id: int, start: datetime, end: datetime, status: str) -> dict:
+    return {
+        "resourceType": "Slot",
+        "id": slot_id(clinician_id, start, end),
+        "schedule": reference("Schedule", clinician_id),
+        "status": status,
+        "start": instant(start),
+        "end": instant(end),
+    }
+
+
+def _participant(actor: dict, status: str, *, performer: bool = False, period=None) -> dict:
+    out: dict = {}
+    if performer:
+        out["type"] = [
+            {"coding": [{"system": PARTICIPATION_TYPE, "code": "PPRF"}], "text": "performer"}
+        ]
+    out.update(actor=actor, required="required", status=status)
+    if period:
+        out["period"] = {"start": instant(period[0]), "end": instant(period[1])}
+    return out
+
+
+def appointment_resource(appointment, base: str) -> dict:
+    """A booked visit: who, where, when and its status; never the case's clinical detail."""
+    patient = appointment.patient
+    return {
+        "resourceType": "Appointment",
+        "id": str(appointment.pk),
+        "meta": {"lastUpdated": instant(appointment.updated_at)},
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}],
+        "status": appointment_status(appointment.status),
+        "specialty": [specialty_concept(appointment.specialty, base)],
+        "description": f"{SPECIALTY_LABEL[appointment.specialty]} visit",
+        "start": instant(appointment.start),
+        "end": instant(appointment.end),
+        "minutesDuration": int((appointment.end - appointment.start).total_seconds() // 60),
+        "created": instant(appointment.created_at),
+        "participant": [
+            _participant(
+                reference("Patient", patient.pk, f"{patient.first_name} {patient.last_name}"),
+                "accepted" if appointment.patient_confirmed_at else "needs-action",
+            ),
+            _participant(
+                reference("Practitioner", appointment.clinician_id, appointment.clinician.name),
+                "accepted",
+                performer=True,
+            ),
+            _participant(
+                reference("Location", appointment.location_id, appointment.location.name),
+                "accepted",
+            ),
+        ],
+    }
+
+
+def proposed_appointment(option, patient_id: int, names: dict[int, str], base: str) -> dict:
+    """One same-day option of the engine as a proposed Appointment: it spans the day's
+    visits, and each practitioner's `period` is their visit; `$book` takes it back."""
+    return {
+        "resourceType": "Appointment",
+        "status": "proposed",
+        "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
+        "description": f"Same-day visits on {option.day.isoformat()}, "
+        f"{option.total_wait} minutes of waiting between them",
+        "start": instant(option.visits[0].start),
+        "end": instant(option.finish),
+        "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
+        "participant": [
+            _participant(reference("Patient", patient_id), "needs-action"),
+            *(
+                _participant(
+                    reference("Practitioner", v.clinician_id, names.get(v.clinician_id)),
+                    "needs-action",
+                    performer=True,
+                    period=(v.start, v.end),
+                )
+                for v in option.visits
+            ),
+        ],
+    }
+
+
+# --- bundles and outcomes ------------------------------------------------------------
+
+
+def searchset(
+    resources: Iterable[dict],
+    *,
+    base: str,
+    total: int | None,
+    links: dict[str, str],
+    outcome: dict | None = None,
+) -> dict:
+    """A searchset Bundle; resources with an id get their URL as fullUrl, others a uuid."""
+    entries = []
+    for resource in resources:
+        full_url = (
+            f"{base}{resource['resourceType']}/{resource['id']}"
+            if "id" in resource
+            else f"urn:uuid:{uuid.uuid4()}"
+        )
+        entries.append({"fullUrl": full_url, "resource": resource, "search": {"mode": "match"}})
+    if outcome:
+        entries.append(
+            {
+                "fullUrl": f"urn:uuid:{uuid.uuid4()}",
+                "resource": outcome,
+                "search": {"mode": "outcome"},
+            }
+        )
+    bundle: dict = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = [{"relation": relation, "url": url} for relation, url in links.items()]
+    if entries:  # FHIR JSON has no empty arrays
+        bundle["entry"] = entries
+    return bundle
+
+
+def collection(resources: Iterable[dict], *, base: str) -> dict:
+    entries = [
+        {"fullUrl": f"{base}{r['resourceType']}/{r['id']}", "resource": r} for r in resources
+    ]
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        **({"entry": entries} if entries else {}),
+    }
+
+
+def operation_outcome(diagnostics: str, code: str, severity: str = "error", expression=None):
+    issue = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
