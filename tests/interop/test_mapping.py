@@ -44,7 +44,8 @@ def test_every_specialty_has_our_code_and_reads_back_from_each_of_its_codings():
         concept = mapping.specialty_concept(specialty, BASE)
         assert concept["coding"][0] == {"system": f"{BASE}CodeSystem/specialty", "code": specialty}
         for coding in concept["coding"]:
-            assert mapping.specialty_from_coding(coding["system"], coding["code"], BASE) == specialty
+            found = mapping.specialty_from_coding(coding["system"], coding["code"], BASE)
+            assert found == specialty
 
 
 def test_neurosurgery_carries_its_snomed_practice_code():
