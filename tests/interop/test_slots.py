@@ -191,7 +191,7 @@ def test_a_week_of_busy_and_free_slots_tiles_each_session_exactly(
         book(patient, surgeon, at(hour, day=day), nina)
     found = slots(as_navigator, surgeon, start=[f"ge{MONDAY}", "lt2026-03-14"])
     by_day = {}
-    for status, start, end in found:
+    for _, start, end in found:
         by_day.setdefault(start[:10], []).append((start, end))
     for pieces in by_day.values():  # back to back from 08:00 to 17:00, no gap, no overlap
         assert pieces[0][0].endswith("T12:00:00Z") and pieces[-1][1].endswith("T21:00:00Z")
