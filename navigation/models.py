@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -113,6 +113,13 @@ class VisitType(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     new_patient = models.BooleanField(default=True)
+    reminder_offsets_hours = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(336)]),
+        default=list,
+        blank=True,
+        size=6,
+        help_text="Hours before the visit to text a reminder; empty means the center's default.",
+    )
 
     class Meta:
         ordering = ["specialty", "name"]

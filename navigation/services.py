@@ -28,14 +28,19 @@ def visit_minutes(specialty: str) -> int:
     return visits_minutes([specialty])[specialty]
 
 
+def visit_types(specialties) -> dict[str, VisitType | None]:
+    """The new-patient visit type of each specialty (the latest configured), if any."""
+    found = {}
+    for visit in VisitType.objects.filter(specialty__in=list(specialties), new_patient=True):
+        if visit.specialty not in found or visit.pk > found[visit.specialty].pk:
+            found[visit.specialty] = visit
+    return {s: found.get(s) for s in specialties}
+
+
 def visits_minutes(specialties) -> dict[str, int]:
     """The new-patient visit length of each specialty (configured, else the default)."""
-    configured = {}
-    for visit in VisitType.objects.filter(
-        specialty__in=list(specialties), new_patient=True
-    ).order_by("-id"):
-        configured[visit.specialty] = visit.minutes
-    return {s: configured.get(s, rules.DEFAULT_MINUTES[s]) for s in specialties}
+    types = visit_types(specialties)
+    return {s: types[s].minutes if types[s] else rules.DEFAULT_MINUTES[s] for s in specialties}
 
 
 def _grid_ceil(moment: datetime) -> datetime:
@@ -202,7 +207,7 @@ def _record(
 
 def _check_visit(
     visit: VisitRequest, now: datetime, *, override: bool
-) -> tuple[str, datetime, int | None]:
+) -> tuple[str, datetime, int | None, VisitType | None]:
     specialty = visit.specialty or visit.clinician.specialty
     if specialty != visit.clinician.specialty:
         raise DomainError(
@@ -224,7 +229,11 @@ def _check_visit(
             field="start",
             code="off_grid",
         )
-    end = visit.start + timedelta(minutes=visit.minutes or visit_minutes(specialty))
+    visit_type = visit_types([specialty])[specialty]
+    minutes = visit.minutes or (
+        visit_type.minutes if visit_type else rules.DEFAULT_MINUTES[specialty]
+    )
+    end = visit.start + timedelta(minutes=minutes)
     location_id = selectors.session_covers(clinician=visit.clinician, start=visit.start, end=end)
     if location_id is None and not override:
         raise DomainError(
@@ -233,7 +242,7 @@ def _check_visit(
             field="start",
             code="outside_availability",
         )
-    return specialty, end, location_id
+    return specialty, end, location_id, visit_type
 
 
 def _lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> None:
@@ -326,12 +335,13 @@ def appointment_book(
             field="override_reason",
             code="override_not_allowed",
         )
-    specialty, end, location_id = _check_visit(visit, now, override=override)
+    specialty, end, location_id, visit_type = _check_visit(visit, now, override=override)
     _lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk])
     appointment = Appointment(
         patient=patient,
         clinician=visit.clinician,
         specialty=specialty,
+        visit_type=visit_type,
         start=visit.start,
         end=end,
         location_id=location_id or visit.clinician.home_location_id,
@@ -375,7 +385,7 @@ def itinerary_book(
             field="visits",
             code="several_days",
         )
-    if len({spec for spec, _, _ in checked}) != len(checked):
+    if len({spec for spec, *_ in checked}) != len(checked):
         raise DomainError(
             "Each specialty is seen once in an itinerary.",
             field="visits",
@@ -384,13 +394,13 @@ def itinerary_book(
     timeline = sorted(zip(visits, checked, strict=True), key=lambda pair: pair[0].start)
     waits = sum(
         max(0, int((nxt.start - prev_end).total_seconds() // 60))
-        for (_, (_, prev_end, _)), (nxt, _) in zip(timeline, timeline[1:], strict=False)
+        for (_, (_, prev_end, *_)), (nxt, _) in zip(timeline, timeline[1:], strict=False)
     )
     itinerary = Itinerary.objects.create(
         patient=patient, referral=referral, day=days.pop(), total_wait_minutes=waits, created_by=by
     )
     consult_booked = False
-    for index, (visit, (specialty, end, location_id)) in enumerate(
+    for index, (visit, (specialty, end, location_id, visit_type)) in enumerate(
         zip(visits, checked, strict=True)
     ):
         is_consult = (
@@ -405,6 +415,7 @@ def itinerary_book(
             patient=patient,
             clinician=visit.clinician,
             specialty=specialty,
+            visit_type=visit_type,
             start=visit.start,
             end=end,
             location_id=location_id,
@@ -450,7 +461,7 @@ def appointment_reschedule(
     visit = VisitRequest(
         clinician=clinician, start=start, minutes=minutes, specialty=appointment.specialty
     )
-    _, end, location_id = _check_visit(visit, now, override=False)
+    _, end, location_id, _ = _check_visit(visit, now, override=False)
     _lock_calendars(
         clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
     )

@@ -3,12 +3,15 @@ the change that causes the message: the row commits with the change or not at al
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import Alert, Message
+
+log = logging.getLogger(__name__)
 
 
 def alert_navigators(
@@ -39,8 +42,10 @@ def message_enqueue(
     user=None,
     send_after: datetime | None = None,
 ) -> Message:
-    """Write one outbox row; the same idempotency key never makes a second one."""
-    message, _ = Message.objects.get_or_create(
+    """Write one outbox row; the same idempotency key never makes a second one. A row due
+    now is handed to a worker as soon as the transaction commits; if that fails (the broker
+    is down), the dispatcher's next round sends it."""
+    message, created = Message.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
             "channel": channel,
@@ -52,7 +57,18 @@ def message_enqueue(
             "send_after": send_after or timezone.now(),
         },
     )
+    if created and message.send_after <= timezone.now():
+        transaction.on_commit(lambda: _send_now(message.pk))
     return message
+
+
+def _send_now(message_id: int) -> None:
+    from notifications.tasks import enqueue_send
+
+    try:
+        enqueue_send([message_id])
+    except Exception:  # the change is committed; the dispatcher will send the row
+        log.warning("message %s left to the dispatcher", message_id, exc_info=True)
 
 
 def appointment_changed(*, appointment, change: str) -> list[Message]:

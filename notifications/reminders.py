@@ -1,6 +1,7 @@
 """When to text a patient: the reminder policy as a pure function (PRODUCT.md, workflow 6).
 
-Offsets before each visit day (default 72 h, 24 h, 2 h), never in quiet hours (a text
+Offsets before each visit day (default 72 h, 24 h, 2 h; a visit type may have its own,
+and a day takes those of all its visits), never in quiet hours (a text
 that would fall in them goes out before them, not after), and, without express consent,
 at most one reminder text a day and three in any seven days: what would exceed the cap
 is merged into an earlier text, never silently dropped while an earlier text can carry it.
@@ -9,7 +10,7 @@ A same-day visit plan is one text for the whole day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -45,21 +46,28 @@ def plan_reminders(
     time_zone: str,
     now: datetime,
     offsets: Iterable[timedelta] = DEFAULT_OFFSETS,
+    visit_offsets: Mapping[datetime, Iterable[timedelta]] | None = None,
     express_consent: bool = False,
     already_sent: Iterable[datetime] = (),
 ) -> list[PlannedText]:
-    """The reminder texts to send for a patient's future visits, earliest first."""
+    """The reminder texts to send for a patient's future visits, earliest first.
+    `visit_offsets` gives a visit (by its start) offsets of its own instead of `offsets`."""
     zone = ZoneInfo(time_zone)
+    default = tuple(offsets)
     first_start: dict[date, datetime] = {}
+    day_offsets: dict[date, set[timedelta]] = {}
     for start in visit_starts:
+        own = (visit_offsets or {}).get(start) or default
         start = start.astimezone(UTC)  # offsets are real hours, not wall-clock hours
         day = start.astimezone(zone).date()
-        if start > now and (day not in first_start or start < first_start[day]):
-            first_start[day] = start
+        if start > now:
+            if day not in first_start or start < first_start[day]:
+                first_start[day] = start
+            day_offsets.setdefault(day, set()).update(own)
     candidates = sorted(
         (out_of_quiet_hours(start - offset, zone), day)
         for day, start in first_start.items()
-        for offset in offsets
+        for offset in day_offsets[day]
     )
     texts = [PlannedText(moment.astimezone(UTC), sent=True) for moment in already_sent]
     for send_at, day in candidates:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 BATCH = 500
+SENT_FLUSH = 10  # sent rows recorded together
 
 
 class Drop(Exception):
@@ -49,13 +50,41 @@ class Postpone(Exception):
 
 def message_send(*, message_id: int, now: datetime | None = None) -> str:
     """Send one outbox row if this call wins its claim; return what happened."""
+    return messages_send(ids=[message_id], now=now).get(message_id, "not claimed")
+
+
+def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, str]:
+    """Send a batch of outbox rows: claim the due, pending ones among `ids` in one
+    statement, send each, record the outcomes; return what happened to each claimed id.
+
+    Outcomes are written as they happen, the sent ones a few at a time: a worker killed
+    mid-batch leaves its unrecorded rows in `sending`, and the dispatcher's recovery asks
+    the provider whether each went out before sending it again."""
     now = now or timezone.now()
-    claimed = Message.objects.filter(
-        pk=message_id, status=Message.Status.PENDING, send_after__lte=now
-    ).update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    if not claimed:
-        return "not claimed"
-    message = Message.objects.select_related("patient").get(pk=message_id)
+    with transaction.atomic():
+        claimed = list(
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient")
+            .filter(pk__in=ids, status=Message.Status.PENDING, send_after__lte=now)
+            .order_by("id")
+        )
+        Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
+            status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
+        )
+    outcomes: dict[int, str] = {}
+    sent: list[Message] = []
+    for message in claimed:
+        message.attempts += 1
+        outcomes[message.pk] = _send_claimed(message, now, sent)
+        if len(sent) >= SENT_FLUSH:
+            _record_sent(sent)
+    _record_sent(sent)
+    return outcomes
+
+
+def _send_claimed(message: Message, now: datetime, sent: list[Message]) -> str:
+    """One claimed row: rendered from the current state of its visit, then handed to its
+    channel. Any error stays with this row; the rest of the batch goes on."""
     try:
         content = render(message, now=now)
     except Drop as reason:
@@ -70,17 +99,32 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
             last_error=str(later),
         )
         return "postponed"
+    except DatabaseError:
+        raise  # the database is away: the whole batch is retried
+    except Exception:  # a bug or bad data in one row: it fails alone, visibly
+        log.exception("message could not be rendered", extra={"message_id": message.pk})
+        return _failed(message, DeliveryError("it could not be rendered", permanent=True), now)
     try:
         provider_id = channel_for(message.channel).send(
             to=message.to, content=content, key=message.idempotency_key
         )
     except DeliveryError as exc:
         return _failed(message, exc, now)
-    _finish(
-        message, status=Message.Status.SENT, provider_id=provider_id, sent_at=now, last_error=""
-    )
+    message.status, message.provider_id = Message.Status.SENT, provider_id
+    message.sent_at, message.last_error = now, ""
+    sent.append(message)
     log.info("message sent", extra={"message_id": message.pk, "template": message.template})
     return "sent"
+
+
+def _record_sent(sent: list[Message]) -> None:
+    """Mark the sent rows in one statement, and only those still `sending` (a row the
+    dispatcher took back meanwhile is recovered through the provider instead)."""
+    if sent:
+        Message.objects.filter(status=Message.Status.SENDING).bulk_update(
+            sent, ["status", "provider_id", "sent_at", "last_error"]
+        )
+        sent.clear()
 
 
 def _finish(message: Message, **fields) -> None:
@@ -295,10 +339,10 @@ def reminders_sync(*, patient, now: datetime) -> None:
 
     planned = []
     if patient.sms_consent and patient.phone:
-        starts = (
+        visits = (
             Appointment.objects.filter(patient=patient, start__gt=now)
             .exclude(status=Appointment.Status.CANCELLED)
-            .values_list("start", flat=True)
+            .values_list("start", "visit_type__reminder_offsets_hours")
         )
         sent = Message.objects.filter(
             patient=patient,
@@ -307,11 +351,15 @@ def reminders_sync(*, patient, now: datetime) -> None:
             sent_at__gt=now - timedelta(days=7),
         ).values_list("sent_at", flat=True)
         planned = reminders.plan_reminders(
-            visit_starts=starts,
+            visit_starts=[start for start, _ in visits],
             time_zone=patient.time_zone,
             now=now,
             already_sent=sent,
             offsets=[timedelta(hours=h) for h in settings.REMINDER_OFFSETS_HOURS],
+            visit_offsets={
+                start: [timedelta(hours=h) for h in hours] for start, hours in visits if hours
+            },
+            express_consent=patient.sms_express_consent,
         )
     keys = set()
     for text in planned:

@@ -42,6 +42,10 @@ class Patient(models.Model):
     preferred_language = models.CharField(max_length=16, default="en")
     sms_consent = models.BooleanField(default=False)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
+    sms_express_consent = models.BooleanField(
+        default=False,
+        help_text="Asked for every reminder: the daily and weekly caps do not apply.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

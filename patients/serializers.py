@@ -34,6 +34,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "preferred_language",
             "sms_consent",
             "sms_consent_at",
+            "sms_express_consent",
             "status",
             "created_at",
             "updated_at",

@@ -11,6 +11,9 @@ from patients import clinical
 from patients.models import Patient, Referral
 from tumorboard.errors import Conflict, DomainError
 
+# What changes the reminder texts a patient should get.
+REMINDER_FIELDS = {"sms_consent", "sms_express_consent", "phone", "time_zone"}
+
 
 @transaction.atomic
 def patient_create(**fields) -> Patient:
@@ -44,6 +47,10 @@ def patient_update(*, patient: Patient, **fields) -> Patient:
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.save()
+    if REMINDER_FIELDS & fields.keys():
+        from notifications.services import reminders_sync
+
+        reminders_sync(patient=patient, now=timezone.now())
     return patient
 
 

@@ -9,6 +9,7 @@ import time_machine
 import vobject
 from django.core import mail
 
+from navigation.models import VisitType
 from navigation.services import (
     VisitRequest,
     appointment_book,
@@ -16,8 +17,9 @@ from navigation.services import (
     appointment_reschedule,
 )
 from notifications.models import Alert, Message
-from notifications.services import dispatch_due, message_send
+from notifications.services import dispatch_due, message_send, messages_send
 from notifications.sms_text import encoded
+from patients.services import patient_update
 from tests.notifications.twilio_stub import FROM_NUMBER
 
 NY = ZoneInfo("America/New_York")
@@ -231,3 +233,51 @@ def test_a_late_reminder_is_dropped_when_a_later_one_is_due_too(center, alice, n
     results = send_due(datetime(2026, 3, 9, 12, 5, tzinfo=NY))  # all three are overdue
     assert sorted(results) == ["dropped", "dropped", "sent", "sent"]  # + the invite email
     assert len(twilio.received) == 1
+
+
+def test_a_visit_types_own_offsets_plan_its_reminders(center, alice, nina):
+    VisitType.objects.create(
+        specialty="pain_medicine", name="Pain consult", minutes=45, reminder_offsets_hours=[48]
+    )
+    appointment = book(center, alice, nina)
+    assert appointment.visit_type.name == "Pain consult"
+    assert appointment.end - appointment.start == timedelta(minutes=45)
+    reminders = Message.objects.filter(template="reminder", status="pending")
+    assert [m.send_after.astimezone(NY).strftime("%a %H:%M") for m in reminders] == ["Sat 13:00"]
+
+
+def test_express_consent_lifts_the_daily_cap(center, alice, nina):
+    book(center, alice, nina, start=datetime(2026, 3, 9, 9, 0, tzinfo=NY))
+    capped = Message.objects.filter(template="reminder", status="pending").count()
+    patient_update(patient=alice, sms_express_consent=True)
+    # 2 h before 09:00 is in quiet hours: it moves to the evening before, which already has
+    # the 24-hour text. Only with express consent may that evening carry both.
+    assert Message.objects.filter(template="reminder", status="pending").count() == capped + 1
+
+
+def test_granting_consent_plans_reminders_for_visits_already_booked(center, bob, nina):
+    book(center, bob, nina)
+    assert not Message.objects.filter(template="reminder").exists()  # bob has not consented
+    patient_update(patient=bob, sms_consent=True, phone="+16175550177")
+    assert Message.objects.filter(template="reminder", status="pending").count() == 3
+
+
+def test_one_bad_row_in_a_batch_never_stops_the_others(center, alice, nina, twilio):
+    rows = [
+        Message.objects.create(
+            channel="sms",
+            to=str(alice.phone),
+            patient=alice,
+            template="reminder" if n == 1 else "reply_help",
+            payload={"text": f"message {n}"} if n != 1 else {},  # a reminder with no days
+            idempotency_key=f"batch-error:{n}",
+            send_after=NOW,
+        )
+        for n in range(3)
+    ]
+    twilio.script = ["ok", 400]  # the third row: a number the provider refuses
+    outcomes = messages_send(ids=[m.pk for m in rows], now=NOW)
+    assert [outcomes[m.pk] for m in rows] == ["sent", "failed", "failed"]
+    assert [m["body"] for m in twilio.received] == ["message 0"]
+    assert Message.objects.get(pk=rows[0].pk).status == "sent"
+    assert Alert.objects.filter(kind="delivery").count() == 2

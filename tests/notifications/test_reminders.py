@@ -143,3 +143,28 @@ def test_reminders_land_on_29_february_and_stay_out_of_its_quiet_hours():
         "02-29 08:30",
         "02-29 19:45",
     ]
+
+
+def test_a_visit_type_with_its_own_offsets_is_reminded_at_those():
+    visit = at(2026, 6, 12, 13, 0)
+    texts = plan_reminders(
+        visit_starts=[visit],
+        time_zone="America/New_York",
+        now=at(2026, 6, 1, 9),
+        visit_offsets={visit: [timedelta(hours=48)]},
+    )
+    assert local_times(texts) == ["Wed 10 13:00"]
+
+
+def test_a_day_takes_the_offsets_of_all_its_visits_from_its_first_visit():
+    morning, afternoon = at(2026, 6, 12, 10, 0), at(2026, 6, 12, 15, 0)
+    texts = plan_reminders(
+        visit_starts=[morning, afternoon],
+        time_zone="America/New_York",
+        now=at(2026, 6, 1, 9),
+        offsets=[timedelta(hours=24)],
+        visit_offsets={afternoon: [timedelta(hours=120)]},
+        express_consent=True,
+    )
+    assert local_times(texts) == ["Sun 07 10:00", "Thu 11 10:00"]
+    assert all(t.days == [morning.date()] for t in texts)

@@ -211,3 +211,29 @@ def test_with_redis_stopped_bookings_succeed_and_messages_go_out_when_it_is_back
     finally:
         kill(worker)
     assert Message.objects.get(pk=waiting.pk).attempts == 1
+
+
+def test_an_invite_goes_out_as_soon_as_the_booking_commits(redis, twilio, center, alice, nina):
+    """No waiting for the dispatcher's next round: the commit hands the row to a worker."""
+    worker = start_worker(redis, twilio)
+    try:
+        start = (
+            (timezone.now() + timedelta(days=7))
+            .astimezone(NY)
+            .replace(hour=14, minute=0, second=0, microsecond=0)
+        )
+        while start.weekday() > 4:
+            start += timedelta(days=1)
+        appointment_book(
+            patient=alice,
+            visit=VisitRequest(clinician=center.first("pain_medicine"), start=start),
+            by=nina,
+            now=timezone.now(),
+        )
+        invite = Message.objects.get(template="invite_request")
+        wait_for(
+            lambda: Message.objects.get(pk=invite.pk).status == "sent", "the invite to be sent"
+        )
+    finally:
+        kill(worker)
+    assert Message.objects.get(pk=invite.pk).enqueued_at is None  # the dispatcher never ran

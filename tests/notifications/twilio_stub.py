@@ -29,6 +29,9 @@ class TwilioStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API
+            disable_nagle_algorithm = True  # headers and body are written apart
+
             def log_message(self, *args):  # keep test output quiet
                 pass
 
