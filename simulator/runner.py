@@ -103,9 +103,15 @@ def _stream(scenario: Scenario) -> list[SyntheticReferral]:
     )
 
 
-def simulate(scenario: Scenario, *, progress: Callable[[], None] | None = None) -> dict:
-    """The report of one scenario; the database is left exactly as it was."""
-    stream = _stream(scenario)
+def simulate(
+    scenario: Scenario,
+    *,
+    progress: Callable[[], None] | None = None,
+    stream: list[SyntheticReferral] | None = None,
+) -> dict:
+    """The report of one scenario; the database is left exactly as it was. `stream`
+    replaces the generated referrals (a hand-made scenario)."""
+    stream = _stream(scenario) if stream is None else stream
     with transaction.atomic():
         try:
             return _Run(scenario, stream, progress).report()

@@ -1,11 +1,22 @@
-"""Running scenarios: parse a director's options, run before and after, keep the result."""
+"""Running scenarios: before and after on the same referrals, and the dashboard's runs."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from django.db import transaction
+from django.utils import timezone
+
+from simulator import report, whatif
+from simulator.models import SimulationPlot, SimulationRun
 from simulator.runner import Scenario, simulate
+from simulator.stream import Mix
+from tumorboard.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 def next_monday(now: datetime, zone) -> date:
@@ -15,8 +26,75 @@ def next_monday(now: datetime, zone) -> date:
 
 
 def scenario_report(scenario: Scenario, *, progress: Callable[[], None] | None = None) -> dict:
-    """The report document: the center as it is, and, when the scenario changes it, the
-    same referrals (same seed) against the changed center."""
+    """The report document: the center as it is, and, when the scenario has a what-if,
+    the same referrals (same seed) against the changed center."""
     before = simulate(scenario.baseline(), progress=progress)
     after = simulate(scenario, progress=progress) if scenario.has_what_if else None
     return {"parameters": scenario.as_dict(), "before": before, "after": after}
+
+
+def scenario_from(parameters: dict) -> Scenario:
+    """The inverse of Scenario.as_dict (what a run row stores)."""
+    scenario = Scenario(first_day=date.fromisoformat(parameters["first_day"]))
+    return replace(
+        scenario,
+        weeks=parameters["weeks"],
+        rate=parameters["rate"],
+        seed=parameters["seed"],
+        mix=Mix(emergency=parameters["emergency_share"], urgent=parameters["urgent_share"]),
+        board_share=parameters["board_share"],
+        itineraries=parameters["itineraries"],
+        add_sessions=tuple(map(whatif.parse_session, parameters["add_sessions"])),
+        remove_sessions=tuple(map(whatif.parse_session, parameters["remove_sessions"])),
+        board_capacity=parameters["board_capacity"],
+        after_rate=parameters["after_rate"],
+    )
+
+
+@transaction.atomic
+def simulation_start(*, scenario: Scenario, by) -> SimulationRun:
+    """Record the run; a worker picks it up once this transaction commits."""
+    run = SimulationRun.objects.create(parameters=scenario.as_dict(), created_by=by)
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from simulator import tasks
+
+    try:
+        tasks.run_simulation.apply_async((run_id,), retry=False)
+    except Exception:  # noqa: BLE001 - the broker is down: say so on the page
+        log.warning("broker unavailable; simulation %s not started", run_id)
+        SimulationRun.objects.filter(pk=run_id, status=SimulationRun.Status.QUEUED).update(
+            status=SimulationRun.Status.FAILED,
+            error="The task queue is unavailable; please start the simulation again.",
+            finished_at=timezone.now(),
+        )
+
+
+def simulation_execute(*, run_id: int) -> SimulationRun | None:
+    """Claim a queued run, simulate it (rolled back), keep the report and plots. A run
+    already claimed (a duplicate delivery) is left alone."""
+    claimed = SimulationRun.objects.filter(pk=run_id, status=SimulationRun.Status.QUEUED).update(
+        status=SimulationRun.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    run = SimulationRun.objects.get(pk=run_id)
+    try:
+        document = scenario_report(scenario_from(run.parameters))
+        pictures = report.plots(document)
+    except (DomainError, ValueError) as exc:
+        run.status, run.error = SimulationRun.Status.FAILED, str(exc)
+    except Exception:
+        log.exception("simulation %s failed", run_id)
+        run.status, run.error = SimulationRun.Status.FAILED, "The simulation failed unexpectedly."
+    else:
+        with transaction.atomic():
+            for name, png in pictures.items():
+                SimulationPlot.objects.create(run=run, name=name, png=png)
+            run.status, run.report = SimulationRun.Status.DONE, document
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "report", "error", "finished_at"])
+    return run

@@ -1,7 +1,7 @@
 """Server-rendered pages for navigators and specialists (the patient page lives in
 notifications.patient_pages, behind its private link)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from web.views import alerts, auth, board, dashboard, day, queue, referral, specialist
 
@@ -32,4 +32,5 @@ urlpatterns = [
     path("board/cases/<int:pk>/", board.case, name="case"),
     path("me/week/", specialist.my_week, name="my_week"),
     path("me/calendar/", specialist.my_calendar, name="my_calendar"),
+    path("simulator/", include("simulator.urls")),
 ]
