@@ -37,6 +37,18 @@ def _clip(intervals, span) -> list[tuple[datetime, datetime]]:
     ]
 
 
+def _merged(spans: list[availability.Span]) -> list[availability.Span]:
+    """Overlapping sessions (a template and an extra session) as one stretch of time, so
+    that no two slots overlap or share an id."""
+    out: list[availability.Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if out and span.start <= out[-1].end:
+            last = out.pop()
+            span = availability.Span(last.start, max(last.end, span.end), last.location_id)
+        out.append(span)
+    return out
+
+
 def slot_spans(
     *,
     clinicians: list[Clinician],
@@ -79,7 +91,7 @@ def slot_spans(
     gone = _grid_ceil(now)
     out = []
     for clinician_id, clinician_spans in spans.items():
-        for span in clinician_spans:
+        for span in _merged(clinician_spans):
             pieces = []
             if SLOT_UNAVAILABLE in statuses:
                 pieces += [(s, e, SLOT_UNAVAILABLE) for s, e in _clip(off[clinician_id], span)]

@@ -44,6 +44,7 @@ class FhirView(APIView):
     """JSON as FHIR whatever the Accept header says, and every error an OperationOutcome."""
 
     renderer_classes = [FhirRenderer]
+    metadata_class = None  # OPTIONS is not FHIR: 405, as an OperationOutcome
     parser_classes = [FhirParser, JSONParser]
     permission_classes = [RolePermission]
     read_roles = STAFF_ROLES

@@ -169,6 +169,7 @@ def test_what_it_does_not_serve_is_an_operation_outcome(as_navigator):
     outcome_of(as_navigator.get("/fhir/R4/Observation/1"), 404, "not-supported")
     outcome_of(as_navigator.get("/fhir/R4/Patient/abc"), 404, "not-found")
     outcome_of(as_navigator.delete("/fhir/R4/Practitioner/1"), 405, "not-supported")
+    outcome_of(as_navigator.options("/fhir/R4/Practitioner"), 405, "not-supported")
 
 
 def test_a_clinician_with_a_login_is_still_only_a_specialist(center):

@@ -1,14 +1,14 @@
 """Slot search: clinic sessions cut into free, busy (bookings) and busy-unavailable (time
 off), checked against what is booked."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from interop.mapping import slot_id
-from navigation.models import TimeOff
+from navigation.models import ExtraSession, TimeOff
 from navigation.services import VisitRequest, appointment_book, appointment_cancel
 from tests.interop.fhir_check import ok, outcome_of
 
@@ -100,6 +100,20 @@ def test_time_off_is_busy_unavailable(as_navigator, center):
     ]
     response = as_navigator.get("/fhir/R4/Slot", {"schedule": surgeon.pk})
     assert b"Tumor board" not in response.content  # the reason stays private
+
+
+def test_an_extra_session_overlapping_the_template_adds_only_its_new_time(as_navigator, center):
+    surgeon = center.first("neurosurgery")
+    ExtraSession.objects.create(
+        clinician=surgeon,
+        date=date(2026, 3, 9),
+        start_time=time(16),
+        end_time=time(19),
+        location=center.tower,
+    )
+    assert slots(as_navigator, surgeon) == [
+        ("free", "2026-03-09T12:00:00Z", "2026-03-09T23:00:00Z")  # 08:00-19:00 EDT
+    ]
 
 
 def test_no_free_time_is_offered_in_the_past(as_navigator, center, frozen):
