@@ -27,7 +27,7 @@ def _resource(kind: str, documentation: str, *params: dict, search: bool = True)
     return resource
 
 
-def capability_statement(base: str) -> dict:
+def capability_statement(base: str, systems: str) -> dict:
     appointment = _resource(
         "Appointment",
         "Booked visits. Status maps ours: booked, arrived (checked in), fulfilled "
@@ -38,8 +38,8 @@ def capability_statement(base: str) -> dict:
         _param("status", "token", "Appointment status codes, comma-separated."),
     )
     appointment["operation"] = [
-        {"name": "find", "definition": f"{base}OperationDefinition/Appointment-find"},
-        {"name": "book", "definition": f"{base}OperationDefinition/Appointment-book"},
+        {"name": "find", "definition": f"{systems}OperationDefinition/Appointment-find"},
+        {"name": "book", "definition": f"{systems}OperationDefinition/Appointment-book"},
     ]
     return {
         "resourceType": "CapabilityStatement",

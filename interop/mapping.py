@@ -1,7 +1,8 @@
 """Our rows as FHIR R4 JSON, and FHIR codes back to ours: plain dicts, built by hand.
 
-Pure: no ORM queries, settings or clock. A `base` is the server's FHIR base URL (for
-code systems and identifiers that are ours) and every time is an aware datetime.
+Pure: no ORM queries, settings or clock. `base` is the FHIR base URL our own code systems
+and identifiers hang from (resources) or the client's (bundles' fullUrl); every time is an
+aware datetime.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -58,7 +59,13 @@ class FhirView(APIView):
 
     @property
     def base(self) -> str:
+        """Where this client reaches the server: for fullUrl and links."""
         return self.request.build_absolute_uri(reverse("fhir-base"))
+
+    @property
+    def systems(self) -> str:
+        """Where our code systems and identifiers live: the same whatever the host asked."""
+        return f"{settings.SITE_URL}{reverse('fhir-base')}"
 
     def page(self, items, total: int, count: int, offset: int, to_resource) -> Response:
         """A searchset Bundle of one page, with `self` and, when there is more, `next`."""
@@ -100,7 +107,7 @@ class MetadataView(FhirView):
     permission_classes = [AllowAny]
 
     def get(self, request):
-        return Response(capability.capability_statement(self.base))
+        return Response(capability.capability_statement(self.base, self.systems))
 
 
 # --- Patient, Practitioner, Location, Schedule ---------------------------------------
@@ -114,18 +121,18 @@ class PatientView(FhirView):
         if pk is not None:
             patient = get_object_or_404(patients, pk=_pk(pk))
             touch(request, patient.pk)
-            return Response(mapping.patient_resource(patient, self.base))
+            return Response(mapping.patient_resource(patient, self.systems))
         params.check_known(request.GET, ("identifier", "_id", "_count", "_offset"))
         for value in request.GET.getlist("identifier"):
             system, bar, mrn = value.rpartition("|")
-            if bar and system not in ("", mapping.mrn_system(self.base)):
+            if bar and system not in ("", mapping.mrn_system(self.systems)):
                 patients = patients.none()  # another organisation's identifiers
             patients = patients.filter(mrn=mrn)
         if "_id" in request.GET:
             patients = patients.filter(pk__in=_ids(request.GET, "_id", "Patient"))
         return self.page_queryset(
             patients.order_by("pk"),
-            lambda p: mapping.patient_resource(p, self.base),
+            lambda p: mapping.patient_resource(p, self.systems),
             audit=lambda p: p.pk,
         )
 
@@ -149,11 +156,11 @@ class PractitionerView(FhirView):
     def get(self, request, pk: str | None = None):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
-            return Response(mapping.practitioner_resource(clinician, self.base))
+            return Response(mapping.practitioner_resource(clinician, self.systems))
         params.check_known(request.GET, ("specialty", "_id", "_count", "_offset"))
         return self.page_queryset(
-            _clinicians(request.GET, self.base),
-            lambda c: mapping.practitioner_resource(c, self.base),
+            _clinicians(request.GET, self.systems),
+            lambda c: mapping.practitioner_resource(c, self.systems),
         )
 
 
@@ -166,12 +173,12 @@ class ScheduleView(FhirView):
     def get(self, request, pk: str | None = None):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
-            return Response(mapping.schedule_resource(clinician, self.base))
+            return Response(mapping.schedule_resource(clinician, self.systems))
         params.check_known(request.GET, ("actor", "_id", "_count", "_offset"))
-        clinicians = _clinicians(request.GET, self.base)
+        clinicians = _clinicians(request.GET, self.systems)
         if "actor" in request.GET:
             clinicians = clinicians.filter(pk__in=_ids(request.GET, "actor", "Practitioner"))
-        return self.page_queryset(clinicians, lambda c: mapping.schedule_resource(c, self.base))
+        return self.page_queryset(clinicians, lambda c: mapping.schedule_resource(c, self.systems))
 
 
 # --- Slot ----------------------------------------------------------------------------
@@ -243,7 +250,7 @@ class AppointmentView(FhirView):
         if pk is not None:
             appointment = get_object_or_404(appointments, pk=_pk(pk))
             touch(request, appointment.patient_id)
-            return Response(mapping.appointment_resource(appointment, self.base))
+            return Response(mapping.appointment_resource(appointment, self.systems))
         query = request.GET
         params.check_known(
             query, ("patient", "practitioner", "date", "status", "_id", "_count", "_offset")
@@ -271,7 +278,7 @@ class AppointmentView(FhirView):
             appointments = appointments.filter(status__in=[s for s in ours if s])
         return self.page_queryset(
             appointments.order_by("start", "pk"),
-            lambda a: mapping.appointment_resource(a, self.base),
+            lambda a: mapping.appointment_resource(a, self.systems),
             audit=lambda a: a.patient_id,
         )
 
@@ -280,7 +287,7 @@ class FindView(FhirView):
     """`Appointment/$find`: the itinerary engine's ranked same-day options, proposed."""
 
     def post(self, request):
-        patient, search = operations.find_input(request.data, user=request.user, base=self.base)
+        patient, search = operations.find_input(request.data, user=request.user, base=self.systems)
         touch(request, patient.pk)
         from navigation.services import itinerary_search
 
@@ -288,7 +295,7 @@ class FindView(FhirView):
         ids = {v.clinician_id for option in result.options for v in option.visits}
         names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
         proposed = [
-            mapping.proposed_appointment(option, patient.pk, names, self.base)
+            mapping.proposed_appointment(option, patient.pk, names, self.systems)
             for option in result.options
         ]
         outcome = None
@@ -316,7 +323,7 @@ class BookView(FhirView):
         booked = itinerary.appointments.select_related("patient", "clinician", "location")
         return Response(
             mapping.collection(
-                [mapping.appointment_resource(a, self.base) for a in booked.order_by("start")],
+                [mapping.appointment_resource(a, self.systems) for a in booked.order_by("start")],
                 base=self.base,
             )
         )

@@ -16,9 +16,15 @@ from tumorboard.audit import AuditEvent
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)
 SNOMED = "http://snomed.info/sct"
-OURS = "http://testserver/fhir/R4/CodeSystem/specialty"
+SITE = "https://tumorboard.example.org"
+OURS = f"{SITE}/fhir/R4/CodeSystem/specialty"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = SITE
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,14 @@ from tumorboard.audit import AuditEvent
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)
+SITE = "https://tumorboard.example.org"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = SITE
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +97,7 @@ def test_a_patient_sees_no_clinic_schedules(as_alice, center):
 
 
 def test_staff_find_a_patient_by_mrn(as_specialist, alice, bob):
-    base = "http://testserver/fhir/R4/"
+    base = f"{SITE}/fhir/R4/"  # SITE_URL, whatever host the client asked
     bundle = ok(as_specialist.get("/fhir/R4/Patient", {"identifier": "MRN-BOB"}))
     assert [e["resource"]["id"] for e in bundle["entry"]] == [str(bob.pk)]
     scoped = ok(
