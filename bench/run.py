@@ -555,12 +555,13 @@ def main() -> int:
     log(f"database {name}: dropped and created")
     try:
         django_start(bench_url)
-        from bench import fhir, notifications
+        from bench import fhir, notifications, simulate
 
         # First, while the outbox holds only its own rows.
         notifications.bench_reminder_fanout(bench_url)
         bench_server(center, requests, bench_url)
         notifications.bench_feed(bench_url)
+        simulate.bench_simulate(bench_url)
         fhir.bench_slot_search(bench_url)
     finally:
         if "django.db" in sys.modules:
