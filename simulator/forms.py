@@ -20,7 +20,7 @@ def _session(value: str) -> str:
 
 class SimulationForm(forms.Form):
     weeks = forms.IntegerField(min_value=1, max_value=MAX_WEEKS, initial=4)
-    rate = forms.FloatField(label="Referrals a week", min_value=0, max_value=200, initial=40)
+    rate = forms.FloatField(label="Referrals a week", min_value=0, max_value=120, initial=40)
     seed = forms.IntegerField(
         min_value=0, initial=1, help_text="The same seed replays the same referrals."
     )
@@ -34,7 +34,7 @@ class SimulationForm(forms.Form):
         label="Remove a weekly session", required=False, validators=[_session]
     )
     after_rate = forms.FloatField(
-        label="Referrals a week after", required=False, min_value=0, max_value=200
+        label="Referrals a week after", required=False, min_value=0, max_value=120
     )
     board_capacity = forms.IntegerField(
         label="Board cases per meeting after", required=False, min_value=1, max_value=200
