@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from fhir.resources.R4B import get_fhir_model_class
 
 from navigation.models import Appointment, Itinerary
 from navigation.services import VisitRequest, appointment_book
@@ -43,23 +44,31 @@ def parameters(*parameter) -> dict:
     return {"resourceType": "Parameters", "parameter": list(parameter)}
 
 
+def valid_parameters(body: dict) -> dict:
+    """What the EHR sends is itself valid FHIR: the errors tested are ours to catch."""
+    get_fhir_model_class("Parameters").model_validate(body)
+    return body
+
+
 def find_body(patient, *extra, start="2026-03-09", end="2026-03-13") -> dict:
-    return parameters(
-        {"name": "patient", "valueReference": {"reference": f"Patient/{patient.pk}"}},
-        {"name": "start", "valueDate": start},
-        {"name": "end", "valueDate": end},
-        {
-            "name": "specialty",
-            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "394610002"}]},
-        },
-        {"name": "specialty", "valueCoding": {"system": OURS, "code": "radiation_oncology"}},
-        {"name": "specialty", "valueCode": "pain_medicine"},
-        *extra,
+    return valid_parameters(
+        parameters(
+            {"name": "patient", "valueReference": {"reference": f"Patient/{patient.pk}"}},
+            {"name": "start", "valueDate": start},
+            {"name": "end", "valueDate": end},
+            {
+                "name": "specialty",
+                "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "394610002"}]},
+            },
+            {"name": "specialty", "valueCoding": {"system": OURS, "code": "radiation_oncology"}},
+            {"name": "specialty", "valueCode": "pain_medicine"},
+            *extra,
+        )
     )
 
 
 def book_body(appointment: dict) -> dict:
-    return parameters({"name": "appointment", "resource": appointment})
+    return valid_parameters(parameters({"name": "appointment", "resource": appointment}))
 
 
 def first_option(client, patient) -> dict:
