@@ -112,6 +112,12 @@ def find_input(body, *, user, base: str) -> tuple[Patient, ItinerarySearch]:
                 ).first()
                 if clinician is None:
                     raise Invalid(f"No practitioner “{ref}” sees patients.", name)
+                if clinician.specialty in data["clinicians"]:
+                    raise Invalid(
+                        f"Two practitioners are pinned for {clinician.get_specialty_display().lower()}; "
+                        f"each specialty is seen once.",
+                        name,
+                    )
                 data["clinicians"][clinician.specialty] = clinician.pk
             else:
                 data[field] = value

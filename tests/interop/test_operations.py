@@ -223,6 +223,21 @@ def test_find_problems_are_named_by_their_fhir_parameter(as_navigator, center, a
             "patient",
             "more than once",
         ),
+        (
+            find_body(
+                alice,
+                *(
+                    {
+                        "name": "practitioner",
+                        "valueReference": {"reference": f"Practitioner/{c.pk}"},
+                    }
+                    for c in center.clinicians.values()
+                    if c.specialty == "neurosurgery"
+                ),
+            ),
+            "practitioner",
+            "Two practitioners are pinned for neurosurgery",
+        ),
     ]
     for body, named, words in cases:
         response = post(as_navigator, "find", body)
