@@ -1,46 +1,89 @@
-"""The CapabilityStatement: exactly the interactions, search parameters and operations
-that `interop.views` serve, nothing more."""
+"""The CapabilityStatement, and the one list of search parameters the views accept: what
+it states is exactly what is served."""
 
 from __future__ import annotations
 
 from interop.mapping import FHIR_VERSION
 
 RELEASED = "2026-11-23"
+PAGING = (
+    ("_count", "number", "Page size, 50 by default, at most 200."),
+    ("_offset", "number", "Where the page starts (used by Bundle.link next)."),
+)
+# Resource type -> (what it is, its search parameters or None when it is read only).
+RESOURCES = {
+    "Appointment": (
+        "Booked visits. Status maps ours: booked, arrived (checked in), fulfilled "
+        "(completed), cancelled, noshow. Patients see their own; specialists theirs.",
+        (
+            ("patient", "reference", "The patient, e.g. Patient/12."),
+            ("practitioner", "reference", "The clinician, e.g. Practitioner/3."),
+            ("date", "date", "The start, with prefixes eq, ge, gt, lt, le; may repeat."),
+            ("status", "token", "Appointment status codes, comma-separated."),
+            ("_id", "token", "The appointment's id."),
+        ),
+    ),
+    "Location": ("Clinics, buildings and rooms.", None),
+    "Patient": (
+        "Minimal demographics: MRN, name, birth date.",
+        (
+            ("identifier", "token", "The MRN, optionally system|value."),
+            ("_id", "token", "The patient's id."),
+        ),
+    ),
+    "Practitioner": (
+        "Clinicians; the specialty is the qualification.",
+        (
+            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
+            ("_id", "token", "The clinician's id."),
+        ),
+    ),
+    "Schedule": (
+        "One per clinician: their clinic sessions.",
+        (
+            ("actor", "reference", "The clinician, e.g. Practitioner/3."),
+            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
+            ("_id", "token", "The schedule's id."),
+        ),
+    ),
+    "Slot": (
+        "Derived from clinic sessions minus bookings (busy) and time off "
+        "(busy-unavailable); free time before now is not offered.",
+        (
+            ("schedule", "reference", "The schedule(s), e.g. Schedule/3."),
+            ("start", "date", "With ge, gt, lt, le; 7 days from today by default, at most 31."),
+            ("status", "token", "free, busy or busy-unavailable."),
+        ),
+    ),
+}
 
 
-def _param(name: str, kind: str, documentation: str) -> dict:
-    return {"name": name, "type": kind, "documentation": documentation}
+def search_parameters(kind: str) -> tuple[str, ...]:
+    """The names a search of `kind` accepts, paging included."""
+    return tuple(name for name, _, _ in (*RESOURCES[kind][1], *PAGING))
 
 
-COUNT = _param("_count", "number", "Page size, 50 by default, at most 200.")
-OFFSET = _param("_offset", "number", "Where the page starts (used by Bundle.link next).")
-
-
-def _resource(kind: str, documentation: str, *params: dict, search: bool = True) -> dict:
+def _resource(kind: str, systems: str) -> dict:
+    documentation, search = RESOURCES[kind]
     resource = {
         "type": kind,
         "documentation": documentation,
         "interaction": [{"code": "read"}] + ([{"code": "search-type"}] if search else []),
     }
     if search:
-        resource["searchParam"] = [*params, COUNT, OFFSET]
+        resource["searchParam"] = [
+            {"name": name, "type": kind_, "documentation": text}
+            for name, kind_, text in (*search, *PAGING)
+        ]
+    if kind == "Appointment":
+        resource["operation"] = [
+            {"name": "find", "definition": f"{systems}OperationDefinition/Appointment-find"},
+            {"name": "book", "definition": f"{systems}OperationDefinition/Appointment-book"},
+        ]
     return resource
 
 
 def capability_statement(base: str, systems: str) -> dict:
-    appointment = _resource(
-        "Appointment",
-        "Booked visits. Status maps ours: booked, arrived (checked in), fulfilled "
-        "(completed), cancelled, noshow. Patients see their own; specialists theirs.",
-        _param("patient", "reference", "The patient, e.g. Patient/12."),
-        _param("practitioner", "reference", "The clinician, e.g. Practitioner/3."),
-        _param("date", "date", "The start, with prefixes eq, ge, gt, lt, le; may repeat."),
-        _param("status", "token", "Appointment status codes, comma-separated."),
-    )
-    appointment["operation"] = [
-        {"name": "find", "definition": f"{systems}OperationDefinition/Appointment-find"},
-        {"name": "book", "definition": f"{systems}OperationDefinition/Appointment-book"},
-    ]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -63,40 +106,7 @@ def capability_statement(base: str, systems: str) -> dict:
                     "description": "Send `Authorization: Token <key>` with a key from POST "
                     "/api/v1/auth/token/; the same roles apply as in the REST API.",
                 },
-                "resource": [
-                    appointment,
-                    _resource("Location", "Clinics, buildings and rooms.", search=False),
-                    _resource(
-                        "Patient",
-                        "Minimal demographics: MRN, name, birth date.",
-                        _param("identifier", "token", "The MRN, optionally system|value."),
-                        _param("_id", "token", "The patient's id."),
-                    ),
-                    _resource(
-                        "Practitioner",
-                        "Clinicians; the specialty is the qualification.",
-                        _param("specialty", "token", "Our specialty code or SNOMED CT."),
-                        _param("_id", "token", "The clinician's id."),
-                    ),
-                    _resource(
-                        "Schedule",
-                        "One per clinician: their clinic sessions.",
-                        _param("actor", "reference", "The clinician, e.g. Practitioner/3."),
-                        _param("_id", "token", "The schedule's id."),
-                    ),
-                    _resource(
-                        "Slot",
-                        "Derived from clinic sessions minus bookings (busy) and time off "
-                        "(busy-unavailable); free time before now is not offered.",
-                        _param("schedule", "reference", "The schedule(s), e.g. Schedule/3."),
-                        _param(
-                            "start",
-                            "date",
-                            "With ge, gt, lt, le; 7 days from today by default, at most 31 days.",
-                        ),
-                        _param("status", "token", "free, busy or busy-unavailable."),
-                    ),
-                ],
+                "resource": [_resource(kind, systems) for kind in RESOURCES],
             }
         ],
     }

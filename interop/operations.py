@@ -113,9 +113,10 @@ def find_input(body, *, user, base: str) -> tuple[Patient, ItinerarySearch]:
                 if clinician is None:
                     raise Invalid(f"No practitioner “{ref}” sees patients.", name)
                 if clinician.specialty in data["clinicians"]:
+                    specialty = mapping.SPECIALTY_LABEL[clinician.specialty].lower()
                     raise Invalid(
-                        f"Two practitioners are pinned for {clinician.get_specialty_display().lower()}; "
-                        f"each specialty is seen once.",
+                        f"Two practitioners are pinned for {specialty}; each specialty is seen "
+                        f"once.",
                         name,
                     )
                 data["clinicians"][clinician.specialty] = clinician.pk

@@ -122,7 +122,7 @@ class PatientView(FhirView):
             patient = get_object_or_404(patients, pk=_pk(pk))
             touch(request, patient.pk)
             return Response(mapping.patient_resource(patient, self.systems))
-        params.check_known(request.GET, ("identifier", "_id", "_count", "_offset"))
+        params.check_known(request.GET, capability.search_parameters("Patient"))
         for value in request.GET.getlist("identifier"):
             system, bar, mrn = value.rpartition("|")
             if bar and system not in ("", mapping.mrn_system(self.systems)):
@@ -157,7 +157,7 @@ class PractitionerView(FhirView):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.practitioner_resource(clinician, self.systems))
-        params.check_known(request.GET, ("specialty", "_id", "_count", "_offset"))
+        params.check_known(request.GET, capability.search_parameters("Practitioner"))
         return self.page_queryset(
             _clinicians(request.GET, self.systems),
             lambda c: mapping.practitioner_resource(c, self.systems),
@@ -174,7 +174,7 @@ class ScheduleView(FhirView):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.schedule_resource(clinician, self.systems))
-        params.check_known(request.GET, ("actor", "_id", "_count", "_offset"))
+        params.check_known(request.GET, capability.search_parameters("Schedule"))
         clinicians = _clinicians(request.GET, self.systems)
         if "actor" in request.GET:
             clinicians = clinicians.filter(pk__in=_ids(request.GET, "actor", "Practitioner"))
@@ -190,7 +190,7 @@ class SlotView(FhirView):
         if pk is not None:
             return self.read(pk, now)
         query = request.GET
-        params.check_known(query, ("schedule", "start", "status", "_count", "_offset"))
+        params.check_known(query, capability.search_parameters("Slot"))
         count, offset = params.count_offset(query)
         after, before = params.date_bounds(query.getlist("start"), "start", selectors.clinic_zone())
         if after is None:
@@ -252,9 +252,7 @@ class AppointmentView(FhirView):
             touch(request, appointment.patient_id)
             return Response(mapping.appointment_resource(appointment, self.systems))
         query = request.GET
-        params.check_known(
-            query, ("patient", "practitioner", "date", "status", "_id", "_count", "_offset")
-        )
+        params.check_known(query, capability.search_parameters("Appointment"))
         if "patient" in query:
             appointments = appointments.filter(patient_id__in=_ids(query, "patient", "Patient"))
         if "practitioner" in query:
