@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from simulator import report, whatif
@@ -17,6 +18,8 @@ from simulator.stream import Mix
 from tumorboard.errors import DomainError
 
 log = logging.getLogger(__name__)
+# A run still "running" this long after it started lost its worker: it may be claimed again.
+LEASE = timedelta(minutes=15)
 
 
 def next_monday(now: datetime, zone) -> date:
@@ -75,9 +78,14 @@ def _enqueue(run_id: int) -> None:
 
 def simulation_execute(*, run_id: int) -> SimulationRun | None:
     """Claim a queued run, simulate it (rolled back), keep the report and plots. A run
-    already claimed (a duplicate delivery) is left alone."""
-    claimed = SimulationRun.objects.filter(pk=run_id, status=SimulationRun.Status.QUEUED).update(
-        status=SimulationRun.Status.RUNNING, started_at=timezone.now()
+    already claimed (a duplicate delivery) is left alone, unless its worker died: a run
+    left running past its lease is taken over when the task is delivered again."""
+    now = timezone.now()
+    claimable = Q(status=SimulationRun.Status.QUEUED) | Q(
+        status=SimulationRun.Status.RUNNING, started_at__lt=now - LEASE
+    )
+    claimed = SimulationRun.objects.filter(claimable, pk=run_id).update(
+        status=SimulationRun.Status.RUNNING, started_at=now
     )
     if not claimed:
         return None

@@ -74,6 +74,19 @@ def test_an_unfinished_run_polls_and_a_duplicate_delivery_runs_once(solo, nina):
     assert SimulationPlot.objects.filter(run=run).count() == 4
 
 
+def test_a_run_whose_worker_died_is_taken_over_after_its_lease(solo, nina):
+    from datetime import timedelta
+
+    from simulator.services import LEASE
+
+    run = SimulationRun.objects.create(
+        parameters=_parameters(), status="running", started_at=NOW - timedelta(minutes=1)
+    )
+    assert simulation_execute(run_id=run.pk) is None  # still someone's
+    SimulationRun.objects.filter(pk=run.pk).update(started_at=NOW - LEASE - timedelta(seconds=1))
+    assert simulation_execute(run_id=run.pk).status == "done"
+
+
 def test_a_bad_session_is_answered_on_the_form(solo, nina):
     answer = browser(nina).post("/simulator/", {**FORM, "add_session": "neurosurgery tuesday"})
     assert answer.status_code == 400
@@ -106,8 +119,8 @@ def _parameters(**changes) -> dict:
 def test_only_navigators_and_admins_see_the_pages(request, solo, nina, who, expected):
     user = None if who == "anonymous" else request.getfixturevalue(who)
     user = getattr(user, "user", user)  # alice is a patient record
-    run = SimulationRun.objects.create(parameters=_parameters(), created_by=nina)
-    simulation_execute(run_id=run.pk)
+    run = SimulationRun.objects.create(parameters=_parameters(), status="done", created_by=nina)
+    SimulationPlot.objects.create(run=run, name="board", png=PNG)
     client = browser(user)
     pages = ("/simulator/", f"/simulator/runs/{run.pk}/", f"/simulator/runs/{run.pk}/board.png")
     for path in pages:

@@ -21,7 +21,7 @@ def scenario(seed, **what_if):
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_an_added_session_never_lowers_the_share_within_72_hours(solo, seed):
     more = scenario(seed, add_sessions=(whatif.parse_session("neurosurgery:wed:09:00-11:00"),))
     document = scenario_report(more)
@@ -30,7 +30,7 @@ def test_an_added_session_never_lowers_the_share_within_72_hours(solo, seed):
     assert after["within_72h"]["hits"] >= before["within_72h"]["hits"]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_a_removed_session_never_raises_it(solo, seed):
     fewer = scenario(seed, remove_sessions=(whatif.parse_session("neurosurgery:thu:09:00-11:00"),))
     document = scenario_report(fewer)
