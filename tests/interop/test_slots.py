@@ -215,3 +215,48 @@ def test_a_week_of_busy_and_free_slots_tiles_each_session_exactly(
     assert timedelta(hours=9) * 5 == sum(
         (datetime.fromisoformat(e) - datetime.fromisoformat(s) for _, s, e in found), timedelta()
     )
+
+
+def test_free_slots_are_exactly_the_free_time_the_itinerary_engine_is_fed(
+    as_navigator, center, alice, bob, nina, frozen
+):
+    from navigation.selectors import free_days
+
+    surgeon, pain = center.first("neurosurgery"), center.first("pain_medicine")
+    book(alice, surgeon, at(9, 5), nina)
+    book(bob, surgeon, at(11, 20, day=10), nina, minutes=45)
+    book(alice, pain, at(15, day=11), nina)
+    TimeOff.objects.create(clinician=pain, start=at(8, day=12), end=at(12, 30, day=12))
+    frozen.move_to(at(10, 2))
+    engine = sorted(
+        (f.start, f.end, c.clinician_id)
+        for day in free_days(
+            clinicians=[surgeon, pain],
+            first=date(2026, 3, 9),
+            last=date(2026, 3, 13),
+            not_before=at(10, 5),
+        )
+        for c in day.clinicians
+        for f in c.free
+    )
+    bundle = ok(
+        as_navigator.get(
+            "/fhir/R4/Slot",
+            {
+                "schedule": f"{surgeon.pk},{pain.pk}",
+                "start": [f"ge{MONDAY}", "lt2026-03-14"],
+                "status": "free",
+                "_count": 200,
+            },
+        )
+    )
+    fhir = sorted(
+        (
+            datetime.fromisoformat(e["resource"]["start"]),
+            datetime.fromisoformat(e["resource"]["end"]),
+            int(e["resource"]["schedule"]["reference"].split("/")[1]),
+        )
+        for e in bundle["entry"]
+    )
+    assert fhir == engine
+    assert len(fhir) == 12  # six each: the bookings and time off split three days
