@@ -46,6 +46,7 @@ class FhirView(APIView):
 
     renderer_classes = [FhirRenderer]
     metadata_class = None  # OPTIONS is not FHIR: 405, as an OperationOutcome
+    schema = None  # described by /fhir/R4/metadata, not by the REST API's OpenAPI schema
     parser_classes = [FhirParser, JSONParser]
     permission_classes = [RolePermission]
     read_roles = STAFF_ROLES
