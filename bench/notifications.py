@@ -66,13 +66,13 @@ def noop() -> None:
 # --- Celery workers on a Redis database of their own ---------------------------------
 
 
-def redis_urls(url: str) -> tuple[str, str]:
-    """REDIS_URL for the workers' settings, and redis-py's URL, both of BENCH_REDIS_DB.
+def redis_urls(url: str, db: int = BENCH_REDIS_DB) -> tuple[str, str]:
+    """REDIS_URL for the workers' settings, and redis-py's URL, both of database `db`.
     Kombu takes a unix socket's database from `virtual_host` and ignores `db`."""
     if url.startswith("unix://"):
         socket = url.partition("?")[0]  # urlunsplit would drop the empty host's "//"
-        return f"{socket}?virtual_host={BENCH_REDIS_DB}", f"{socket}?db={BENCH_REDIS_DB}"
-    same = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_REDIS_DB}"))
+        return f"{socket}?virtual_host={db}", f"{socket}?db={db}"
+    same = urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
     return same, same
 
 

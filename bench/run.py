@@ -212,11 +212,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(bench_url: str) -> Iterator[int]:
-    """A real server on 127.0.0.1 with production settings; killed whatever happens."""
+def gunicorn(bench_url: str, extra_env: dict[str, str] | None = None) -> Iterator[int]:
+    """A real server on 127.0.0.1 with production settings; killed whatever happens.
+    `extra_env` adds to (or overrides) the environment the server's settings read."""
     port = free_port()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DATABASE_URL": bench_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key",
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -1,0 +1,571 @@
+"""`mixed_load`: 50 simulated users on loopback for 60 seconds against gunicorn on
+PostgreSQL and Redis, with a real Celery worker sending what the bookings put in the outbox.
+
+- 30 navigators search a same-day itinerary for a patient of their own, and book the first
+  option of every other search (a 409 when another navigator took a slot first is the
+  business answer to a race, counted as `conflicts`, not as an error);
+- 10 specialists open the agenda of a 40-case board meeting;
+- 10 patients open their private visit-plan pages (`/p/<code>`).
+
+Each user has one keep-alive connection and thinks THINK_S seconds between requests. An
+error is a 5xx, an unexpected 4xx, or a failed or timed-out request. The run stops by
+itself after SECONDS; then the outbox is drained and checked:
+
+- the invite emails the bookings wrote are due at once: the commit hook hands them to the
+  worker during the run; the dispatcher sends any left over;
+- the reminder texts are planned days before each visit, weeks ahead. The clock is moved
+  on for each patient's first reminder (its `send_after` set to now), so that the worker
+  renders and sends it through Twilio's API (a local stub) as it would on the day. The
+  patients live in a time zone where it is daytime now, so the send-time quiet hours do
+  not postpone them whatever the hour of the run.
+
+Every sent SMS row must be at the stub once (by its provider id) and no body twice; every
+sent email must be in the file backend's output once (by its Message-ID); no due row may be
+left unsent; and `overlaps_in_db()` must stay 0.
+
+The load's center (its own buildings, 24 clinicians, weekly templates) lies in six weeks
+from ten weeks after next Monday, after the synthetic center of the other figures, so
+neither figure's searches find the other's free time. The figure runs last all the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import math
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.core.mail.backends import filebased
+
+NAVIGATORS = 30
+SPECIALISTS = 10
+PATIENTS = 10
+SECONDS = 60.0
+THINK_S = (0.2, 1.0)  # uniform, between one user's requests
+BOOK_EVERY = 2  # a navigator books the first option of one search in BOOK_EVERY
+HTTP_TIMEOUT = 10.0
+TARGET_P99_MS = 300
+PATIENTS_EACH = 20  # a navigator's patients, booked in turn
+PAGE_PATIENTS = 5  # patients a patient-user thread stands for, in turn
+WEEKS = 6
+FIRST_WEEK = 10  # weeks after next Monday
+CLINICIANS_EACH = 4
+LIMIT = 3
+LOAD_REDIS_DB = 14
+DRAIN_TIMEOUT = 120.0
+SEED = 7
+SPECIALTY_SETS = (
+    ("neuroradiology", "neurosurgery", "radiation_oncology"),
+    ("neuroradiology", "spine_surgery", "radiation_oncology"),
+    ("radiation_oncology", "medical_oncology"),
+    ("neurosurgery", "medical_oncology", "palliative_care"),
+    ("spine_surgery", "radiation_oncology", "palliative_care", "medical_oncology"),
+)
+# Patients' time zones, first that has daytime now wins (see `daytime_zone`).
+ZONES = ("America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class LoadData:
+    navigators: list[str]  # tokens
+    specialists: list[str]
+    patients: list[list[int]]  # per navigator
+    pages: list[str]  # /p/<code> paths
+    meeting: int
+    weeks: list[date]  # Mondays
+
+
+@dataclass
+class Tally:
+    """What one user thread saw: (kind, seconds, outcome) per request."""
+
+    requests: list[tuple[str, float, str]] = field(default_factory=list)
+    bookings: int = 0
+    conflicts: int = 0
+
+
+# --- the data -------------------------------------------------------------------------
+
+
+def daytime_zone(now: datetime) -> str:
+    """A time zone among ZONES where it is 09:00-18:00 now: the reminders sent at the end
+    of the run fall outside the 20:00-08:00 quiet hours whenever the bench runs."""
+    return next(z for z in ZONES if 9 <= now.astimezone(ZoneInfo(z)).hour < 18)
+
+
+def users_create(*, prefix: str, role: str, count: int) -> list[str]:
+    """`count` users of `role` who log in only by API token; returns the tokens."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        user_model(username=f"{prefix}-{n:02d}", password=make_password(None)) for n in range(count)
+    )
+    group = Group.objects.get_or_create(name=role)[0]
+    group.user_set.add(*users)
+    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=u) for u in users)
+    return [t.key for t in tokens]
+
+
+def center_create(first: date, last: date) -> None:
+    """Two buildings 10 minutes apart; CLINICIANS_EACH clinicians of every specialty the
+    searches ask for, in clinic Monday to Friday 08:00-17:00 from `first` to `last`."""
+    from bench.cpsat import CLINIC_ZONE
+    from navigation.models import AvailabilityTemplate, Clinician, Location, TravelBuffer
+
+    places = [
+        Location.objects.create(name=f"Load building {name}", time_zone=str(CLINIC_ZONE))
+        for name in "AB"
+    ]
+    TravelBuffer.objects.bulk_create(
+        [
+            TravelBuffer(from_location=places[0], to_location=places[1], minutes=10),
+            TravelBuffer(from_location=places[1], to_location=places[0], minutes=10),
+        ]
+    )
+    specialties = sorted({s for group in SPECIALTY_SETS for s in group})
+    clinicians = Clinician.objects.bulk_create(
+        Clinician(
+            name=f"Dr. Load {specialty} {n}",
+            specialty=specialty,
+            home_location=places[(i + n) % 2],
+        )
+        for i, specialty in enumerate(specialties)
+        for n in range(CLINICIANS_EACH)
+    )
+    AvailabilityTemplate.objects.bulk_create(
+        AvailabilityTemplate(
+            clinician=c,
+            weekday=weekday,
+            start_time=clock(8),
+            end_time=clock(17),
+            location=c.home_location,
+            valid_from=first,
+            valid_until=last,
+        )
+        for c in clinicians
+        for weekday in range(5)
+    )
+
+
+def patients_create(*, count: int, zone: str) -> list[int]:
+    """Patients with a phone, SMS consent and an email: each booking texts and mails."""
+    from django.utils import timezone
+
+    from patients.models import Patient
+
+    now = timezone.now()
+    return [
+        p.pk
+        for p in Patient.objects.bulk_create(
+            Patient(
+                mrn=f"LOAD-{n:05d}",
+                first_name=f"Load{n}",
+                last_name="Patient",
+                birth_date=date(1955, 1, 1) + timedelta(days=n),
+                phone=f"+1617555{n:04d}",
+                email=f"load-{n}@example.org",
+                time_zone=zone,
+                sms_consent=True,
+                sms_consent_at=now,
+            )
+            for n in range(count)
+        )
+    ]
+
+
+def load_build() -> LoadData:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bench.board import board_load
+    from bench.run import next_monday
+    from notifications.services import patient_link
+    from patients.models import Patient
+    from tumorboard.roles import NAVIGATOR, SPECIALIST
+
+    now = timezone.now()
+    first = next_monday() + timedelta(weeks=FIRST_WEEK)
+    weeks = [first + timedelta(weeks=n) for n in range(WEEKS)]
+    with transaction.atomic():
+        center_create(first, weeks[-1] + timedelta(days=4))
+        navigators = users_create(prefix="load-navigator", role=NAVIGATOR, count=NAVIGATORS)
+        specialists = users_create(prefix="load-specialist", role=SPECIALIST, count=SPECIALISTS)
+        ids = patients_create(count=NAVIGATORS * PATIENTS_EACH, zone=daytime_zone(now))
+        # A patient-user opens the pages of patients the navigators book, so pages fill up.
+        pages = [
+            "/p/" + patient_link(patient, now).rsplit("/p/", 1)[1]
+            for patient in Patient.objects.filter(pk__in=ids[: PATIENTS * PAGE_PATIENTS])
+        ]
+    meeting = board_load().meeting_id
+    patients = [ids[n::NAVIGATORS] for n in range(NAVIGATORS)]
+    return LoadData(navigators, specialists, patients, pages, meeting, weeks)
+
+
+# --- the users ------------------------------------------------------------------------
+
+
+class Connection:
+    """One user's keep-alive connection; a failed request closes it, the next reconnects."""
+
+    def __init__(self, port: int, token: str | None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+        self.headers = {"Authorization": f"Token {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+
+
+def timed(tally: Tally, kind: str, conn: Connection, method: str, path: str, body=None):
+    """One request, recorded; returns (status, payload), status 0 when it failed."""
+    started = time.perf_counter()
+    try:
+        status, payload = conn.call(method, path, body)
+    except (OSError, http.client.HTTPException) as exc:
+        tally.requests.append((kind, time.perf_counter() - started, type(exc).__name__))
+        return 0, b""
+    tally.requests.append((kind, time.perf_counter() - started, str(status)))
+    return status, payload
+
+
+def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until: float):
+    """Search for the next patient; every BOOK_EVERY-th search, book the first option."""
+    patients = data.patients[n]
+    searches = 0
+    while time.monotonic() < until:
+        patient = patients[tally.bookings % len(patients)]
+        monday = rng.choice(data.weeks)
+        status, payload = timed(
+            tally,
+            "search",
+            conn,
+            "POST",
+            "/api/v1/itineraries/search/",
+            {
+                "patient": patient,
+                "specialties": list(rng.choice(SPECIALTY_SETS)),
+                "date_from": monday.isoformat(),
+                "date_to": (monday + timedelta(days=4)).isoformat(),
+                "limit": LIMIT,
+            },
+        )
+        searches += 1
+        options = json.loads(payload)["options"] if status == 200 else []
+        if options and searches % BOOK_EVERY == 0:
+            time.sleep(rng.uniform(*THINK_S))
+            visits = [
+                {"clinician": v["clinician"], "start": v["start"], "specialty": v["specialty"]}
+                for v in options[0]["visits"]
+            ]
+            status, _ = timed(
+                tally,
+                "book",
+                conn,
+                "POST",
+                "/api/v1/itineraries/",
+                {"patient": patient, "visits": visits},
+            )
+            tally.bookings += status == 201
+            tally.conflicts += status == 409
+        time.sleep(rng.uniform(*THINK_S))
+
+
+def reader(conn: Connection, tally: Tally, kind: str, paths: list[str], rng, until: float):
+    """A specialist on the agenda, or a patient on their page, again and again."""
+    n = 0
+    while time.monotonic() < until:
+        timed(tally, kind, conn, "GET", paths[n % len(paths)])
+        n += 1
+        time.sleep(rng.uniform(*THINK_S))
+
+
+EXPECTED = {"search": {"200"}, "book": {"201", "409"}, "agenda": {"200"}, "page": {"200"}}
+
+
+def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
+    """All users connected, released together, each stopping at the deadline."""
+    agenda = [f"/api/v1/board/meetings/{data.meeting}/agenda/"]
+    roles = (
+        [("navigator", data.navigators[n], n) for n in range(NAVIGATORS)]
+        + [("agenda", data.specialists[n], n) for n in range(SPECIALISTS)]
+        + [("page", None, n) for n in range(PATIENTS)]
+    )
+    tallies = [Tally() for _ in roles]
+    barrier = threading.Barrier(len(roles) + 1, timeout=60)
+    until = [0.0]
+
+    def user(index: int) -> None:
+        role, token, n = roles[index]
+        rng = random.Random(SEED * 1000 + index)
+        conn = Connection(port, token)
+        with contextlib.suppress(OSError):
+            conn.conn.connect()
+        try:
+            barrier.wait()
+            time.sleep(rng.uniform(*THINK_S))  # users do not all click at the same moment
+            if role == "navigator":
+                navigator(conn, tallies[index], data, n, rng, until[0])
+            elif role == "agenda":
+                reader(conn, tallies[index], "agenda", agenda, rng, until[0])
+            else:
+                mine = data.pages[n::PATIENTS]
+                reader(conn, tallies[index], "page", mine, rng, until[0])
+        finally:
+            conn.conn.close()
+
+    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(len(roles))]
+    for thread in threads:
+        thread.start()
+    until[0] = time.monotonic() + SECONDS
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=max(0.0, until[0] + HTTP_TIMEOUT * 3 - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("a user thread did not stop in time")
+    return tallies, time.perf_counter() - started
+
+
+def warm_up(port: int, data: LoadData) -> None:
+    """A few requests of each kind, so no worker thread's first request is measured."""
+    tally = Tally()
+    conn = Connection(port, data.navigators[0])
+    monday = data.weeks[0].isoformat()
+    search = {"patient": data.patients[0][0], "specialties": ["radiation_oncology"]}
+    search |= {"date_from": monday, "date_to": monday}
+    for _ in range(8):
+        timed(tally, "search", conn, "POST", "/api/v1/itineraries/search/", search)
+        timed(tally, "agenda", conn, "GET", f"/api/v1/board/meetings/{data.meeting}/agenda/")
+        timed(tally, "page", conn, "GET", data.pages[0])
+    conn.conn.close()
+    bad = [(kind, outcome) for kind, _, outcome in tally.requests if outcome not in EXPECTED[kind]]
+    if bad:
+        raise RuntimeError(f"the warm-up failed: {Counter(bad)}")
+
+
+# --- the outbox -----------------------------------------------------------------------
+
+MAIL_DIR = "BENCH_MAIL_DIR"
+
+
+class MailDir(filebased.EmailBackend):
+    """The worker's email backend: Django's file backend, writing to $BENCH_MAIL_DIR (the
+    settings read EMAIL_BACKEND from the environment, not EMAIL_FILE_PATH)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["file_path"] = os.environ[MAIL_DIR]
+        super().__init__(*args, **kwargs)
+
+
+def drain(worker, patients: list[int], timeout: float) -> bool:
+    """Dispatch due rows until none of the load's due rows is pending or sending."""
+    from django.utils import timezone
+
+    from bench.notifications import POLL
+    from notifications.models import Message
+    from notifications.services import dispatch_due
+    from notifications.tasks import enqueue_send
+
+    deadline = time.monotonic() + timeout
+    while True:
+        while ids := dispatch_due():
+            enqueue_send(ids)
+        if not Message.objects.filter(
+            patient__in=patients,
+            status__in=[Message.Status.PENDING, Message.Status.SENDING],
+            send_after__lte=timezone.now(),
+        ).exists():
+            return True
+        if worker.poll() is not None:
+            raise RuntimeError(f"the celery worker exited with {worker.returncode}")
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL * 10)
+
+
+def first_reminders_due(patients: list[int]) -> int:
+    """Move the clock on for each patient's first pending reminder: due now."""
+    from django.utils import timezone
+
+    from notifications.models import Message
+
+    firsts = (
+        Message.objects.filter(
+            patient__in=patients, template="reminder", status=Message.Status.PENDING
+        )
+        .order_by("patient_id", "send_after")
+        .distinct("patient_id")  # PostgreSQL's DISTINCT ON: the first row of each patient
+        .values_list("pk", flat=True)
+    )
+    return Message.objects.filter(pk__in=list(firsts)).update(send_after=timezone.now())
+
+
+MESSAGE_ID = re.compile(rb"^Message-ID: <(.+)@tumorboard>\r?$", re.MULTILINE)
+
+
+def outbox_check(patients: list[int], stub_received: list[dict], mail_dir: Path) -> dict:
+    """Each sent row reached its provider once; no due row was left unsent."""
+    from django.utils import timezone
+
+    from notifications.models import Message
+
+    rows = Message.objects.filter(patient__in=patients)
+    sent = rows.filter(status=Message.Status.SENT)
+    sms_ids = set(sent.filter(channel=Message.Channel.SMS).values_list("provider_id", flat=True))
+    at_stub = Counter(m["sid"] for m in stub_received)
+    bodies = Counter(m["body"] for m in stub_received if m["sid"] in sms_ids)
+    mail_keys = {
+        key.replace(":", ".")
+        for key in sent.filter(channel=Message.Channel.EMAIL).values_list(
+            "idempotency_key", flat=True
+        )
+    }
+    mailed = Counter(
+        found.decode()
+        for path in mail_dir.iterdir()
+        for found in MESSAGE_ID.findall(path.read_bytes())
+    )
+    duplicated = sum(1 for sid in sms_ids if at_stub[sid] > 1)
+    duplicated += sum(1 for n in bodies.values() if n > 1)
+    duplicated += sum(1 for key in mail_keys if mailed[key] > 1)
+    missing = sum(1 for sid in sms_ids if at_stub[sid] == 0)
+    missing += sum(1 for key in mail_keys if mailed[key] == 0)
+    unsent = rows.filter(
+        status__in=[Message.Status.PENDING, Message.Status.SENDING, Message.Status.FAILED],
+        send_after__lte=timezone.now(),
+    ).count()
+    by_status = Counter(
+        f"{channel}:{status}" for channel, status in rows.values_list("channel", "status")
+    )
+    return {
+        "messages_sent": sent.count(),
+        "messages_duplicated": duplicated,
+        "messages_lost": missing + unsent,
+        "outbox": dict(sorted(by_status.items())),
+    }
+
+
+# --- the figure -----------------------------------------------------------------------
+
+
+def percentile_ms(seconds: list[float], q: float) -> float:
+    """Nearest-rank percentile, in milliseconds."""
+    ordered = sorted(seconds)
+    return round(ordered[math.ceil(q * len(ordered)) - 1] * 1000, 1)
+
+
+def bench_mixed_load(bench_url: str) -> None:
+    from django.conf import settings
+
+    from bench import notifications as celery_bench
+    from bench.run import emit, gunicorn, log, overlaps_in_db, wait_until_up
+    from tests.notifications.twilio_stub import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStub
+
+    started = time.perf_counter()
+    data = load_build()
+    patients = [p for pool in data.patients for p in pool]
+    log(f"load: data built in {time.perf_counter() - started:.1f} s")
+    worker_redis, redis_url = celery_bench.redis_urls(settings.REDIS_URL, LOAD_REDIS_DB)
+    counter = celery_bench._redis(redis_url)
+    counter.flushdb()
+    previous = celery_bench.app.conf.broker_url
+    with contextlib.ExitStack() as stack:
+        stack.callback(counter.flushdb)
+        stack.callback(celery_bench.use_broker, previous)
+        celery_bench.use_broker(worker_redis.replace("unix://", "redis+socket://", 1))
+        stub = stack.enter_context(TwilioStub())
+        mail_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-mail-")))
+        env = {
+            "REDIS_URL": worker_redis,
+            "SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": stub.url,
+            "SMS_TIMEOUT_SECONDS": "5",
+            "EMAIL_BACKEND": "bench.load.MailDir",
+            MAIL_DIR: str(mail_dir),
+            "LOG_LEVEL": "WARNING",
+        }
+        worker_env = {
+            **os.environ,
+            **env,
+            "DATABASE_URL": bench_url,
+            celery_bench.COUNTER_URL: redis_url,
+        }
+        worker_env.pop("DEBUG", None)
+        worker = stack.enter_context(celery_bench.celery_worker(worker_env))
+        port = stack.enter_context(gunicorn(bench_url, extra_env=env))
+        wait_until_up(port, data.navigators[0])
+        celery_bench.noop_throughput(
+            counter, worker, 1, celery_bench.WORKER_START_TIMEOUT
+        )  # the worker is up
+        warm_up(port, data)
+        log(f"load: {len(data.navigators) + SPECIALISTS + PATIENTS} users for {SECONDS:.0f} s")
+        tallies, seconds = run_users(port, data)
+        drained = drain(worker, patients, DRAIN_TIMEOUT)
+        reminders = first_reminders_due(patients)
+        drained = drain(worker, patients, DRAIN_TIMEOUT) and drained
+        if not drained:
+            log(f"load: the outbox did not drain within {DRAIN_TIMEOUT:.0f} s")
+        stub_received = list(stub.received)
+        checks = outbox_check(patients, stub_received, mail_dir)
+
+    requests = [r for t in tallies for r in t.requests]
+    times = [s for _, s, _ in requests]
+    outcomes = Counter(f"{kind} {outcome}" for kind, _, outcome in requests)
+    errors = Counter(
+        f"{kind} {outcome}" for kind, _, outcome in requests if outcome not in EXPECTED[kind]
+    )
+    by_kind = {
+        kind: percentile_ms([s for k, s, _ in requests if k == kind], 0.99) for kind in EXPECTED
+    }
+    log(f"load: {len(requests)} requests in {seconds:.1f} s; {dict(sorted(outcomes.items()))}")
+    log(f"load: p99 by kind {by_kind}; outbox {checks['outbox']}")
+    emit(
+        "mixed_load",
+        round(len(requests) / seconds, 1),
+        "requests/s",
+        p50_ms=percentile_ms(times, 0.50),
+        p95_ms=percentile_ms(times, 0.95),
+        p99_ms=percentile_ms(times, 0.99),
+        errors=sum(errors.values()),
+        target_p99_ms=TARGET_P99_MS,
+        users=len(tallies),
+        seconds=round(seconds, 1),
+        think_s=list(THINK_S),
+        requests=len(requests),
+        p99_ms_by_kind=by_kind,
+        errors_by_kind=dict(errors),
+        bookings=sum(t.bookings for t in tallies),
+        conflicts=sum(t.conflicts for t in tallies),
+        double_booked=overlaps_in_db(),
+        reminders_sent_early=reminders,
+        **checks,
+    )
