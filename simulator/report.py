@@ -19,11 +19,12 @@ from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 PLOTS = ("weekly", "lead_times", "utilization", "board")
+SIZE, DPI = (8, 3.5), 100  # 800 x 350 pixels: the page's <img> says so
 COLORS = {"before": "#8a9bb0", "after": "#1b6ca8"}
 
 
 def _pct(value) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    return "–" if value is None else f"{value * 100:.1f}%".replace(".0%", "%")
 
 
 def _hours(value) -> str:
@@ -31,7 +32,10 @@ def _hours(value) -> str:
 
 
 def _count(figure: dict) -> str:
-    return f"{_pct(figure['share'])} ({figure['hits']}/{figure['total']})"
+    text = _pct(figure["share"])
+    if text == "100%" and figure["hits"] < figure["total"]:
+        text = ">99.9%"  # never round a broken promise up to a kept one
+    return f"{text} ({figure['hits']}/{figure['total']})"
 
 
 def booked_specialties(document: dict) -> list[str]:
@@ -58,8 +62,8 @@ def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
         ("Referral to consult, 90th pct", _hours(report["lead_time_hours"]["p90"])),
         ("Same-day itineraries booked", _count(report["itineraries"])),
     ]
-    for site, figure in report["within_72h_by_site"].items():
-        lines.append((f"  within 72 h, {site}", _count(figure)))
+    for site in ("brain", "spine", "both"):  # JSONB keeps no key order
+        lines.append((f"  within 72 h, {site}", _count(report["within_72h_by_site"][site])))
     for spec in specialties:
         value = report["utilization"]["by_specialty"].get(spec)
         lines.append((f"Utilization, {spec.replace('_', ' ')}", _pct(value)))
@@ -132,7 +136,7 @@ def _scenarios(document: dict) -> list[tuple[str, dict]]:
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI)
     plt.close(figure)
     return buffer.getvalue()
 
@@ -148,7 +152,7 @@ def _bars(ax, labels, series: list[tuple[str, list[float]]]):
 
 
 def plot_weekly(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
     labels = [w["week"][5:] for w in document["before"]["weekly"]]
     for name, report in _scenarios(document):
         weeks = report["weekly"]
@@ -170,7 +174,7 @@ def plot_weekly(document: dict) -> bytes:
 
 
 def plot_lead_times(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
     scenarios = _scenarios(document)
     bins = scenarios[0][1]["lead_time_histogram"]
     _bars(
@@ -187,7 +191,7 @@ def plot_lead_times(document: dict) -> bytes:
 
 def plot_utilization(document: dict) -> bytes:
     specs = booked_specialties(document)
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
     series = [
         (
             name,
@@ -203,7 +207,7 @@ def plot_utilization(document: dict) -> bytes:
 
 
 def plot_board(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
     scenarios = _scenarios(document)
     meetings = scenarios[0][1]["board"]["meetings"]
     labels = [m["date"][5:] for m in meetings]
