@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -71,6 +72,18 @@ def exception_handler(exc, context):
             body["fields"][exc.field] = [exc.message]
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        found = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        used_by = sorted({str(type(obj)._meta.verbose_name_plural) for obj in found})
+        return Response(
+            {
+                "code": "in_use",
+                "message": f"It cannot be deleted while {', '.join(used_by)} refer to it; "
+                "nothing was deleted.",
+                "fields": {},
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
         # Lost connection, restart, deadlock: the transaction rolled back whole.
         return Response(
