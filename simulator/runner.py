@@ -79,6 +79,7 @@ class Scenario:
             "seed": self.seed,
             "emergency_share": self.mix.emergency,
             "urgent_share": self.mix.urgent,
+            "sites": dict(self.mix.sites),
             "board_share": self.board_share,
             "itineraries": self.itineraries,
             "add_sessions": [str(c) for c in self.add_sessions],
@@ -166,7 +167,7 @@ class _Run:
         while events:
             at, kind, key, payload = heapq.heappop(events)
             if kind == self.TICK:
-                for series in self.series:  # what the periodic job does every day
+                for series in self.series:  # the periodic job's work (8 weeks ahead)
                     meetings_generate(series=series, now=at)
             elif kind == self.ARRIVAL:
                 item, to_board = payload

@@ -44,7 +44,11 @@ def scenario_from(parameters: dict) -> Scenario:
         weeks=parameters["weeks"],
         rate=parameters["rate"],
         seed=parameters["seed"],
-        mix=Mix(emergency=parameters["emergency_share"], urgent=parameters["urgent_share"]),
+        mix=Mix(
+            emergency=parameters["emergency_share"],
+            urgent=parameters["urgent_share"],
+            sites=tuple(parameters.get("sites", dict(Mix().sites)).items()),
+        ),
         board_share=parameters["board_share"],
         itineraries=parameters["itineraries"],
         add_sessions=tuple(map(whatif.parse_session, parameters["add_sessions"])),

@@ -21,6 +21,7 @@ from patients.clinical import EMERGENCY, ROUTINE, URGENT
 # Share of a week's referrals arriving on each weekday (Monday first).
 WEEKDAY_WEIGHTS = (0.19, 0.19, 0.19, 0.19, 0.18, 0.03, 0.03)
 OFFICE_HOURS = (time(8), time(18))
+SITES = ("brain", "spine", "both")
 CANCERS = ("breast", "lung", "prostate", "kidney", "melanoma", "colon", "myeloma", "other_unknown")
 
 # The clinical picture each (urgency, site) triages to: the red flag, or its absence.
@@ -52,6 +53,20 @@ class Mix:
             raise ValueError("emergency and urgent shares add up to more than 1")
         if abs(sum(share for _, share in self.sites) - 1) > 1e-9:
             raise ValueError("site shares must add up to 1")
+        if any(name not in SITES for name, _ in self.sites):
+            raise ValueError(f"sites are {', '.join(SITES)}")
+
+
+def parse_sites(text: str) -> tuple[tuple[str, float], ...]:
+    """`brain=0.5,spine=0.4,both=0.1` -> the site mix (ValueError when malformed)."""
+    pairs = []
+    for part in text.split(","):
+        name, _, share = part.partition("=")
+        try:
+            pairs.append((name.strip(), float(share)))
+        except ValueError:
+            raise ValueError(f"“{part}” is not SITE=SHARE (e.g. brain=0.5)") from None
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -99,8 +114,9 @@ def referral_stream(
         count = poisson(arrivals_rng, rate)
         arrivals += [_arrival(arrivals_rng, week_start, zone) for _ in range(count)]
     arrivals.sort()
-    site_names = [name for name, _ in mix.sites]
-    site_weights = [share for _, share in mix.sites]
+    sites = sorted(mix.sites, key=lambda pair: SITES.index(pair[0]))  # one order per seed
+    site_names = [name for name, _ in sites]
+    site_weights = [share for _, share in sites]
     out = []
     for index, received_at in enumerate(arrivals):
         draw = cases_rng.random()

@@ -3,7 +3,7 @@
 from datetime import UTC
 
 from patients import clinical
-from simulator.stream import Mix, referral_stream
+from simulator.stream import Mix, parse_sites, referral_stream
 from tests.simulator.conftest import MONDAY
 
 
@@ -43,3 +43,10 @@ def test_changing_the_urgency_mix_moves_no_arrival():
     plain = [r.received_at for r in stream()]
     grave = [r.received_at for r in stream(mix=Mix(emergency=0.5, urgent=0.2))]
     assert plain == grave
+
+
+def test_the_site_mix_is_read_and_its_order_does_not_change_the_referrals():
+    mix = Mix(sites=parse_sites("spine=0.4, both=0.15, brain=0.45"))
+    assert stream(mix=mix) == stream()
+    spine_only = stream(mix=Mix(sites=parse_sites("spine=1,brain=0,both=0")))
+    assert {r.sites for r in spine_only} == {"spine"}

@@ -14,7 +14,7 @@ from navigation import selectors
 from simulator import report, whatif
 from simulator.runner import Scenario, stream_size
 from simulator.services import next_monday, scenario_report
-from simulator.stream import Mix
+from simulator.stream import Mix, parse_sites
 from tumorboard.errors import DomainError
 
 
@@ -44,6 +44,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--emergency-share", type=float, default=Mix.emergency)
         parser.add_argument("--urgent-share", type=float, default=Mix.urgent)
+        parser.add_argument(
+            "--sites",
+            default=",".join(f"{name}={share:g}" for name, share in Mix().sites),
+            help="site mix, e.g. brain=0.45,spine=0.4,both=0.15",
+        )
         parser.add_argument(
             "--board-share", type=float, default=0.25, help="share of new patients the board sees"
         )
@@ -75,7 +80,11 @@ class Command(BaseCommand):
         if options["weeks"] < 1 or options["rate"] < 0:
             raise CommandError("--weeks must be 1 or more and --rate not negative.")
         try:
-            mix = Mix(emergency=options["emergency_share"], urgent=options["urgent_share"])
+            mix = Mix(
+                emergency=options["emergency_share"],
+                urgent=options["urgent_share"],
+                sites=parse_sites(options["sites"]),
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         first_day = options["start"] or next_monday(timezone.now(), selectors.clinic_zone())
