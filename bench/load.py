@@ -53,7 +53,8 @@ NAVIGATORS = 30
 SPECIALISTS = 10
 PATIENTS = 10
 SECONDS = 60.0
-THINK_S = (0.2, 1.0)  # uniform, between one user's requests
+THINK_S = (1.0, 3.0)  # uniform, between one user's requests
+KEEP_ALIVE_S = 5  # gunicorn's idle keep-alive (its default, 2 s, is shorter than a think)
 BOOK_EVERY = 2  # a navigator books the first option of one search in BOOK_EVERY
 HTTP_TIMEOUT = 10.0
 TARGET_P99_MS = 300
@@ -84,14 +85,14 @@ class LoadData:
     patients: list[list[int]]  # per navigator
     pages: list[str]  # /p/<code> paths
     meeting: int
-    weeks: list[date]  # Mondays
+    days: list[date]  # the clinic days, Monday to Friday
 
 
 @dataclass
 class Tally:
-    """What one user thread saw: (kind, seconds, outcome) per request."""
+    """What one user thread saw: (kind, start, seconds, outcome) per request."""
 
-    requests: list[tuple[str, float, str]] = field(default_factory=list)
+    requests: list[tuple[str, float, float, str]] = field(default_factory=list)
     bookings: int = 0
     conflicts: int = 0
 
@@ -201,9 +202,9 @@ def load_build() -> LoadData:
 
     now = timezone.now()
     first = next_monday() + timedelta(weeks=FIRST_WEEK)
-    weeks = [first + timedelta(weeks=n) for n in range(WEEKS)]
+    days = [first + timedelta(days=n) for n in range(7 * WEEKS) if n % 7 < 5]
     with transaction.atomic():
-        center_create(first, weeks[-1] + timedelta(days=4))
+        center_create(days[0], days[-1])
         navigators = users_create(prefix="load-navigator", role=NAVIGATOR, count=NAVIGATORS)
         specialists = users_create(prefix="load-specialist", role=SPECIALIST, count=SPECIALISTS)
         ids = patients_create(count=NAVIGATORS * PATIENTS_EACH, zone=daytime_zone(now))
@@ -214,7 +215,7 @@ def load_build() -> LoadData:
         ]
     meeting = board_load().meeting_id
     patients = [ids[n::NAVIGATORS] for n in range(NAVIGATORS)]
-    return LoadData(navigators, specialists, patients, pages, meeting, weeks)
+    return LoadData(navigators, specialists, patients, pages, meeting, days)
 
 
 # --- the users ------------------------------------------------------------------------
@@ -248,19 +249,26 @@ def timed(tally: Tally, kind: str, conn: Connection, method: str, path: str, bod
     try:
         status, payload = conn.call(method, path, body)
     except (OSError, http.client.HTTPException) as exc:
-        tally.requests.append((kind, time.perf_counter() - started, type(exc).__name__))
-        return 0, b""
-    tally.requests.append((kind, time.perf_counter() - started, str(status)))
+        outcome, status, payload = type(exc).__name__, 0, b""
+    else:
+        outcome = str(status)
+    tally.requests.append((kind, started, time.perf_counter() - started, outcome))
     return status, payload
 
 
+def think(rng: random.Random, until: float) -> None:
+    """A user's pause between requests, cut short at the end of the run."""
+    time.sleep(max(0.0, min(rng.uniform(*THINK_S), until - time.monotonic())))
+
+
 def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until: float):
-    """Search for the next patient; every BOOK_EVERY-th search, book the first option."""
+    """Search a week from a day the patient can come for the next patient; every
+    BOOK_EVERY-th search, book the first option."""
     patients = data.patients[n]
     searches = 0
     while time.monotonic() < until:
         patient = patients[tally.bookings % len(patients)]
-        monday = rng.choice(data.weeks)
+        day = rng.choice(data.days)
         status, payload = timed(
             tally,
             "search",
@@ -270,15 +278,15 @@ def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until
             {
                 "patient": patient,
                 "specialties": list(rng.choice(SPECIALTY_SETS)),
-                "date_from": monday.isoformat(),
-                "date_to": (monday + timedelta(days=4)).isoformat(),
+                "date_from": day.isoformat(),
+                "date_to": (day + timedelta(days=6)).isoformat(),
                 "limit": LIMIT,
             },
         )
         searches += 1
         options = json.loads(payload)["options"] if status == 200 else []
-        if options and searches % BOOK_EVERY == 0:
-            time.sleep(rng.uniform(*THINK_S))
+        if options and searches % BOOK_EVERY == 0 and time.monotonic() < until:
+            think(rng, until)
             visits = [
                 {"clinician": v["clinician"], "start": v["start"], "specialty": v["specialty"]}
                 for v in options[0]["visits"]
@@ -293,7 +301,7 @@ def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until
             )
             tally.bookings += status == 201
             tally.conflicts += status == 409
-        time.sleep(rng.uniform(*THINK_S))
+        think(rng, until)
 
 
 def reader(conn: Connection, tally: Tally, kind: str, paths: list[str], rng, until: float):
@@ -302,14 +310,15 @@ def reader(conn: Connection, tally: Tally, kind: str, paths: list[str], rng, unt
     while time.monotonic() < until:
         timed(tally, kind, conn, "GET", paths[n % len(paths)])
         n += 1
-        time.sleep(rng.uniform(*THINK_S))
+        think(rng, until)
 
 
 EXPECTED = {"search": {"200"}, "book": {"201", "409"}, "agenda": {"200"}, "page": {"200"}}
 
 
 def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
-    """All users connected, released together, each stopping at the deadline."""
+    """All users connected, released together, each stopping at the deadline; returns
+    their tallies and the moment (perf_counter) they were released."""
     agenda = [f"/api/v1/board/meetings/{data.meeting}/agenda/"]
     roles = (
         [("navigator", data.navigators[n], n) for n in range(NAVIGATORS)]
@@ -328,7 +337,7 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
             conn.conn.connect()
         try:
             barrier.wait()
-            time.sleep(rng.uniform(*THINK_S))  # users do not all click at the same moment
+            think(rng, until[0])  # users do not all click at the same moment
             if role == "navigator":
                 navigator(conn, tallies[index], data, n, rng, until[0])
             elif role == "agenda":
@@ -344,27 +353,27 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
         thread.start()
     until[0] = time.monotonic() + SECONDS
     barrier.wait()
-    started = time.perf_counter()
+    released = time.perf_counter()
     for thread in threads:
         thread.join(timeout=max(0.0, until[0] + HTTP_TIMEOUT * 3 - time.monotonic()))
     if any(thread.is_alive() for thread in threads):
         raise RuntimeError("a user thread did not stop in time")
-    return tallies, time.perf_counter() - started
+    return tallies, released
 
 
 def warm_up(port: int, data: LoadData) -> None:
     """A few requests of each kind, so no worker thread's first request is measured."""
     tally = Tally()
     conn = Connection(port, data.navigators[0])
-    monday = data.weeks[0].isoformat()
+    day = data.days[0].isoformat()
     search = {"patient": data.patients[0][0], "specialties": ["radiation_oncology"]}
-    search |= {"date_from": monday, "date_to": monday}
+    search |= {"date_from": day, "date_to": day}
     for _ in range(8):
         timed(tally, "search", conn, "POST", "/api/v1/itineraries/search/", search)
         timed(tally, "agenda", conn, "GET", f"/api/v1/board/meetings/{data.meeting}/agenda/")
         timed(tally, "page", conn, "GET", data.pages[0])
     conn.conn.close()
-    bad = [(kind, outcome) for kind, _, outcome in tally.requests if outcome not in EXPECTED[kind]]
+    bad = [(r[0], r[3]) for r in tally.requests if r[3] not in EXPECTED[r[0]]]
     if bad:
         raise RuntimeError(f"the warm-up failed: {Counter(bad)}")
 
@@ -513,6 +522,7 @@ def bench_mixed_load(bench_url: str) -> None:
             MAIL_DIR: str(mail_dir),
             "LOG_LEVEL": "WARNING",
         }
+        server_env = {**env, "GUNICORN_CMD_ARGS": f"--keep-alive {KEEP_ALIVE_S}"}
         worker_env = {
             **os.environ,
             **env,
@@ -521,14 +531,16 @@ def bench_mixed_load(bench_url: str) -> None:
         }
         worker_env.pop("DEBUG", None)
         worker = stack.enter_context(celery_bench.celery_worker(worker_env))
-        port = stack.enter_context(gunicorn(bench_url, extra_env=env))
+        port = stack.enter_context(gunicorn(bench_url, extra_env=server_env))
         wait_until_up(port, data.navigators[0])
         celery_bench.noop_throughput(
             counter, worker, 1, celery_bench.WORKER_START_TIMEOUT
         )  # the worker is up
         warm_up(port, data)
         log(f"load: {len(data.navigators) + SPECIALISTS + PATIENTS} users for {SECONDS:.0f} s")
-        tallies, seconds = run_users(port, data)
+        load_before = os.getloadavg()[0]
+        tallies, released = run_users(port, data)
+        load_after = os.getloadavg()[0]
         drained = drain(worker, patients, DRAIN_TIMEOUT)
         reminders = first_reminders_due(patients)
         drained = drain(worker, patients, DRAIN_TIMEOUT) and drained
@@ -538,16 +550,23 @@ def bench_mixed_load(bench_url: str) -> None:
         checks = outbox_check(patients, stub_received, mail_dir)
 
     requests = [r for t in tallies for r in t.requests]
-    times = [s for _, s, _ in requests]
-    outcomes = Counter(f"{kind} {outcome}" for kind, _, outcome in requests)
+    seconds = max(start + took for _, start, took, _ in requests) - released
+    times = [took for _, _, took, _ in requests]
+    outcomes = Counter(f"{kind} {outcome}" for kind, _, _, outcome in requests)
     errors = Counter(
-        f"{kind} {outcome}" for kind, _, outcome in requests if outcome not in EXPECTED[kind]
+        f"{kind} {outcome}" for kind, _, _, outcome in requests if outcome not in EXPECTED[kind]
     )
     by_kind = {
-        kind: percentile_ms([s for k, s, _ in requests if k == kind], 0.99) for kind in EXPECTED
+        kind: percentile_ms([took for k, _, took, _ in requests if k == kind], 0.99)
+        for kind in EXPECTED
     }
+    by_window = [  # the p99 of each 10 s of the run, to tell a bad moment from a bad run
+        percentile_ms([took for _, at, took, _ in requests if w <= at - released < w + 10], 0.99)
+        for w in range(0, math.ceil(seconds), 10)
+    ]
     log(f"load: {len(requests)} requests in {seconds:.1f} s; {dict(sorted(outcomes.items()))}")
-    log(f"load: p99 by kind {by_kind}; outbox {checks['outbox']}")
+    log(f"load: p99 by kind {by_kind}; by 10 s {by_window}; outbox {checks['outbox']}")
+    log(f"load: load average {load_before:.1f} before, {load_after:.1f} after")
     emit(
         "mixed_load",
         round(len(requests) / seconds, 1),
@@ -560,6 +579,8 @@ def bench_mixed_load(bench_url: str) -> None:
         users=len(tallies),
         seconds=round(seconds, 1),
         think_s=list(THINK_S),
+        keep_alive_s=KEEP_ALIVE_S,
+        loadavg_1m=[round(load_before, 1), round(load_after, 1)],
         requests=len(requests),
         p99_ms_by_kind=by_kind,
         errors_by_kind=dict(errors),
