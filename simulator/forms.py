@@ -6,7 +6,8 @@ from django import forms
 
 from simulator import whatif
 
-MAX_WEEKS = 6  # the dashboard's run is small; the command runs quarters
+# The dashboard's run is small: it holds the booking locks while it runs (seconds).
+MAX_WEEKS, MAX_RATE = 4, 80
 
 
 def _session(value: str) -> str:
@@ -19,8 +20,8 @@ def _session(value: str) -> str:
 
 
 class SimulationForm(forms.Form):
-    weeks = forms.IntegerField(min_value=1, max_value=MAX_WEEKS, initial=4)
-    rate = forms.FloatField(label="Referrals a week", min_value=0, max_value=120, initial=40)
+    weeks = forms.IntegerField(min_value=1, max_value=MAX_WEEKS, initial=2)
+    rate = forms.FloatField(label="Referrals a week", min_value=0, max_value=MAX_RATE, initial=40)
     seed = forms.IntegerField(
         min_value=0, initial=1, help_text="The same seed replays the same referrals."
     )
@@ -34,7 +35,7 @@ class SimulationForm(forms.Form):
         label="Remove a weekly session", required=False, validators=[_session]
     )
     after_rate = forms.FloatField(
-        label="Referrals a week after", required=False, min_value=0, max_value=120
+        label="Referrals a week after", required=False, min_value=0, max_value=MAX_RATE
     )
     board_capacity = forms.IntegerField(
         label="Board cases per meeting after", required=False, min_value=1, max_value=200

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -136,6 +137,7 @@ class _Run:
         self.last_day = scenario.first_day + timedelta(weeks=scenario.weeks, days=-1)
         self.end = local_midnight(self.last_day + timedelta(days=1))
         self.board_rng = random.Random(f"{scenario.seed}:board")
+        self.tag = secrets.token_hex(4)  # MRNs no other run (or real patient) holds
         self.outcomes: list[metrics.Outcome] = []
         self.clinicians = {c.pk: c for c in Clinician.objects.filter(active=True)}
         self.series = list(Series.objects.filter(active=True).order_by("id"))
@@ -155,7 +157,21 @@ class _Run:
 
     # --- events ----------------------------------------------------------------------
 
+    def _hold_calendars(self) -> None:
+        """Take, before the first booking, every lock the run's bookings and board cases
+        will take, in the order the services take them (clinicians' booking locks by id,
+        then meetings by start). A real booking then waits for the run to end instead of
+        deadlocking with it: the run never waits for a lock once it has begun."""
+        navigation._lock_calendars(clinicians=sorted(self.clinicians), patients=[])
+        list(
+            Meeting.objects.filter(series__in=self.series, status=Meeting.Status.SCHEDULED)
+            .filter(end__gt=self.start)
+            .order_by("start", "id")
+            .select_for_update()
+        )
+
     def report(self) -> dict:
+        self._hold_calendars()
         self._apply_changes()
         events: list[tuple[datetime, int, int, object]] = []
         for week in range(self.scenario.weeks):
@@ -189,7 +205,7 @@ class _Run:
     def _arrive(self, item: SyntheticReferral) -> Appointment | None:
         now = item.received_at
         patient = patients.patient_create(
-            mrn=f"SIM-{self.scenario.seed}-{item.index}",
+            mrn=f"SIM-{self.tag}-{item.index + 1}",
             first_name="Simulated",
             last_name=f"Patient {item.index + 1}",
             birth_date=date(1960, 1, 1),
