@@ -66,3 +66,14 @@ def test_patients_get_no_reset_email(alice):
     alice.user.save()
     Client().post("/password-reset/", {"email": "alice@example.org"})
     assert mail.outbox == []
+
+
+def test_login_attempts_are_throttled_and_the_page_says_when_to_retry(nina, settings):
+    client = Client()
+    for _ in range(10):
+        assert client.post("/login/", {"username": "nina", "password": "wrong"}).status_code == 200
+    # The eleventh within the minute is refused even with the right password.
+    refused = client.post("/login/", {"username": "nina", "password": "nina-pw-1"})
+    assert refused.status_code == 429
+    assert "Too many login attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session

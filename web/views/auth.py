@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from rest_framework.throttling import SimpleRateThrottle
 
 from tumorboard.roles import STAFF_ROLES, has_role
 from web.access import home_for
@@ -18,9 +22,32 @@ class StaffPasswordResetForm(PasswordResetForm):
         return (user for user in super().get_users(email) if has_role(user, *STAFF_ROLES))
 
 
+class LoginPageThrottle(SimpleRateThrottle):
+    """The API's login rate (LOGIN_RATE), counted per client address for the page."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": "login-page", "ident": self.get_ident(request)}
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/auth/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = LoginPageThrottle()
+        if throttle.allow_request(request, self):
+            return super().post(request, *args, **kwargs)
+        minutes = max(1, math.ceil((throttle.wait() or 60) / 60))
+        throttled = (
+            "Too many login attempts from this address. "
+            f"Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        )
+        form = self.get_form()  # bound, to keep the username; never checked
+        form._errors, form.cleaned_data = ErrorDict(), {}
+        context = self.get_context_data(form=form, throttled=throttled)
+        return self.render_to_response(context, status=429)
 
     def get_default_redirect_url(self):
         return home_for(self.request.user) or reverse("web:home")
