@@ -124,6 +124,18 @@ def weekly(outcomes: list[Outcome], *, first_day: date, weeks: int, zone) -> lis
     return rows
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def misses_by_weekday(outcomes: list[Outcome], *, zone) -> dict[str, int]:
+    """Missed deadlines by the weekday the referral arrived (clinic time): where it breaks."""
+    counts = dict.fromkeys(WEEKDAY_NAMES, 0)
+    for o in outcomes:
+        if not o.met_deadline:
+            counts[WEEKDAY_NAMES[o.received_at.astimezone(zone).weekday()]] += 1
+    return counts
+
+
 def utilization(loads: list[ClinicianLoad]) -> dict:
     by_specialty: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for load in loads:
@@ -225,6 +237,7 @@ def summarize(
         "lead_time_histogram": histogram(leads),
         "deadline_met_by_urgency": by_urgency,
         "within_72h_by_site": by_site,
+        "missed_by_weekday": misses_by_weekday(outcomes, zone=zone),
         "itineraries": _count(asked, lambda o: o.itinerary_booked),
         "weekly": weekly(outcomes, first_day=first_day, weeks=weeks, zone=zone),
         "utilization": used,

@@ -18,6 +18,7 @@ logging.getLogger("matplotlib").setLevel(logging.WARNING)  # font-cache chatter
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # JSONB keeps no key order
 PLOTS = ("weekly", "lead_times", "utilization", "board")
 SIZE, DPI = (8, 3.5), 100  # 800 x 350 pixels: the page's <img> says so
 COLORS = {"before": "#8a9bb0", "after": "#1b6ca8"}
@@ -62,6 +63,13 @@ def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
         ("Referral to consult, 90th pct", _hours(report["lead_time_hours"]["p90"])),
         ("Same-day itineraries booked", _count(report["itineraries"])),
     ]
+    missed = report["missed_by_weekday"]
+    lines.append(
+        (
+            "Missed deadlines by arrival day",
+            ", ".join(f"{day} {missed[day]}" for day in WEEKDAYS if missed.get(day)) or "none",
+        )
+    )
     for site in ("brain", "spine", "both"):  # JSONB keeps no key order
         lines.append((f"  within 72 h, {site}", _count(report["within_72h_by_site"][site])))
     for spec in specialties:

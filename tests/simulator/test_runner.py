@@ -62,6 +62,8 @@ def test_the_emergency_with_no_slot_in_24_hours_is_counted_a_miss(report):
     assert report["emergencies_within_24h"] == {"hits": 0, "total": 1, "share": 0.0}
     assert report["deadline_met_by_urgency"]["emergency"]["hits"] == 0
     assert report["deadline_met"]["hits"] == 5
+    # R5 arrived on Monday, the emergency on Wednesday.
+    assert {d: n for d, n in report["missed_by_weekday"].items() if n} == {"Mon": 1, "Wed": 1}
 
 
 def test_it_reports_the_median_and_90th_percentile_lead_times(report):
