@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -38,9 +37,8 @@ def scenario_report(scenario: Scenario, *, progress: Callable[[], None] | None =
 
 def scenario_from(parameters: dict) -> Scenario:
     """The inverse of Scenario.as_dict (what a run row stores)."""
-    scenario = Scenario(first_day=date.fromisoformat(parameters["first_day"]))
-    return replace(
-        scenario,
+    return Scenario(
+        first_day=date.fromisoformat(parameters["first_day"]),
         weeks=parameters["weeks"],
         rate=parameters["rate"],
         seed=parameters["seed"],
