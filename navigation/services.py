@@ -426,7 +426,9 @@ def itinerary_book(
         )
         _insert(appointment, index)
         _record(appointment, "booked", by)
-        outbox.appointment_changed(appointment=appointment, change="booked")
+        # The reminders are planned once, when every visit of the day is in.
+        last = index == len(visits) - 1
+        outbox.appointment_changed(appointment=appointment, change="booked", reminders=last)
     if consult_booked:
         _refresh_consult(referral)
     return itinerary

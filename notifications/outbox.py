@@ -71,14 +71,16 @@ def _send_now(message_id: int) -> None:
         log.warning("message %s left to the dispatcher", message_id, exc_info=True)
 
 
-def appointment_changed(*, appointment, change: str) -> list[Message]:
+def appointment_changed(*, appointment, change: str, reminders: bool = True) -> list[Message]:
     """The messages a booking, reschedule or cancel sends the patient: a calendar invite
     by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE, and the
-    reminder texts re-planned for all their visits."""
+    reminder texts re-planned for all their visits (`reminders=False` leaves that to a
+    later call in the same transaction, as for all but the last visit of an itinerary)."""
     from notifications.services import reminders_sync
 
     patient = appointment.patient
-    reminders_sync(patient=patient, now=timezone.now())
+    if reminders:
+        reminders_sync(patient=patient, now=timezone.now())
     messages = []
     if patient.email:
         messages.append(
