@@ -110,6 +110,14 @@ def _send_claimed(message: Message, now: datetime, sent: list[Message]) -> str:
         )
     except DeliveryError as exc:
         return _failed(message, exc, now)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # a misconfigured backend, say: retried, then failed visibly
+        log.exception("channel error", extra={"message_id": message.pk})
+        failure = DeliveryError(
+            f"the {message.channel} channel failed ({type(exc).__name__})", permanent=False
+        )
+        return _failed(message, failure, now)
     message.status, message.provider_id = Message.Status.SENT, provider_id
     message.sent_at, message.last_error = now, ""
     sent.append(message)

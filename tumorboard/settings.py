@@ -233,7 +233,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A producer (a web request handing a committed message to a worker) tries the broker
+# twice, then gives up: the row waits in the outbox for the dispatcher. Without a bound,
+# kombu retries for ever and a booking made while Redis is down would never answer.
+# Workers keep reconnecting on their own setting (broker_connection_max_retries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 1,
+}
 CELERY_TIMEZONE = "UTC"
 # Navigator alerts have their own queue so a big reminder batch never delays them.
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -281,3 +281,22 @@ def test_one_bad_row_in_a_batch_never_stops_the_others(center, alice, nina, twil
     assert [m["body"] for m in twilio.received] == ["message 0"]
     assert Message.objects.get(pk=rows[0].pk).status == "sent"
     assert Alert.objects.filter(kind="delivery").count() == 2
+
+
+def test_a_broken_email_backend_fails_its_rows_alone_and_they_are_retried(
+    center, alice, nina, twilio, settings
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.BrokenEmailBackend"
+    book(center, alice, nina)
+    invite = Message.objects.get(template="invite_request")
+    assert send_due(NOW) == ["retry"]
+    invite.refresh_from_db()
+    assert invite.status == "pending" and "email channel failed" in invite.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_due(invite.send_after) == ["sent"]
+    assert len(mail.outbox) == 1
+
+
+class BrokenEmailBackend:
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("no such mail server configured")
