@@ -55,5 +55,8 @@ def test_an_htmx_request_without_a_session_is_redirected_whole_page():
 def test_the_menu_shows_only_the_pages_of_the_role(nina, sam):
     menu = logged_in(nina).get("/queue/").content.decode()
     assert "Referral queue" in menu and "Calendar feed" not in menu
+    assert '<a href="/simulator/">Capacity</a>' in menu
     week = logged_in(sam).get("/me/week/").content.decode()
-    assert "Calendar feed" in week and "Referral queue" not in week
+    assert "Calendar feed" in week and "Referral queue" not in week and "Capacity" not in week
+    simulator = logged_in(nina).get("/simulator/").content.decode()
+    assert '<a href="/simulator/" aria-current="page">Capacity</a>' in simulator

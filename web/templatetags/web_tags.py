@@ -82,7 +82,12 @@ def epoch_ms(moment: datetime) -> int:
 
 
 # Pages that sit under a menu entry.
-SECTIONS = {"web:agenda": "web:meetings", "web:case": "web:meetings", "web:referral": "web:queue"}
+SECTIONS = {
+    "web:agenda": "web:meetings",
+    "web:case": "web:meetings",
+    "web:referral": "web:queue",
+    "web:simulator:run": "web:simulator:simulator",
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -98,6 +103,7 @@ def staff_menu(context) -> list[tuple[str, str, bool]]:
             ("web:day", "Day view"),
             ("web:alerts", "Alerts"),
             ("web:dashboard", "Dashboard"),
+            ("web:simulator:simulator", "Capacity"),
         ]
     if has_role(request.user, *SPECIALIST_ROLES):
         items += [("web:my_week", "My week"), ("web:my_calendar", "Calendar feed")]
