@@ -5,6 +5,11 @@
 3. itinerary_vs_cpsat           single days, the engine's optimum against CP-SAT's
 4. booking_storm                50 navigators race for one visit: exactly one may win
 5. bookings_per_s               32 navigators book distinct visits, against a trivial GET
+6. reminder_fanout_per_s        10,000 texts through real Celery workers (bench/notifications.py)
+7. feed_2000_events_ms          a clinician's calendar feed of 2,000 visits
+8. fhir_slot_search_p95_ms      a week of free FHIR Slots per clinician (bench/fhir.py)
+9. simulate_12_weeks_s          the capacity simulator, 12 weeks at 40 a week (bench/simulate.py)
+10. mixed_load                  50 users for 60 s with a Celery worker (bench/load.py)
 
 Everything that needs a database runs on a throwaway `<name>_bench` database on the
 server of DATABASE_URL, dropped at the start and at the end. Progress goes to stderr.
