@@ -55,6 +55,12 @@ def test_a_forgotten_password_is_reset_through_an_emailed_link(nina):
     link = re.search(r"http://testserver(/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
+    weak = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "password", "new_password2": "password"}
+    )
+    assert weak.status_code == 200  # refused by the password validators, the form again
+    assert "too common" in weak.content.decode()
+    assert not Client().login(username="nina", password="password")
     new = {"new_password1": "a-much-longer-pass-9", "new_password2": "a-much-longer-pass-9"}
     done = client.post(form.redirect_chain[-1][0], new)
     assert done["Location"] == "/reset/done/"
