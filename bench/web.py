@@ -1,5 +1,5 @@
-"""`queue_page_p95_ms`: the navigator's referral queue with 500 open referrals, through the
-real HTTP server with a logged-in session."""
+"""`queue_page_p95_ms`: the navigator's referral queue with 500 open referrals (its first
+page: the 100 most urgent), through the real HTTP server with a logged-in session."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from patients.models import Patient
 from tests.web.conftest import NOW, frozen_at, logged_in, make_referral
+from web.views.queue import QUEUE_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,22 @@ def test_it_renders_with_the_same_number_of_queries_for_2_and_40_referrals(nina)
         return len(queries)
 
     assert count_for(2) == count_for(40)
+
+
+def test_a_long_queue_comes_a_page_at_a_time_most_urgent_first_with_the_filter_kept(nina, alice):
+    make_referral(alice, mass_effect=True, brain_symptomatic=True)  # an emergency, due soonest
+    for index in range(QUEUE_PAGE + 5):
+        patient = Patient.objects.create(
+            mrn=f"L{index}", first_name="Pat", last_name=f"L{index:03d}", birth_date=NOW.date()
+        )
+        make_referral(patient, received_at=NOW - timedelta(minutes=index))
+    client = logged_in(nina)
+    first = client.get("/queue/?state=on_track").content.decode()
+    assert first.count('<tr class="urgency-') == QUEUE_PAGE
+    assert f"Showing 1–{QUEUE_PAGE} of {QUEUE_PAGE + 5} open referrals." in first
+    assert 'href="?state=on_track&amp;page=2" rel="next"' in first
+    everyone = client.get("/queue/").content.decode()
+    assert everyone.index("Alice") < everyone.index("L104")  # the emergency heads page one
+    second = client.get("/queue/?state=on_track&page=2").content.decode()
+    assert second.count('<tr class="urgency-') == 5
+    assert "L000" in second  # received last, due last

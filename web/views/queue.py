@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,8 @@ from web.access import navigator_page
 from web.forms import QueueFilter
 from web.presenters import queue_rows
 
+# Rows a page shows: the most urgent first, so the first page is the day's work.
+QUEUE_PAGE = 100
 # What a row shows; a referral has many more columns than the queue needs.
 QUEUE_FIELDS = (
     "urgency",
@@ -50,9 +53,14 @@ def queue(request):
         referrals = referrals.filter(urgency=urgency)
     if state := form.cleaned_data.get("state"):
         referrals = referrals.filter(sla_status=state)
+    page = Paginator(referrals, QUEUE_PAGE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
     context = {
         "form": form,
-        "rows": queue_rows(referrals, now=now),
+        "rows": queue_rows(page.object_list, now=now),
+        "page": page,
+        "filters": filters.urlencode(),
         "query": request.GET.urlencode(),
     }
     if request.htmx:
