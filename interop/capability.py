@@ -46,6 +46,16 @@ RESOURCES = {
             ("_id", "token", "The schedule's id."),
         ),
     ),
+    "ServiceRequest": (
+        "Referrals: the new-patient consult ordered, its priority the triage urgency (stat, "
+        "urgent, routine) and its occurrence ending at the consult deadline. An "
+        "Appointment booked with $book and basedOn one is that referral's consult.",
+        (
+            ("patient", "reference", "The patient, e.g. Patient/12."),
+            ("status", "token", "active (open) or completed (closed)."),
+            ("_id", "token", "The referral's id."),
+        ),
+    ),
     "Slot": (
         "Derived from clinic sessions minus bookings (busy) and time off "
         "(busy-unavailable); free time before now is not offered.",

@@ -239,6 +239,7 @@ def appointment_resource(appointment, base: str) -> dict:
         "end": instant(appointment.end),
         "minutesDuration": int((appointment.end - appointment.start).total_seconds() // 60),
         "created": instant(appointment.created_at),
+        **_based_on(appointment.referral_id),
         "participant": [
             _participant(
                 reference("Patient", patient.pk, f"{patient.first_name} {patient.last_name}"),
@@ -257,12 +258,45 @@ def appointment_resource(appointment, base: str) -> dict:
     }
 
 
-def proposed_appointment(option, patient_id: int, names: dict[int, str], base: str) -> dict:
+# A referral is an order for a new-patient consult: its urgency is the request's priority
+# and the consult deadline ends its occurrence period. No diagnosis, no clinical picture.
+REFERRAL_STATUS = {"open": "active", "closed": "completed"}
+REFERRAL_PRIORITY = {"emergency": "stat", "urgent": "urgent", "routine": "routine"}
+
+
+def service_request_resource(referral) -> dict:
+    """A referral as the ServiceRequest an Appointment is `basedOn`."""
+    return {
+        "resourceType": "ServiceRequest",
+        "id": str(referral.pk),
+        "meta": {"lastUpdated": instant(referral.updated_at)},
+        "status": REFERRAL_STATUS[referral.status],
+        "intent": "order",
+        "priority": REFERRAL_PRIORITY[referral.urgency],
+        "code": {"text": "New patient consult"},
+        "subject": reference("Patient", referral.patient_id),
+        "authoredOn": instant(referral.received_at),
+        "occurrencePeriod": {
+            "start": instant(referral.received_at),
+            "end": instant(referral.consult_due_at),
+        },
+    }
+
+
+def _based_on(referral_id: int | None) -> dict:
+    return {"basedOn": [reference("ServiceRequest", referral_id)]} if referral_id else {}
+
+
+def proposed_appointment(
+    option, patient_id: int, names: dict[int, str], base: str, referral_id: int | None = None
+) -> dict:
     """One same-day option of the engine as a proposed Appointment: it spans the day's
-    visits, and each practitioner's `period` is their visit; `$book` takes it back."""
+    visits, and each practitioner's `period` is their visit; `$book` takes it back, with
+    the referral it is for in `basedOn`."""
     return {
         "resourceType": "Appointment",
         "status": "proposed",
+        **_based_on(referral_id),
         "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
         "description": f"Same-day visits on {option.day.isoformat()}, "
         f"{option.total_wait} minutes of waiting between them",

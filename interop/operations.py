@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from interop import mapping
@@ -15,8 +16,8 @@ from interop.params import Invalid, reference_id
 from navigation.models import Clinician
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
-from patients.models import Patient
-from patients.selectors import patient_list
+from patients.models import Patient, Referral
+from patients.selectors import patient_list, referral_list
 from tumorboard.errors import _flatten
 
 FIND_PARAMETERS = {
@@ -30,6 +31,7 @@ FIND_PARAMETERS = {
     "earliest-arrival": ("earliest_arrival", ("valueTime",)),
     "latest-departure": ("latest_departure", ("valueTime",)),
     "_count": ("limit", ("valueInteger", "valuePositiveInt")),
+    "referral": ("referral", ("valueReference",)),
 }
 REPEATING = {"specialty", "practitioner"}
 BOOK_PARAMETERS = ("appointment", "appt-resource")  # ours, and Argonaut's name
@@ -87,11 +89,15 @@ def _from_serializer(error: ValidationError, names: dict[str, str]) -> Invalid:
     return Invalid(f"{name}: {problems[0]}", name)
 
 
-def find_input(body, *, user, base: str) -> tuple[Patient, ItinerarySearch]:
+def find_input(body, *, user, base: str) -> tuple[Patient, Referral | None, ItinerarySearch]:
     given = _parameters(body, tuple(FIND_PARAMETERS))
-    for name in ("patient", "start", "end", "specialty"):
+    for name in ("patient", "start", "end"):
         if name not in given:
             raise Invalid(f"Parameter “{name}” is required.", name)
+    if "specialty" not in given and "referral" not in given:
+        raise Invalid(
+            "Name a “specialty”, or give the “referral” to suggest the specialties.", "specialty"
+        )
     data: dict = {"specialties": [], "clinicians": {}}
     patient = None
     for name, parameters in given.items():
@@ -120,6 +126,9 @@ def find_input(body, *, user, base: str) -> tuple[Patient, ItinerarySearch]:
                         name,
                     )
                 data["clinicians"][clinician.specialty] = clinician.pk
+            elif name == "referral":
+                ref = value.get("reference", "") if isinstance(value, dict) else ""
+                data["referral"] = reference_id(ref, "ServiceRequest", name)
             else:
                 data[field] = value
     serializer = ItinerarySearchSerializer(data=data)
@@ -132,14 +141,19 @@ def find_input(body, *, user, base: str) -> tuple[Patient, ItinerarySearch]:
     window = None
     if valid.get("earliest_arrival") or valid.get("latest_departure"):
         window = (valid.get("earliest_arrival"), valid.get("latest_departure"))
-    return patient, ItinerarySearch(
-        specialties=tuple(valid["specialties"]),
-        first=valid["date_from"],
-        last=valid["date_to"],
-        max_total_wait=valid["max_total_wait"],
-        window=window,
-        pins=valid.get("clinicians"),
-        limit=valid["limit"],
+    referral = valid.get("referral")
+    return (
+        patient,
+        referral,
+        ItinerarySearch(
+            specialties=tuple(valid["specialties"]),
+            first=valid["date_from"],
+            last=valid["date_to"],
+            max_total_wait=valid["max_total_wait"],
+            window=window,
+            pins=valid.get("clinicians"),
+            limit=valid["limit"],
+        ),
     )
 
 
@@ -157,8 +171,29 @@ def _instant(period, path: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def book_input(body, *, user) -> tuple[Patient, list[VisitRequest]]:
-    """The proposed Appointment's patient, and a visit per Practitioner with a period."""
+def _referral(appointment: dict, patient: Patient, user) -> Referral | None:
+    """The referral the Appointment is `basedOn`, one of the patient's own, if any."""
+    based_on = appointment.get("basedOn") or []
+    if not isinstance(based_on, list) or len(based_on) > 1:
+        raise Invalid(
+            "Appointment.basedOn holds at most one ServiceRequest.", "Appointment.basedOn"
+        )
+    if not based_on:
+        return None
+    ref = based_on[0].get("reference", "") if isinstance(based_on[0], dict) else ""
+    pk = reference_id(ref, "ServiceRequest", "Appointment.basedOn")
+    referral = referral_list(user=user, now=timezone.now()).filter(pk=pk, patient=patient).first()
+    if referral is None:
+        raise Invalid(
+            f"Appointment.basedOn: “{ref}” is not a referral of this patient.",
+            "Appointment.basedOn",
+        )
+    return referral
+
+
+def book_input(body, *, user) -> tuple[Patient, Referral | None, list[VisitRequest]]:
+    """The proposed Appointment's patient, the referral it is based on, and a visit per
+    Practitioner with a period."""
     given = _parameters(body, BOOK_PARAMETERS)
     resources = [p for name in BOOK_PARAMETERS for p in given.get(name, [])]
     if len(resources) != 1:
@@ -202,7 +237,11 @@ def book_input(body, *, user) -> tuple[Patient, list[VisitRequest]]:
         raise _from_serializer(
             ValidationError(serializer.errors), {"visits": "Appointment.participant"}
         )
-    return patients[0], [
-        VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
-        for v in serializer.validated_data["visits"]
-    ]
+    return (
+        patients[0],
+        _referral(appointment, patients[0], user),
+        [
+            VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
+            for v in serializer.validated_data["visits"]
+        ],
+    )

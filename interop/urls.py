@@ -14,6 +14,8 @@ urlpatterns = [
     path("Practitioner", views.PractitionerView.as_view()),
     path("Practitioner/<str:pk>", views.PractitionerView.as_view()),
     path("Location/<str:pk>", views.LocationView.as_view()),
+    path("ServiceRequest", views.ServiceRequestView.as_view()),
+    path("ServiceRequest/<str:pk>", views.ServiceRequestView.as_view()),
     path("Schedule", views.ScheduleView.as_view()),
     path("Schedule/<str:pk>", views.ScheduleView.as_view()),
     path("Slot", views.SlotView.as_view()),

@@ -23,7 +23,7 @@ from interop import capability, errors, mapping, operations, params
 from interop.slots import slot_spans
 from navigation import selectors
 from navigation.models import Clinician, Location
-from patients.selectors import patient_list
+from patients.selectors import patient_list, referral_list
 from tumorboard.audit import touch
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
@@ -135,6 +135,38 @@ class PatientView(FhirView):
             patients.order_by("pk"),
             lambda p: mapping.patient_resource(p, self.systems),
             audit=lambda p: p.pk,
+        )
+
+
+class ServiceRequestView(FhirView):
+    """Referrals, as the orders an Appointment is `basedOn`: patients see their own."""
+
+    read_roles = (*STAFF_ROLES, PATIENT)
+
+    def get(self, request, pk: str | None = None):
+        referrals = referral_list(user=request.user, now=timezone.now())
+        if pk is not None:
+            referral = get_object_or_404(referrals, pk=_pk(pk))
+            touch(request, referral.patient_id)
+            return Response(mapping.service_request_resource(referral))
+        params.check_known(request.GET, capability.search_parameters("ServiceRequest"))
+        if "patient" in request.GET:
+            referrals = referrals.filter(patient_id__in=_ids(request.GET, "patient", "Patient"))
+        if "_id" in request.GET:
+            referrals = referrals.filter(pk__in=_ids(request.GET, "_id", "ServiceRequest"))
+        for value in request.GET.getlist("status"):
+            codes = params.tokens(value)
+            unknown = [c for c in codes if c not in mapping.REFERRAL_STATUS.values()]
+            if unknown:
+                raise params.Invalid(
+                    f"“{unknown[0]}” is not a status we use (active, completed).", "status"
+                )
+            ours = [k for k, v in mapping.REFERRAL_STATUS.items() if v in codes]
+            referrals = referrals.filter(status__in=ours)
+        return self.page_queryset(
+            referrals.order_by("pk"),
+            mapping.service_request_resource,
+            audit=lambda r: r.patient_id,
         )
 
 
@@ -286,7 +318,9 @@ class FindView(FhirView):
     """`Appointment/$find`: the itinerary engine's ranked same-day options, proposed."""
 
     def post(self, request):
-        patient, search = operations.find_input(request.data, user=request.user, base=self.systems)
+        patient, referral, search = operations.find_input(
+            request.data, user=request.user, base=self.systems
+        )
         touch(request, patient.pk)
         from navigation.services import itinerary_search
 
@@ -294,7 +328,9 @@ class FindView(FhirView):
         ids = {v.clinician_id for option in result.options for v in option.visits}
         names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
         proposed = [
-            mapping.proposed_appointment(option, patient.pk, names, self.systems)
+            mapping.proposed_appointment(
+                option, patient.pk, names, self.systems, referral.pk if referral else None
+            )
             for option in result.options
         ]
         outcome = None
@@ -314,10 +350,10 @@ class BookView(FhirView):
     def post(self, request):
         from navigation.services import itinerary_book
 
-        patient, visits = operations.book_input(request.data, user=request.user)
+        patient, referral, visits = operations.book_input(request.data, user=request.user)
         touch(request, patient.pk)
         itinerary = itinerary_book(
-            patient=patient, visits=visits, by=request.user, now=timezone.now()
+            patient=patient, visits=visits, by=request.user, now=timezone.now(), referral=referral
         )
         booked = itinerary.appointments.select_related("patient", "clinician", "location")
         return Response(

@@ -44,6 +44,7 @@ INVARIANTS = {
     "Practitioner": {},
     "Location": {},
     "OperationOutcome": {},
+    "ServiceRequest": {"prr-1": "orderDetail.empty() or code.exists()"},
 }
 DOMAIN_RESOURCE = {
     "dom-2": "contained.contained.empty()",
@@ -69,6 +70,13 @@ BINDINGS = {
         "participant.required": {"required", "optional", "information-only"},
     },
     "Slot": {"status": {"busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"}},
+    "ServiceRequest": {
+        "status": {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error"}
+        | {"unknown"},
+        "intent": {"proposal", "plan", "directive", "order", "original-order", "reflex-order"}
+        | {"filler-order", "instance-order", "option"},
+        "priority": {"routine", "urgent", "asap", "stat"},
+    },
     "Bundle": {
         "type": {
             "document",

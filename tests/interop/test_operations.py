@@ -11,6 +11,8 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from navigation.models import Appointment, Itinerary
 from navigation.services import VisitRequest, appointment_book
+from patients.services import referral_create
+from tests.conftest import client_for
 from tests.interop.fhir_check import ok, outcome_of
 from tumorboard.audit import AuditEvent
 
@@ -300,3 +302,45 @@ def test_a_visit_outside_clinic_hours_breaks_a_business_rule(as_navigator, cente
 def test_patients_and_strangers_cannot_find_or_book(as_alice, anonymous, center, alice):
     outcome_of(post(as_alice, "find", find_body(alice)), 403, "forbidden")
     outcome_of(post(anonymous, "book", parameters()), 401, "login")
+
+
+def test_a_consult_booked_through_fhir_on_its_referral_meets_the_72_hour_promise(
+    as_navigator, as_alice, center, alice, bob, nina
+):
+    referral = referral_create(
+        patient=alice, received_at=NOW, sites="brain", created_by=nina, now=NOW
+    )
+    order = ok(as_navigator.get(f"/fhir/R4/ServiceRequest/{referral.pk}"))
+    assert order["subject"]["reference"] == f"Patient/{alice.pk}"
+    assert order["status"] == "active" and order["priority"] == "routine"
+    assert order["occurrencePeriod"]["end"] == "2026-03-09T23:45:00Z"  # 72 real hours
+    assert ok(as_alice.get("/fhir/R4/ServiceRequest", {"patient": alice.pk}))["total"] == 1
+    as_bob = client_for(bob.user)
+    outcome_of(as_bob.get(f"/fhir/R4/ServiceRequest/{referral.pk}"), 404, "not-found")
+
+    based_on = {
+        "name": "referral",
+        "valueReference": {"reference": f"ServiceRequest/{referral.pk}"},
+    }
+    found = ok(post(as_navigator, "find", find_body(alice, based_on)))
+    proposed = found["entry"][0]["resource"]
+    assert proposed["basedOn"] == [{"reference": f"ServiceRequest/{referral.pk}"}]
+    booked = ok(post(as_navigator, "book", book_body(proposed)))
+    assert all(
+        e["resource"]["basedOn"] == [{"reference": f"ServiceRequest/{referral.pk}"}]
+        for e in booked["entry"]
+    )
+    referral.refresh_from_db()
+    assert referral.consult_at is not None and referral.consult_at <= referral.consult_due_at
+    assert Appointment.objects.filter(referral=referral, is_consult=True).count() == 1
+
+
+def test_a_booking_based_on_another_patients_referral_is_refused(
+    as_navigator, center, alice, bob, nina
+):
+    theirs = referral_create(patient=bob, received_at=NOW, sites="brain", created_by=nina, now=NOW)
+    proposed = first_option(as_navigator, alice)
+    proposed["basedOn"] = [{"reference": f"ServiceRequest/{theirs.pk}"}]
+    words = outcome_of(post(as_navigator, "book", book_body(proposed)), 400, "invalid")
+    assert "Appointment.basedOn" in words and "not a referral of this patient" in words
+    assert not Appointment.objects.exists()

@@ -34,7 +34,10 @@ def test_anyone_may_read_what_the_server_supports(anonymous):
     assert statement["fhirVersion"] == "4.0.1"
     (rest,) = statement["rest"]
     served = {r["type"]: r for r in rest["resource"]}
-    assert set(served) == {"Appointment", "Location", "Patient", "Practitioner", "Schedule", "Slot"}
+    assert set(served) == {
+        *("Appointment", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
+        "ServiceRequest",
+    }
     assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "book"]
 
 
@@ -46,9 +49,8 @@ def test_every_search_parameter_it_lists_is_accepted_and_no_other(as_navigator, 
             assert as_navigator.get(f"/fhir/R4/{resource['type']}").status_code == 404
             continue
         for param in resource["searchParam"]:
-            value = {"status": "free" if resource["type"] == "Slot" else "booked"}.get(
-                param["name"], example[param["type"]]
-            )
+            status = {"Slot": "free", "ServiceRequest": "active"}.get(resource["type"], "booked")
+            value = {"status": status}.get(param["name"], example[param["type"]])
             response = as_navigator.get(f"/fhir/R4/{resource['type']}", {param["name"]: value})
             ok(response)
         response = as_navigator.get(f"/fhir/R4/{resource['type']}", {"name": "x"})

@@ -156,6 +156,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'fhir/R4/Location/<str:pk>', "fhir/R4/Location/{location}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Schedule', "fhir/R4/Schedule"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Schedule/<str:pk>', "fhir/R4/Schedule/{clinician}"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'fhir/R4/ServiceRequest', "fhir/R4/ServiceRequest"): (401, 200, 200, 200, 200, 200),
+    ("GET", 'fhir/R4/ServiceRequest/<str:pk>', "fhir/R4/ServiceRequest/{referral}"): (401, 200, 404, 200, 200, 200),
     ("GET", 'fhir/R4/Slot', "fhir/R4/Slot"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Slot/<str:pk>', "fhir/R4/Slot/{clinician}"): (401, 403, 403, 404, 404, 404),
     ("GET", 'fhir/R4/^(?P<path>.*)$', "fhir/R4/Unknown"): (404, 404, 404, 404, 404, 404),
