@@ -33,5 +33,20 @@ class AtomicWritesMiddleware:
                 if response.status_code >= 400:
                     transaction.set_rollback(True)
         except DatabaseError:
+            if request.path.startswith("/fhir/"):  # an EHR expects an OperationOutcome
+                return JsonResponse(
+                    {
+                        "resourceType": "OperationOutcome",
+                        "issue": [
+                            {
+                                "severity": "error",
+                                "code": "transient",
+                                "diagnostics": UNAVAILABLE["message"],
+                            }
+                        ],
+                    },
+                    status=503,
+                    content_type="application/fhir+json",
+                )
             return JsonResponse(UNAVAILABLE, status=503)
         return response
