@@ -78,6 +78,22 @@ def _enqueue(run_id: int) -> None:
         )
 
 
+def simulation_recover(*, now: datetime | None = None) -> list[int]:
+    """Runs whose task was lost hand to a worker again: one left running past its lease (its
+    worker was killed, and the redelivery came while the lease still held), or one still
+    queued after it (the broker lost the message). Beat calls this every five minutes."""
+    now = now or timezone.now()
+    stale = list(
+        SimulationRun.objects.filter(
+            Q(status=SimulationRun.Status.RUNNING, started_at__lt=now - LEASE)
+            | Q(status=SimulationRun.Status.QUEUED, created_at__lt=now - LEASE)
+        ).values_list("pk", flat=True)
+    )
+    for run_id in stale:
+        _enqueue(run_id)
+    return stale
+
+
 def simulation_execute(*, run_id: int) -> SimulationRun | None:
     """Claim a queued run, simulate it (rolled back), keep the report and plots. A run
     already claimed (a duplicate delivery) is left alone, unless its worker died: a run

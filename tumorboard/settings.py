@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "board-generate-meetings": {"task": "board.tasks.generate_meetings", "schedule": 3600.0},
     "board-unready-cases": {"task": "board.tasks.alert_unready_cases", "schedule": 900.0},
     "board-surveillance": {"task": "board.tasks.run_surveillance", "schedule": 3600.0},
+    # Dashboard simulations whose task was lost go back to a worker.
+    "simulator-recover": {"task": "simulator.tasks.recover_simulations", "schedule": 300.0},
 }
 
 # Messaging. The SMS backend is chosen like Django's email backends.

@@ -133,3 +133,27 @@ def test_only_navigators_and_admins_see_the_pages(request, solo, nina, who, expe
         assert started.status_code == 302 and SimulationRun.objects.count() == 2
     else:
         assert started.status_code == expected and SimulationRun.objects.count() == 1
+
+
+def test_runs_whose_task_was_lost_go_back_to_a_worker_after_the_lease(solo, nina, eager):
+    from datetime import timedelta
+
+    from simulator.services import LEASE, simulation_recover
+
+    killed = SimulationRun.objects.create(
+        parameters=_parameters(), status="running", started_at=NOW - LEASE - timedelta(minutes=1)
+    )
+    lost = SimulationRun.objects.create(parameters=_parameters())
+    SimulationRun.objects.filter(pk=lost.pk).update(created_at=NOW - LEASE - timedelta(minutes=1))
+    busy = SimulationRun.objects.create(
+        parameters=_parameters(), status="running", started_at=NOW - timedelta(minutes=1)
+    )
+    waiting = SimulationRun.objects.create(parameters=_parameters())  # just queued
+    assert sorted(simulation_recover(now=NOW)) == sorted([killed.pk, lost.pk])
+    statuses = dict(SimulationRun.objects.values_list("pk", "status"))
+    assert statuses == {
+        killed.pk: "done",
+        lost.pk: "done",
+        busy.pk: "running",
+        waiting.pk: "queued",
+    }
