@@ -94,6 +94,9 @@ class Clinician(models.Model):
     )
     email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
+    on_call = models.BooleanField(
+        default=False, help_text="Paged by email at once for every emergency referral."
+    )
     # The secret in the clinician's subscribable feed URL; rotating it revokes the old one.
     calendar_token = models.CharField(max_length=64, unique=True, default=new_token)
 

@@ -46,7 +46,7 @@ class ClinicianSerializer(StrictModelSerializer):
 
     class Meta:
         model = Clinician
-        fields = ["id", "name", "specialty", "home_location", "email", "active"]
+        fields = ["id", "name", "specialty", "home_location", "email", "active", "on_call"]
 
 
 class AvailabilityTemplateSerializer(StrictModelSerializer):

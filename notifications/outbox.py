@@ -98,3 +98,34 @@ def appointment_changed(*, appointment, change: str, reminders: bool = True) -> 
             )
         )
     return messages
+
+
+def page_emergency(*, referral) -> list[Message]:
+    """An emergency bypasses ordinary booking: every navigator and the on-call clinicians
+    get an email at once (on the alerts queue), besides the in-app alert. It names no
+    patient and no diagnosis, only the deadline and a link to the referral."""
+    from django.contrib.auth import get_user_model
+
+    from navigation.models import Clinician
+    from tumorboard.roles import NAVIGATOR
+
+    navigators = (
+        get_user_model().objects.filter(groups__name=NAVIGATOR, is_active=True).exclude(email="")
+    )
+    on_call = Clinician.objects.filter(on_call=True, active=True).select_related("user")
+    recipients = {user.email.lower(): user for user in navigators}
+    for clinician in on_call:
+        email = clinician.email or (clinician.user.email if clinician.user else "")
+        if email:
+            recipients.setdefault(email.lower(), clinician.user)
+    return [
+        message_enqueue(
+            channel=Message.Channel.EMAIL,
+            to=email,
+            user=user,
+            template="emergency_page",
+            payload={"referral": referral.pk},
+            idempotency_key=f"page:{referral.pk}:{email}",
+        )
+        for email, user in sorted(recipients.items())
+    ]

@@ -217,7 +217,28 @@ def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
         return _render_invite(message, now)
     if message.template == "reminder":
         return _render_reminder(message, now, policy)
+    if message.template == "emergency_page":
+        return _render_page(message)
     return Content(body=message.payload["text"])
+
+
+def _render_page(message: Message) -> Content:
+    from django.template.loader import render_to_string
+
+    from patients.models import Referral
+
+    referral = Referral.objects.filter(pk=message.payload["referral"]).first()
+    if referral is None or referral.status != Referral.Status.OPEN:
+        raise Drop("the referral is no longer open")
+    context = {
+        "due": timezone.localtime(referral.consult_due_at).strftime("%a %d %b %H:%M"),
+        "link": f"{settings.SITE_URL}/referrals/{referral.pk}/",
+        "center": settings.CENTER_NAME,
+    }
+    return Content(
+        subject=render_to_string("email/emergency_page_subject.txt", context).strip(),
+        body=render_to_string("email/emergency_page.txt", context),
+    )
 
 
 def _render_invite(message: Message, now: datetime) -> Content:

@@ -93,8 +93,11 @@ def referral_create(*, now: datetime | None = None, created_by=None, **fields) -
 
 
 def _alert_emergency(referral: Referral) -> None:
-    """Emergencies bypass ordinary booking: navigators are alerted at once."""
-    from notifications.outbox import alert_navigators
+    """Emergencies bypass ordinary booking: navigators are alerted in the app, and they and
+    the on-call clinicians by email, at once."""
+    from notifications.outbox import alert_navigators, page_emergency
+
+    page_emergency(referral=referral)
 
     alert_navigators(
         kind="emergency",

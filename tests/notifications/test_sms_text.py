@@ -61,6 +61,16 @@ def test_a_reminder_with_the_longest_names_and_places_fits_one_segment(settings)
     assert "/p/AbCdEfGhIj" in text
 
 
+@pytest.mark.django_db
+def test_a_text_is_plain_text_not_html(settings):
+    """An apostrophe or an ampersand arrives as typed, never as an HTML entity."""
+    patient = Patient(first_name="D'Arcy", mrn="X", birth_date=date(1950, 1, 1))
+    place = Location(name="Smith & Jones Pavilion")
+    visits = [Appointment(start=datetime(2026, 12, 30, 12, 55, tzinfo=NY), location=place)]
+    text = reminder_text(patient, visits, NY, f"{settings.SITE_URL}/p/AbCdEfGhIj")
+    assert text.startswith("Hi D'Arcy, reminder: Wed 12/30 12:55pm at Smith & Jones Pavilion.")
+
+
 def test_no_template_mentions_a_diagnosis_or_a_specialty():
     words = (
         "cancer",
