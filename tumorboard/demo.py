@@ -110,6 +110,7 @@ def _user(username: str, password: str, role: str):
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(password)
+        user.email = f"{username}@demo.example"
         user.is_staff = user.is_superuser = role == "admin"
         user.save()
         user.groups.add(Group.objects.get(name=role))
@@ -165,6 +166,9 @@ def _center(users) -> None:
             continue
         if name == "Dr. Nora Reyes":
             clinician.user = users["specialist"]
+            clinician.save()
+        if name == "Dr. Ruth Kim":  # paged by email for every emergency referral
+            clinician.on_call, clinician.email = True, "ruth.kim@demo.example"
             clinician.save()
         for weekday in weekdays:
             for start, end in ((time(8), time(12)), (time(13), time(17))):
