@@ -39,6 +39,9 @@ class Outcome:
     consult_specialty: str | None = None  # who did
     itinerary_asked: bool = False
     itinerary_booked: bool = False
+    # Whether any clinic session of those specialties fell between referral and deadline:
+    # a miss without one is a gap in coverage (a weekend), not a lack of capacity.
+    session_in_time: bool = True
 
     @property
     def lead(self) -> timedelta | None:
@@ -169,17 +172,26 @@ def bottleneck(outcomes: list[Outcome], by_specialty: dict[str, float | None]) -
     if not ranked:
         return None
     spec = ranked[0]
+    uncovered = sum(1 for o in missed if not o.session_in_time)
+    why = (
+        f"{len(missed)} referral(s) missed their deadline; of the specialties that could "
+        f"have seen them, {spec.replace('_', ' ')} is the fullest."
+        if missed
+        else f"No deadline missed; {spec.replace('_', ' ')} is the fullest consult "
+        "specialty, the first to break as referrals grow."
+    )
+    if uncovered:
+        why += (
+            f" {uncovered} of the misses had no clinic session at all between referral and "
+            "deadline (e.g. a Friday evening emergency): a weekend or on-call session helps "
+            "them, more weekday capacity does not."
+        )
     return {
         "specialty": spec,
         "utilization": by_specialty[spec],
         "missed_deadlines": len(missed),
-        "why": (
-            f"{len(missed)} referral(s) missed their deadline; of the specialties that could "
-            f"have seen them, {spec.replace('_', ' ')} is the fullest."
-            if missed
-            else f"No deadline missed; {spec.replace('_', ' ')} is the fullest consult "
-            "specialty, the first to break as referrals grow."
-        ),
+        "missed_without_session": uncovered,
+        "why": why,
     }
 
 

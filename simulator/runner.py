@@ -26,7 +26,7 @@ from django.db import transaction
 from board.models import Case, CaseMove, Meeting, Series
 from board.services.cases import case_submit
 from board.services.meetings import meetings_generate, series_update
-from navigation import rules, selectors
+from navigation import availability, rules, selectors
 from navigation import services as navigation
 from navigation.models import Appointment, Clinician
 from patients import clinical
@@ -231,6 +231,7 @@ class _Run:
                 booked = consult is not None
         if consult is None:
             consult = self._book_consult(referral, now)
+        met = referral.consult_at is not None and referral.consult_at <= referral.consult_due_at
         self.outcomes.append(
             metrics.Outcome(
                 received_at=referral.received_at,
@@ -242,9 +243,29 @@ class _Run:
                 consult_specialty=consult.specialty if consult else None,
                 itinerary_asked=asked,
                 itinerary_booked=booked,
+                session_in_time=met or self._session_in_time(referral, specialties),
             )
         )
         return consult
+
+    def _session_in_time(self, referral, specialties) -> bool:
+        """Whether any clinic session of `specialties` overlaps referral to deadline long
+        enough for a visit, bookings aside: asked only for a missed deadline."""
+        zone = selectors.clinic_zone()
+        start, due = referral.received_at, referral.consult_due_at
+        clinicians = [c for c in self.clinicians.values() if c.specialty in specialties]
+        minutes = navigation.visits_minutes(specialties)
+        sessions = selectors._sessions(
+            clinicians, start.astimezone(zone).date(), due.astimezone(zone).date()
+        )
+        specialty_of = {c.pk: c.specialty for c in clinicians}
+        for day_sessions in sessions.values():
+            for session in day_sessions:
+                span = availability.session_span(session)
+                room = min(span.end, due) - max(span.start, start)
+                if room >= timedelta(minutes=minutes[specialty_of[session.clinician_id]]):
+                    return True
+        return False
 
     def _itinerary_sets(self, referral, specialties) -> list[tuple[str, ...]]:
         """The same-day visits the case suggests, each with a consult specialty in it."""

@@ -1,5 +1,6 @@
 """The report's arithmetic on plain data, no database."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from simulator import metrics
@@ -60,6 +61,17 @@ def test_the_bottleneck_is_the_fullest_specialty_the_missed_referrals_could_see(
     )
     assert neck["specialty"] == "neurosurgery"
     assert neck["missed_deadlines"] == 1
+
+
+def test_a_miss_with_no_clinic_session_in_time_is_called_a_coverage_gap():
+    """A Friday-evening emergency due Saturday evening: more weekday capacity cannot help."""
+    weekend = replace(outcome(at(10, 19), at(13, 8), urgency="emergency"), session_in_time=False)
+    crowded = outcome(at(6, 9), at(13, 9))  # sessions there were, all taken
+    neck = metrics.bottleneck([weekend, crowded], {"neurosurgery": 0.9})
+    assert neck["missed_deadlines"] == 2 and neck["missed_without_session"] == 1
+    assert "1 of the misses had no clinic session at all" in neck["why"]
+    assert "missed_without_session" in metrics.bottleneck([crowded], {"neurosurgery": 0.9})
+    assert "no clinic session" not in metrics.bottleneck([crowded], {"neurosurgery": 0.9})["why"]
 
 
 def test_board_figures_count_cases_full_meetings_and_rollovers():
