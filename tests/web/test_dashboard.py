@@ -6,6 +6,7 @@ import pytest
 
 from navigation.models import Appointment
 from patients.models import Referral
+from simulator.models import SimulationPlot, SimulationRun
 from tests.web.conftest import NOW, NY, frozen_at, logged_in, make_referral
 from web import metrics
 
@@ -69,3 +70,21 @@ def test_the_page_draws_plots_and_leaves_room_for_the_board(nina, alice):
     assert html.count('<svg class="chart"') == 3
     assert 'role="img"' in html and "<title>23 Feb: 100%</title>" in html
     assert "Board cases per meeting" in html
+
+
+def test_the_latest_capacity_simulation_is_on_the_dashboard(nina):
+    page = logged_in(nina).get("/dashboard/").content.decode()
+    assert "No simulation yet." in page and 'href="/simulator/"' in page
+    run = SimulationRun.objects.create(
+        parameters={"weeks": 4, "rate": 40},
+        status="done",
+        report={"before": {}},
+        finished_at=NOW,
+        created_by=nina,
+    )
+    SimulationPlot.objects.create(run=run, name="weekly", png=b"\x89PNG\r\n\x1a\n")
+    page = logged_in(nina).get("/dashboard/").content.decode()
+    assert f'<img src="/simulator/runs/{run.pk}/weekly.png"' in page
+    assert "4 weeks at 40 referrals a week" in page
+    assert f'href="/simulator/runs/{run.pk}/">The whole report' in page
+    assert logged_in(nina).get(f"/simulator/runs/{run.pk}/weekly.png").status_code == 200

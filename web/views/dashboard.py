@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils import timezone
 
+from simulator.models import SimulationRun
 from web import metrics, plots
 from web.access import navigator_page
 
@@ -48,5 +49,9 @@ def dashboard(request):
             description="Cases listed at each tumor-board meeting; lighter bars are meetings "
             "still ahead, a dash a cancelled meeting.",
         ),
+        # The latest capacity simulation a navigator ran, its plots next to the real ones.
+        "simulation": SimulationRun.objects.filter(status=SimulationRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .first(),
     }
     return render(request, "web/navigator/dashboard.html", context)
