@@ -51,6 +51,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.mail.backends import filebased
 
+from bench.run import Client
+
 NAVIGATORS = 30
 SPECIALISTS = 10
 PATIENTS = 10
@@ -224,33 +226,11 @@ def load_build() -> LoadData:
 # --- the users ------------------------------------------------------------------------
 
 
-class Connection:
-    """One user's keep-alive connection; a failed request closes it, the next reconnects."""
-
-    def __init__(self, port: int, token: str | None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
-        self.headers = {"Authorization": f"Token {token}"} if token else {}
-
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
-        headers = dict(self.headers)
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            response = self.conn.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            raise
-
-
-def timed(tally: Tally, kind: str, conn: Connection, method: str, path: str, body=None):
+def timed(tally: Tally, kind: str, conn: Client, method: str, path: str, body=None):
     """One request, recorded; returns (status, payload), status 0 when it failed."""
     started = time.perf_counter()
     try:
-        status, payload = conn.call(method, path, body)
+        status, payload = conn.raw(method, path, body)
     except (OSError, http.client.HTTPException) as exc:
         outcome, status, payload = type(exc).__name__, 0, b""
     else:
@@ -264,7 +244,7 @@ def think(rng: random.Random, until: float) -> None:
     time.sleep(max(0.0, min(rng.uniform(*THINK_S), until - time.monotonic())))
 
 
-def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until: float):
+def navigator(conn: Client, tally: Tally, data: LoadData, n: int, rng, until: float):
     """Search a week from a day the patient can come for the next patient; every
     BOOK_EVERY-th search, book the first option."""
     patients = data.patients[n]
@@ -307,7 +287,7 @@ def navigator(conn: Connection, tally: Tally, data: LoadData, n: int, rng, until
         think(rng, until)
 
 
-def reader(conn: Connection, tally: Tally, kind: str, paths: list[str], rng, until: float):
+def reader(conn: Client, tally: Tally, kind: str, paths: list[str], rng, until: float):
     """A specialist on the agenda, or a patient on their page, again and again."""
     n = 0
     while time.monotonic() < until:
@@ -338,7 +318,7 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
         # Connected by the first request, not before: gunicorn's gthread worker gives a
         # new connection a thread that waits (up to 5 s) for its first bytes, so 50
         # connections opened ahead of a think would hold every thread of the server.
-        conn = Connection(port, token)
+        conn = Client(port, token, timeout=HTTP_TIMEOUT)
         try:
             barrier.wait()
             think(rng, until[0])  # users do not all click at the same moment
@@ -350,7 +330,7 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
                 mine = data.pages[n::PATIENTS]
                 reader(conn, tallies[index], "page", mine, rng, until[0])
         finally:
-            conn.conn.close()
+            conn.close()
 
     threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(len(roles))]
     for thread in threads:
@@ -500,7 +480,7 @@ def bench_mixed_load(bench_url: str) -> None:
 
     from bench import notifications as celery_bench
     from bench.run import emit, gunicorn, log, overlaps_in_db, wait_until_up
-    from tests.notifications.twilio_stub import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStub
+    from tests.notifications.twilio_stub import TwilioStub
 
     started = time.perf_counter()
     data = load_build()
@@ -518,12 +498,7 @@ def bench_mixed_load(bench_url: str) -> None:
         mail_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-mail-")))
         env = {
             "REDIS_URL": worker_redis,
-            "SMS_BACKEND": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": stub.url,
-            "SMS_TIMEOUT_SECONDS": "5",
+            **stub.worker_env(),
             "EMAIL_BACKEND": "bench.load.MailDir",
             MAIL_DIR: str(mail_dir),
             "LOG_LEVEL": "WARNING",

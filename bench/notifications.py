@@ -158,7 +158,7 @@ def bench_reminder_fanout(bench_url: str) -> None:
     from notifications.models import Message
     from notifications.services import dispatch_due
     from notifications.tasks import enqueue_send
-    from tests.notifications.twilio_stub import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStub
+    from tests.notifications.twilio_stub import TwilioStub
 
     others = Message.objects.filter(status=Message.Status.PENDING).count()
     if others:
@@ -179,12 +179,7 @@ def bench_reminder_fanout(bench_url: str) -> None:
                 "DATABASE_URL": bench_url,
                 "REDIS_URL": worker_redis,
                 COUNTER_URL: counter_url,
-                "SMS_BACKEND": "twilio",
-                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "TWILIO_FROM_NUMBER": FROM_NUMBER,
-                "TWILIO_API_BASE_URL": stub.url,
-                "SMS_TIMEOUT_SECONDS": "5",
+                **stub.worker_env(),
                 "LOG_LEVEL": "WARNING",
             }
             env.pop("DEBUG", None)

@@ -251,13 +251,16 @@ def gunicorn(bench_url: str, extra_env: dict[str, str] | None = None) -> Iterato
 
 
 class Client:
-    """One keep-alive HTTP connection to the bench server, as one navigator."""
+    """One keep-alive HTTP connection to the bench server, as one user (a token, or none
+    for the patient's page). A failed request closes it; the next one reconnects."""
 
-    def __init__(self, port: int, token: str, timeout: float = HTTP_TIMEOUT):
+    def __init__(self, port: int, token: str | None, timeout: float = HTTP_TIMEOUT):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+        self.headers = {"Accept": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Token {token}"
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+    def raw(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         headers = dict(self.headers)
         data = None
         if body is not None:
@@ -266,14 +269,17 @@ class Client:
         try:
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
-            payload = response.read()
+            return response.status, response.read()
         except (OSError, http.client.HTTPException):
             self.conn.close()
             raise
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        status, payload = self.raw(method, path, body)
         try:
-            return response.status, json.loads(payload) if payload else None
+            return status, json.loads(payload) if payload else None
         except ValueError:
-            return response.status, payload[:200]
+            return status, payload[:200]
 
     def close(self) -> None:
         self.conn.close()

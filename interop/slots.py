@@ -65,7 +65,7 @@ def slot_spans(
     # A day either side: a session in another zone can start on the neighbouring date.
     first = after.astimezone(zone).date() - timedelta(days=1)
     last = before.astimezone(zone).date() + timedelta(days=1)
-    sessions = selectors._sessions(clinicians, first, last)
+    sessions = selectors.clinic_sessions(clinicians, first, last)
     spans = defaultdict(list)
     for day_sessions in sessions.values():
         for session in day_sessions:

@@ -46,7 +46,7 @@ def travel_buffers() -> dict[tuple[int, int], int]:
     return {(b.from_location_id, b.to_location_id): b.minutes for b in TravelBuffer.objects.all()}
 
 
-def _sessions(clinicians: list[Clinician], first: date, last: date):
+def clinic_sessions(clinicians: list[Clinician], first: date, last: date):
     """Every clinic session of `clinicians` between two dates, grouped by date."""
     ids = [c.pk for c in clinicians]
     templates = list(
@@ -143,7 +143,7 @@ def free_days(
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
-        sessions = _sessions(clinicians, chunk_start, chunk_end)
+        sessions = clinic_sessions(clinicians, chunk_start, chunk_end)
         span_start, _ = day_bounds(chunk_start)
         _, span_end = day_bounds(chunk_end)
         busy = _busy(ids, span_start, span_end)
@@ -188,7 +188,7 @@ def session_covers(*, clinician: Clinician, start: datetime, end: datetime) -> i
     """The location of the clinic session (minus time off) that wholly holds [start, end),
     or None when the clinician is not working then."""
     day = start.astimezone(clinic_zone()).date()
-    sessions = _sessions([clinician], day, day).get(day, [])
+    sessions = clinic_sessions([clinician], day, day).get(day, [])
     off = list(
         TimeOff.objects.filter(clinician=clinician, start__lt=end, end__gt=start).values_list(
             "start", "end"

