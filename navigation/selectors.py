@@ -187,17 +187,43 @@ def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, wind
 def session_covers(*, clinician: Clinician, start: datetime, end: datetime) -> int | None:
     """The location of the clinic session (minus time off) that wholly holds [start, end),
     or None when the clinician is not working then."""
-    day = start.astimezone(clinic_zone()).date()
-    sessions = clinic_sessions([clinician], day, day).get(day, [])
-    off = list(
-        TimeOff.objects.filter(clinician=clinician, start__lt=end, end__gt=start).values_list(
-            "start", "end"
+    return sessions_covering([(clinician, start, end)])[0]
+
+
+def sessions_covering(visits: list[tuple[Clinician, datetime, datetime]]) -> list[int | None]:
+    """`session_covers` for each (clinician, start, end), with one look-up of the sessions
+    and the time off of them all (a same-day itinerary's visits at once)."""
+    if not visits:
+        return []
+    zone = clinic_zone()
+    days = [start.astimezone(zone).date() for _, start, _ in visits]
+    clinicians = list({clinician.pk: clinician for clinician, _, _ in visits}.values())
+    sessions = clinic_sessions(clinicians, min(days), max(days))
+    off = defaultdict(list)
+    for clinician_id, start, end in TimeOff.objects.filter(
+        clinician_id__in=[c.pk for c in clinicians],
+        start__lt=max(end for _, _, end in visits),
+        end__gt=min(start for _, start, _ in visits),
+    ).values_list("clinician_id", "start", "end"):
+        off[clinician_id].append((start, end))
+    found = []
+    for (clinician, start, end), day in zip(visits, days, strict=True):
+        spans = [
+            availability.session_span(session)
+            for session in sessions.get(day, [])
+            if session.clinician_id == clinician.pk
+        ]
+        found.append(
+            next(
+                (
+                    span.location_id
+                    for span in availability.subtract(spans, off[clinician.pk])
+                    if span.start <= start and end <= span.end
+                ),
+                None,
+            )
         )
-    )
-    for span in availability.subtract([availability.session_span(s) for s in sessions], off):
-        if span.start <= start and end <= span.end:
-            return span.location_id
-    return None
+    return found
 
 
 def clashes(

@@ -205,10 +205,34 @@ def _record(
     )
 
 
+def _check_visits(
+    visits: list[VisitRequest], now: datetime, *, override: bool
+) -> list[tuple[str, datetime, int | None, VisitType | None]]:
+    """Each visit's specialty, end, location and visit type, checked in order; the visit
+    types and the clinic sessions of all the visits are looked up once."""
+    specialties = [v.specialty or v.clinician.specialty for v in visits]
+    types = visit_types(set(specialties))
+    ends = [
+        v.start
+        + timedelta(
+            minutes=v.minutes or (types[s].minutes if types[s] else rules.DEFAULT_MINUTES[s])
+        )
+        for v, s in zip(visits, specialties, strict=True)
+    ]
+    locations = selectors.sessions_covering(
+        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)]
+    )
+    for visit, specialty, location_id in zip(visits, specialties, locations, strict=True):
+        _check_visit(visit, specialty, now, location_id=location_id, override=override)
+    return [
+        (specialty, end, location_id, types[specialty])
+        for specialty, end, location_id in zip(specialties, ends, locations, strict=True)
+    ]
+
+
 def _check_visit(
-    visit: VisitRequest, now: datetime, *, override: bool
-) -> tuple[str, datetime, int | None, VisitType | None]:
-    specialty = visit.specialty or visit.clinician.specialty
+    visit: VisitRequest, specialty: str, now: datetime, *, location_id, override: bool
+) -> None:
     if specialty != visit.clinician.specialty:
         raise DomainError(
             f"{visit.clinician.name} is not in {specialty.replace('_', ' ')}.",
@@ -229,12 +253,6 @@ def _check_visit(
             field="start",
             code="off_grid",
         )
-    visit_type = visit_types([specialty])[specialty]
-    minutes = visit.minutes or (
-        visit_type.minutes if visit_type else rules.DEFAULT_MINUTES[specialty]
-    )
-    end = visit.start + timedelta(minutes=minutes)
-    location_id = selectors.session_covers(clinician=visit.clinician, start=visit.start, end=end)
     if location_id is None and not override:
         raise DomainError(
             f"{visit.clinician.name} has no clinic session covering "
@@ -242,7 +260,6 @@ def _check_visit(
             field="start",
             code="outside_availability",
         )
-    return specialty, end, location_id, visit_type
 
 
 def _lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> None:
@@ -335,7 +352,7 @@ def appointment_book(
             field="override_reason",
             code="override_not_allowed",
         )
-    specialty, end, location_id, visit_type = _check_visit(visit, now, override=override)
+    ((specialty, end, location_id, visit_type),) = _check_visits([visit], now, override=override)
     _lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk])
     appointment = Appointment(
         patient=patient,
@@ -376,7 +393,7 @@ def itinerary_book(
     referral: Referral | None = None,
 ) -> Itinerary:
     """Book every visit of a same-day itinerary, or none: any clash rolls all back."""
-    checked = [_check_visit(v, now, override=False) for v in visits]
+    checked = _check_visits(visits, now, override=False)
     _lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
     days = {v.start.astimezone(selectors.clinic_zone()).date() for v in visits}
     if len(days) != 1:
@@ -463,7 +480,7 @@ def appointment_reschedule(
     visit = VisitRequest(
         clinician=clinician, start=start, minutes=minutes, specialty=appointment.specialty
     )
-    _, end, location_id, _ = _check_visit(visit, now, override=False)
+    ((_, end, location_id, _),) = _check_visits([visit], now, override=False)
     _lock_calendars(
         clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
     )
