@@ -134,15 +134,15 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        """Cancel with a reason; `consult_note` says where the referral's consult went."""
         data = _valid(serializers.CancelSerializer, request)
-        return self._respond(
-            services.appointment_cancel(
-                appointment=self.get_object(),
-                reason=data["reason"],
-                by=request.user,
-                now=timezone.now(),
-            )
+        appointment = services.appointment_cancel(
+            appointment=self.get_object(),
+            reason=data["reason"],
+            by=request.user,
+            now=timezone.now(),
         )
+        return self._respond(appointment)
 
     @extend_schema(
         request=serializers.RescheduleSerializer, responses=serializers.AppointmentSerializer
@@ -193,6 +193,19 @@ class AppointmentInviteView(APIView):
         return appointment_invite(appointment, request)
 
 
+def _visit_requests(visits: list[dict]) -> list[VisitRequest]:
+    return [
+        VisitRequest(
+            clinician=v["clinician"],
+            start=v["start"],
+            specialty=v.get("specialty"),
+            minutes=v.get("minutes"),
+            location_id=v["location"].pk if v.get("location") else None,
+        )
+        for v in visits
+    ]
+
+
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -234,18 +247,18 @@ class ItinerarySearchView(APIView):
         request=serializers.ItinerarySearchSerializer, responses=serializers.SearchResultSerializer
     )
     def post(self, request):
-        data = _valid(serializers.ItinerarySearchSerializer, request)
+        serializer = serializers.ItinerarySearchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         touch(request, data["patient"].pk)
-        window = None
-        if data.get("earliest_arrival") or data.get("latest_departure"):
-            window = (data.get("earliest_arrival"), data.get("latest_departure"))
+        plan = serializer.plan_rules(data)
         search = ItinerarySearch(
             specialties=tuple(data["specialties"]),
             first=data["date_from"],
             last=data["date_to"],
-            max_total_wait=data["max_total_wait"],
-            order=tuple(tuple(pair) for pair in data["order"]),
-            window=window,
+            max_total_wait=plan.max_total_wait,
+            order=plan.order,
+            window=plan.window,
             pins=data.get("clinicians"),
             limit=data["limit"],
         )
@@ -282,22 +295,66 @@ class ItineraryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         responses={201: serializers.ItinerarySerializer},
     )
     def create(self, request):
-        data = _valid(serializers.ItineraryBookSerializer, request)
+        serializer = serializers.ItineraryBookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         itinerary = services.itinerary_book(
             patient=data["patient"],
             referral=data.get("referral"),
-            visits=[
-                VisitRequest(
-                    clinician=v["clinician"],
-                    start=v["start"],
-                    specialty=v.get("specialty"),
-                    minutes=v.get("minutes"),
-                )
-                for v in data["visits"]
-            ],
+            visits=_visit_requests(data["visits"]),
+            plan=serializer.plan_rules(data),
             by=request.user,
             now=timezone.now(),
         )
         return Response(
             serializers.ItinerarySerializer(itinerary).data, status=status.HTTP_201_CREATED
         )
+
+
+class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Holds: a navigator keeps an option's time while on the phone with the patient
+    (default 10 minutes); `confirm` books it whole, DELETE lets it go. Held time is taken
+    for everyone else; a booking over it is a 409 naming the hold."""
+
+    serializer_class = serializers.HoldSerializer
+    permission_classes = [RolePermission]
+    read_roles = (NAVIGATOR, ADMIN)
+    write_roles = (NAVIGATOR, ADMIN)
+
+    def get_queryset(self):
+        from navigation.models import Hold
+
+        return Hold.objects.prefetch_related("appointments__clinician").order_by("-id")
+
+    @extend_schema(
+        request=serializers.HoldCreateSerializer, responses={201: serializers.HoldSerializer}
+    )
+    def create(self, request):
+        serializer = serializers.HoldCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        hold = services.itinerary_hold(
+            patient=data["patient"],
+            referral=data.get("referral"),
+            visits=_visit_requests(data["visits"]),
+            plan=serializer.plan_rules(data),
+            minutes=data.get("minutes"),
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(serializers.HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: serializers.ItinerarySerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        itinerary = services.hold_confirm(
+            hold=self.get_object(), by=request.user, now=timezone.now()
+        )
+        return Response(
+            serializers.ItinerarySerializer(itinerary).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses=serializers.HoldSerializer)
+    def destroy(self, request, pk=None):
+        hold = services.hold_release(hold=self.get_object(), by=request.user, now=timezone.now())
+        return Response(serializers.HoldSerializer(hold).data)

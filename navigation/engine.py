@@ -167,7 +167,8 @@ def _check_acyclic(preds: list[int]) -> None:
             done |= 1 << i
 
 
-def _buffer(request: ItineraryRequest, a: int, b: int) -> int:
+def buffer_minutes(request: ItineraryRequest, a: int, b: int) -> int:
+    """Minutes to walk from location `a` to `b` (either direction; 0 within one place)."""
     if a == b:
         return 0
     found = request.buffers.get((a, b))
@@ -360,7 +361,7 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
     if not all(runs):
         return None
     places = {run[0] for spec_runs in runs for run in spec_runs}
-    buffers = {a: {b: _buffer(plan.request, a, b) for b in places} for a in places}
+    buffers = {a: {b: buffer_minutes(plan.request, a, b) for b in places} for a in places}
     node = _best_path(plan, runs, buffers)
     if node is None:
         return None
@@ -421,7 +422,8 @@ def find_consult_slots(
     limit: int = 10,
     grid_minutes: int = 5,
 ) -> tuple[ConsultSlot, ...]:
-    """The earliest consult slots starting before `due_at`, or else the earliest late ones.
+    """The earliest consult slots starting at or before `due_at`, or else the earliest late
+    ones (the one deadline rule: `patients.clinical.meets_deadline`).
 
     Each free interval is tiled with back-to-back slots from its first grid start, so
     the navigator sees several times per clinician. Late slots are flagged rather than
@@ -434,7 +436,7 @@ def find_consult_slots(
     grid = grid_minutes
     step = _grid_up(duration, grid)
     earliest = _grid_up(_ceil_minute(not_before), grid)
-    due = _ceil_minute(due_at)
+    due = _floor_minute(due_at)  # PRODUCT.md: met when it starts at or before the deadline
     on_time: list[tuple[int, int, int, str]] = []
     late: list[tuple[int, int, int, str]] = []
     for clinician in clinicians:
@@ -444,7 +446,7 @@ def find_consult_slots(
             taken_late = 0
             while start <= stop and taken_late < limit:
                 slot = (start, clinician.clinician_id, interval.location_id, clinician.specialty)
-                if start < due:
+                if start <= due:
                     on_time.append(slot)
                 else:
                     late.append(slot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -57,6 +58,11 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The location's zone: its clinic sessions, dates and grid are on its wall clock."""
+        return ZoneInfo(self.time_zone)
 
 
 class TravelBuffer(models.Model):
@@ -226,7 +232,9 @@ class Itinerary(models.Model):
         Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="itineraries"
     )
     day = models.DateField()
+    # PRODUCT.md: waiting is idle time between visits; walking is reported beside it.
     total_wait_minutes = models.PositiveIntegerField(default=0)
+    total_travel_minutes = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -236,12 +244,48 @@ class Itinerary(models.Model):
         return f"Itinerary {self.pk} on {self.day}"
 
 
+class Hold(models.Model):
+    """Time a navigator holds while talking to the patient (PRODUCT.md, "Same-day plans").
+
+    Its visits are Appointment rows with status `held`: the exclusion constraints treat them
+    as taken, so nobody else can book them, until the holder confirms the hold into a booking
+    or it expires (then its rows are deleted: a hold is not a visit the patient ever had).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CONFIRMED = "confirmed"
+        RELEASED = "released"
+        EXPIRED = "expired"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="holds")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(db_index=True)
+    max_total_wait = models.PositiveIntegerField(default=90)
+    itinerary = models.OneToOneField(
+        "Itinerary", null=True, blank=True, on_delete=models.PROTECT, related_name="hold"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk} ({self.status})"
+
+
 class TsTzRange(models.Func):
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
 
 
 LIVE = models.Q(override=False) & ~models.Q(status="cancelled")
+# A consult that was held, is booked, or happened; a no-show or a cancel frees the referral.
+CONSULT_LIVE = ["held", "booked", "checked_in", "completed"]
 
 
 class Appointment(models.Model):
@@ -251,6 +295,7 @@ class Appointment(models.Model):
         COMPLETED = "completed"
         CANCELLED = "cancelled"
         NO_SHOW = "no_show", "no-show"
+        HELD = "held"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="appointments")
@@ -265,6 +310,9 @@ class Appointment(models.Model):
     )
     itinerary = models.ForeignKey(
         Itinerary, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
     is_consult = models.BooleanField(default=False, help_text="The new-patient consult.")
     override = models.BooleanField(default=False)
@@ -288,6 +336,12 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(override=False) | ~models.Q(override_reason=""),
                 name="override_has_a_reason",
+            ),
+            # PRODUCT.md: a referral has at most one live consult, enforced here.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=models.Q(is_consult=True, status__in=CONSULT_LIVE),
+                name="one_live_consult_per_referral",
             ),
             ExclusionConstraint(
                 name="no_clinician_double_booking",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from patients.clinical import EMERGENCY, HIGH_GRADE_BILSKY, ClinicalPicture
+from tumorboard.errors import DomainError
 
 NEUROSURGERY = "neurosurgery"
 SPINE_SURGERY = "spine_surgery"
@@ -55,3 +56,51 @@ def default_order(specialties: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     if NEURORADIOLOGY not in specialties:
         return ()
     return tuple((NEURORADIOLOGY, s) for s in SURGEONS if s in specialties)
+
+
+def _name(specialty: str) -> str:
+    return specialty.replace("_", " ")
+
+
+def check_order(specialties: tuple[str, ...], order: tuple[tuple[str, str], ...]) -> None:
+    """Refuse order pairs that name a specialty not asked for, or that contradict each
+    other (a cycle, such as one asked against imaging before the surgeon who reads it).
+
+    Raises DomainError on the field `order`, naming the pairs in words."""
+    for before, after in order:
+        for name in (before, after):
+            if name not in specialties:
+                raise DomainError(
+                    f"The order names {_name(name)}, which is not among the specialties asked.",
+                    field="order",
+                    code="order_unknown",
+                )
+    defaults = set(default_order(specialties))
+    seen: dict[str, list[tuple[str, str]]] = {s: [] for s in specialties}
+    for pair in order:
+        seen[pair[0]].append(pair)
+
+    def path(start: str, goal: str, trail: list[tuple[str, str]]) -> list | None:
+        for pair in seen[start]:
+            if pair in trail:
+                continue
+            if pair[1] == goal:
+                return [*trail, pair]
+            found = path(pair[1], goal, [*trail, pair])
+            if found:
+                return found
+        return None
+
+    for specialty in specialties:
+        cycle = path(specialty, specialty, [])
+        if cycle:
+            words = "; ".join(
+                f"{_name(a)} before {_name(b)}"
+                + (" (imaging before the surgeon who reads it)" if (a, b) in defaults else "")
+                for a, b in cycle
+            )
+            raise DomainError(
+                f"The visit order cannot be kept: {words}. Remove one of these pairs.",
+                field="order",
+                code="order_conflict",
+            )

@@ -31,15 +31,25 @@ CHUNK_DAYS = 7
 
 
 def clinic_zone() -> ZoneInfo:
+    """The server's default zone: only a default for new locations and patients (PRODUCT.md,
+    "Time"); every local notion uses the zone of its location or person."""
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A clinic-time calendar day as a UTC interval (23 or 25 hours on DST days)."""
+def day_bounds(day: date, time_zone: str | None = None) -> tuple[datetime, datetime]:
+    """A calendar day in `time_zone` (default: the server's) as a UTC interval (23 or 25
+    hours on DST days)."""
+    zone = time_zone or settings.TIME_ZONE
     return (
-        availability.local_to_utc(day, time(0), settings.TIME_ZONE),
-        availability.local_to_utc(day + timedelta(days=1), time(0), settings.TIME_ZONE),
+        availability.local_to_utc(day, time(0), zone),
+        availability.local_to_utc(day + timedelta(days=1), time(0), zone),
     )
+
+
+def _any_zone_bounds(day: date) -> tuple[datetime, datetime]:
+    """From the first moment `day` exists anywhere on earth (UTC+14) to its last (UTC-12)."""
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    return midnight - timedelta(hours=14), midnight + timedelta(hours=36)
 
 
 def travel_buffers() -> dict[tuple[int, int], int]:
@@ -96,12 +106,23 @@ def clinic_sessions(clinicians: list[Clinician], first: date, last: date):
     return by_day
 
 
-def _busy(clinician_ids: list[int], start: datetime, end: datetime):
-    """Booked time (overrides included) and time off per clinician, in [start, end)."""
+def _live_or_held(now: datetime | None) -> Q:
+    """Taken time: every live visit, and holds not yet expired at `now` (an expired hold
+    frees its time at once, before the beat job deletes it)."""
+    live = ~Q(status=Appointment.Status.CANCELLED)
+    if now is None:
+        return live
+    return live & (~Q(status=Appointment.Status.HELD) | Q(hold__expires_at__gt=now))
+
+
+def _busy(clinician_ids, start, end, *, now=None, exclude_id=None):
+    """Booked and held time (overrides included) and time off per clinician, in
+    [start, end)."""
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     booked = (
         Appointment.objects.filter(clinician_id__in=clinician_ids, start__lt=end, end__gt=start)
-        .exclude(status=Appointment.Status.CANCELLED)
+        .filter(_live_or_held(now))
+        .exclude(pk=exclude_id)
         .values_list("clinician_id", "start", "end")
     )
     for clinician_id, s, e in booked:
@@ -113,13 +134,15 @@ def _busy(clinician_ids: list[int], start: datetime, end: datetime):
     return busy
 
 
-def _patient_busy(patient_id: int | None, start: datetime, end: datetime):
+def _patient_busy(patient_id, start, end, *, now=None, exclude_id=None):
+    """The patient's own visits as (start, end, location), to keep apart from new ones."""
     if patient_id is None:
         return []
     return list(
         Appointment.objects.filter(patient_id=patient_id, start__lt=end, end__gt=start)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .values_list("start", "end")
+        .filter(_live_or_held(now))
+        .exclude(pk=exclude_id)
+        .values_list("start", "end", "location_id")
     )
 
 
@@ -132,47 +155,80 @@ def free_days(
     not_before: datetime | None = None,
     window: tuple[time | None, time | None] | None = None,
     chunk_days: int = CHUNK_DAYS,
+    buffers: dict[tuple[int, int], int] | None = None,
+    exclude_id: int | None = None,
+    now: datetime | None = None,
 ) -> Iterator[engine.DayCalendar]:
-    """Each day's free time of `clinicians`, loaded lazily a chunk of days at a time.
+    """Each local date's free time of `clinicians`, loaded lazily a chunk of days at a time.
 
-    The patient's own bookings are cut out of everyone's free time (their visits must not
-    overlap), and so is everything before `not_before` (no slot in the past).
+    A date is each session's own: a session belongs to the date on the wall clock of its
+    location, in that location's zone, wherever the server is. The patient's window (local
+    arrival and departure times) is applied in each session's zone too. The patient's own
+    visits are cut out of everyone's free time with the walk to and from them (`buffers`,
+    minutes between location ids, either way; 15 when a pair is missing), and so is
+    everything before `not_before` (no slot in the past). `exclude_id` is an appointment
+    to leave out (the one being rescheduled); holds expired at `now` are free.
     """
     specialty = {c.pk: c.specialty for c in clinicians}
     ids = list(specialty)
+    buffers = travel_buffers() if buffers is None else buffers
+    now = now or not_before
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
         sessions = clinic_sessions(clinicians, chunk_start, chunk_end)
-        span_start, _ = day_bounds(chunk_start)
-        _, span_end = day_bounds(chunk_end)
-        busy = _busy(ids, span_start, span_end)
-        patient_busy = _patient_busy(patient_id, span_start, span_end)
+        span_start, _ = _any_zone_bounds(chunk_start)
+        _, span_end = _any_zone_bounds(chunk_end)
+        busy = _busy(ids, span_start, span_end, now=now, exclude_id=exclude_id)
+        patient_busy = _patient_busy(
+            patient_id, span_start, span_end, now=now, exclude_id=exclude_id
+        )
         day = chunk_start
         while day <= chunk_end:
             yield _day_calendar(
-                day, sessions.get(day, []), busy, patient_busy, specialty, not_before, window
+                day,
+                sessions.get(day, []),
+                busy,
+                patient_busy,
+                specialty,
+                not_before,
+                window,
+                buffers,
             )
             day += timedelta(days=1)
         chunk_start = chunk_end + timedelta(days=1)
 
 
-def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, window):
-    day_start, day_end = day_bounds(day)
-    window_start, window_end = day_start, day_end
-    if window and window[0]:
-        window_start = availability.local_to_utc(day, window[0], settings.TIME_ZONE)
-    if window and window[1]:
-        window_end = availability.local_to_utc(day, window[1], settings.TIME_ZONE)
-    blocked = list(patient_busy)
+def _buffer(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
+    if a == b:
+        return 0
+    return buffers.get((a, b), buffers.get((b, a), engine.ItineraryRequest.default_buffer))
+
+
+def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, window, buffers):
+    day_start, day_end = _any_zone_bounds(day)
+    blocked = []
     if not_before and not_before > day_start:
         blocked.append((day_start, min(not_before, day_end)))
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        spans[session.clinician_id].append(availability.session_span(session))
+        span = availability.session_span(session)
+        if window:
+            span = _clip(span, session, window)
+        if span is not None:
+            spans[session.clinician_id].append(span)
     clinicians = []
     for clinician_id in sorted(spans):
-        free = availability.subtract(spans[clinician_id], busy.get(clinician_id, []) + blocked)
+        free = []
+        for span in spans[clinician_id]:
+            walk = [
+                (
+                    s - timedelta(minutes=_buffer(buffers, span.location_id, place)),
+                    e + timedelta(minutes=_buffer(buffers, place, span.location_id)),
+                )
+                for s, e, place in patient_busy
+            ]
+            free += availability.subtract([span], busy.get(clinician_id, []) + blocked + walk)
         if free:
             clinicians.append(
                 engine.ClinicianDay(
@@ -181,7 +237,17 @@ def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, wind
                     tuple(engine.FreeInterval(f.start, f.end, f.location_id) for f in free),
                 )
             )
-    return engine.DayCalendar(day, tuple(clinicians), window_start, window_end)
+    return engine.DayCalendar(day, tuple(clinicians), day_start, day_end)
+
+
+def _clip(span, session, window):
+    """The part of a session inside the patient's window, on its location's wall clock."""
+    start, end = span.start, span.end
+    if window[0]:
+        start = max(start, availability.local_to_utc(session.day, window[0], session.time_zone))
+    if window[1]:
+        end = min(end, availability.local_to_utc(session.day, window[1], session.time_zone))
+    return availability.Span(start, end, span.location_id) if start < end else None
 
 
 def session_covers(*, clinician: Clinician, start: datetime, end: datetime) -> int | None:
@@ -190,15 +256,19 @@ def session_covers(*, clinician: Clinician, start: datetime, end: datetime) -> i
     return sessions_covering([(clinician, start, end)])[0]
 
 
-def sessions_covering(visits: list[tuple[Clinician, datetime, datetime]]) -> list[int | None]:
-    """`session_covers` for each (clinician, start, end), with one look-up of the sessions
-    and the time off of them all (a same-day itinerary's visits at once)."""
+def sessions_covering(
+    visits: list[tuple[Clinician, datetime, datetime]],
+) -> list[tuple[int, date, str] | None]:
+    """For each (clinician, start, end): the (location id, local date, zone) of the clinic
+    session minus time off that wholly holds it, or None. The sessions of every local date
+    the instants can fall on (a day either side in UTC) are read once for all the visits."""
     if not visits:
         return []
-    zone = clinic_zone()
-    days = [start.astimezone(zone).date() for _, start, _ in visits]
+    utc_days = [start.astimezone(UTC).date() for _, start, _ in visits]
     clinicians = list({clinician.pk: clinician for clinician, _, _ in visits}.values())
-    sessions = clinic_sessions(clinicians, min(days), max(days))
+    sessions = clinic_sessions(
+        clinicians, min(utc_days) - timedelta(days=1), max(utc_days) + timedelta(days=1)
+    )
     off = defaultdict(list)
     for clinician_id, start, end in TimeOff.objects.filter(
         clinician_id__in=[c.pk for c in clinicians],
@@ -206,23 +276,19 @@ def sessions_covering(visits: list[tuple[Clinician, datetime, datetime]]) -> lis
         end__gt=min(start for _, start, _ in visits),
     ).values_list("clinician_id", "start", "end"):
         off[clinician_id].append((start, end))
-    found = []
-    for (clinician, start, end), day in zip(visits, days, strict=True):
-        spans = [
-            availability.session_span(session)
-            for session in sessions.get(day, [])
-            if session.clinician_id == clinician.pk
-        ]
-        found.append(
-            next(
-                (
-                    span.location_id
-                    for span in availability.subtract(spans, off[clinician.pk])
-                    if span.start <= start and end <= span.end
-                ),
-                None,
-            )
-        )
+    found: list[tuple[int, date, str] | None] = []
+    for clinician, start, end in visits:
+        hit = None
+        for day_sessions in sessions.values():
+            for session in day_sessions:
+                if session.clinician_id != clinician.pk:
+                    continue
+                for span in availability.subtract(
+                    [availability.session_span(session)], off[clinician.pk]
+                ):
+                    if span.start <= start and end <= span.end:
+                        hit = (session.location_id, session.day, session.time_zone)
+        found.append(hit)
     return found
 
 
@@ -232,14 +298,15 @@ def clashes(
     patient_id: int,
     start: datetime,
     end: datetime,
-    exclude_id: int | None = None,
+    exclude_ids: Iterable[int] = (),
 ) -> list[Appointment]:
-    """Live appointments of the clinician or the patient overlapping [start, end)."""
+    """Live or held appointments of the clinician or the patient overlapping [start, end),
+    committed by others (`exclude_ids`: the rows of the request being rolled back)."""
     return list(
         Appointment.objects.filter(LIVE, start__lt=end, end__gt=start)
         .filter(Q(clinician_id=clinician_id) | Q(patient_id=patient_id))
-        .exclude(pk=exclude_id)
-        .select_related("clinician")
+        .exclude(pk__in=list(exclude_ids))
+        .select_related("clinician", "hold", "location")
     )
 
 

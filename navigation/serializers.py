@@ -89,6 +89,11 @@ class TimeOffSerializer(StrictModelSerializer):
 
 class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
     clinician_name = serializers.CharField(source="clinician.name", read_only=True)
+    consult_note = serializers.SerializerMethodField()
+
+    def get_consult_note(self, appointment) -> str:
+        """After a cancel: where the referral's consult went, or why it has none."""
+        return getattr(appointment, "consult_note", "")
 
     class Meta:
         model = Appointment
@@ -107,6 +112,7 @@ class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
             "is_consult",
             "override",
             "override_reason",
+            "consult_note",
             "uid",
             "sequence",
             "created_at",
@@ -153,7 +159,43 @@ class StatusSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=300, required=False, default="")
 
 
-class ItinerarySearchSerializer(StrictSerializer):
+class PlanRulesSerializer(StrictSerializer):
+    """The rules a plan is searched with; booking checks them again with the same code."""
+
+    max_total_wait = serializers.IntegerField(
+        default=90,
+        min_value=0,
+        max_value=600,
+        error_messages={"min_value": "The longest wait cannot be below zero."},
+        help_text="Minutes of waiting between visits at most (walking is not waiting).",
+    )
+    order = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
+        required=False,
+        default=list,
+        help_text='Pairs [a, b]: a is seen before b, e.g. [["neuroradiology", "neurosurgery"]].',
+    )
+    earliest_arrival = serializers.TimeField(
+        required=False, help_text="Local time at the clinic (its own zone)."
+    )
+    latest_departure = serializers.TimeField(
+        required=False, help_text="Local time at the clinic (its own zone)."
+    )
+
+    def plan_rules(self, data: dict):
+        from navigation.services import PlanRules
+
+        window = None
+        if data.get("earliest_arrival") or data.get("latest_departure"):
+            window = (data.get("earliest_arrival"), data.get("latest_departure"))
+        return PlanRules(
+            max_total_wait=data["max_total_wait"],
+            order=tuple(tuple(pair) for pair in data["order"]),
+            window=window,
+        )
+
+
+class ItinerarySearchSerializer(PlanRulesSerializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     referral = serializers.PrimaryKeyRelatedField(
         queryset=Referral.objects.all(), required=False, allow_null=True
@@ -165,22 +207,8 @@ class ItinerarySearchSerializer(StrictSerializer):
         max_length=8,
         help_text="Defaults to the set the referral's case suggests.",
     )
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-    max_total_wait = serializers.IntegerField(
-        default=90,
-        min_value=0,
-        max_value=600,
-        error_messages={"min_value": "The longest wait cannot be below zero."},
-    )
-    order = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
-        required=False,
-        default=list,
-        help_text='Pairs [a, b]: a is seen before b, e.g. [["neuroradiology", "neurosurgery"]].',
-    )
-    earliest_arrival = serializers.TimeField(required=False)
-    latest_departure = serializers.TimeField(required=False)
+    date_from = serializers.DateField(help_text="The clinics' local date.")
+    date_to = serializers.DateField(help_text="The clinics' local date.")
     clinicians = serializers.DictField(
         child=serializers.IntegerField(), required=False, help_text="Pin a clinician per specialty."
     )
@@ -189,7 +217,8 @@ class ItinerarySearchSerializer(StrictSerializer):
     def validate(self, attrs):
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError({"date_to": "The end date is before the start date."})
-        today = timezone.localdate()
+        # "Today" is each clinic's own: the earliest date still current somewhere (UTC-12).
+        today = (timezone.now() - timedelta(hours=12)).date()
         if attrs["date_from"] < today:
             raise serializers.ValidationError({"date_from": "The start date is in the past."})
         if attrs["date_to"] > today + timedelta(days=365):
@@ -249,8 +278,11 @@ class VisitOutSerializer(serializers.Serializer):
 
 
 class OptionSerializer(serializers.Serializer):
-    day = serializers.DateField()
-    total_wait = serializers.IntegerField(help_text="Minutes of waiting between visits.")
+    day = serializers.DateField(help_text="The clinics' local date.")
+    total_wait = serializers.IntegerField(
+        help_text="Minutes of waiting between visits (walking is not waiting)."
+    )
+    total_travel = serializers.IntegerField(help_text="Minutes walking between locations.")
     finish = serializers.DateTimeField()
     visits = VisitOutSerializer(many=True)
 
@@ -263,20 +295,44 @@ class SearchResultSerializer(serializers.Serializer):
 
 
 class VisitInSerializer(StrictSerializer):
+    """A visit as the search returns it (location and end optional, checked if given)."""
+
     clinician = serializers.PrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
     start = serializers.DateTimeField()
     specialty = serializers.ChoiceField(
         Specialty.choices, required=False, error_messages=SPECIALTY_ERROR
     )
     minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, help_text="Must be the session's."
+    )
+    end = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        end = attrs.pop("end", None)
+        if end is not None:
+            minutes = (end - attrs["start"]).total_seconds() / 60
+            if minutes != int(minutes) or not 5 <= minutes <= 480:
+                raise serializers.ValidationError({"end": "The visit must last 5 to 480 minutes."})
+            if attrs.get("minutes", minutes) != minutes:
+                raise serializers.ValidationError({"end": "end and minutes disagree."})
+            attrs["minutes"] = int(minutes)
+        return attrs
 
 
-class ItineraryBookSerializer(StrictSerializer):
+class ItineraryBookSerializer(PlanRulesSerializer):
+    """An option as the search returned it, with the rules it was searched with."""
+
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     referral = serializers.PrimaryKeyRelatedField(
         queryset=Referral.objects.all(), required=False, allow_null=True
     )
     visits = VisitInSerializer(many=True, min_length=1, max_length=10)
+    # Read back from a search option, and ignored: the booking computes its own figures.
+    day = serializers.DateField(required=False, write_only=True)
+    total_wait = serializers.IntegerField(required=False, write_only=True)
+    total_travel = serializers.IntegerField(required=False, write_only=True)
+    finish = serializers.DateTimeField(required=False, write_only=True)
 
     def validate(self, attrs):
         referral = attrs.get("referral")
@@ -285,12 +341,34 @@ class ItineraryBookSerializer(StrictSerializer):
         return attrs
 
 
+class HoldCreateSerializer(ItineraryBookSerializer):
+    minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=60, help_text="How long to hold (default 10)."
+    )
+
+
 class ItinerarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
     referral = serializers.IntegerField(source="referral_id", allow_null=True)
     day = serializers.DateField()
-    total_wait_minutes = serializers.IntegerField()
+    total_wait = serializers.IntegerField(
+        source="total_wait_minutes", help_text="Minutes of waiting between visits."
+    )
+    total_travel = serializers.IntegerField(
+        source="total_travel_minutes", help_text="Minutes walking between locations."
+    )
+    total_wait_minutes = serializers.IntegerField(help_text="Same as total_wait.")
+    appointments = AppointmentSerializer(many=True, source="appointments.all")
+
+
+class HoldSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField(source="patient_id")
+    referral = serializers.IntegerField(source="referral_id", allow_null=True)
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    itinerary = serializers.IntegerField(source="itinerary_id", allow_null=True)
     appointments = AppointmentSerializer(many=True, source="appointments.all")
 
 

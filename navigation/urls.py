@@ -10,6 +10,7 @@ router.register("availability", api.AvailabilityViewSet, basename="availability"
 router.register("time-off", api.TimeOffViewSet, basename="time-off")
 router.register("appointments", api.AppointmentViewSet, basename="appointment")
 router.register("itineraries", api.ItineraryViewSet, basename="itinerary")
+router.register("holds", api.HoldViewSet, basename="hold")
 
 urlpatterns = [
     path(

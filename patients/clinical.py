@@ -18,7 +18,9 @@ CONSULT_WINDOW = {
     URGENT: timedelta(hours=72),
     ROUTINE: timedelta(hours=72),
 }
-AT_RISK_WINDOW = timedelta(hours=24)
+# PRODUCT.md, "Deadlines and the consult": at risk when under a third of the window is left
+# (24 h of a 72-hour window, 8 h of an emergency's 24).
+AT_RISK_SHARE = 3
 
 # SINS components: the name a navigator picks -> its points.
 SINS_LOCATION = {"junctional": 3, "mobile": 2, "semi_rigid": 1, "rigid": 0}
@@ -220,15 +222,38 @@ MET = "met"
 BREACHED = "breached"
 
 
+def meets_deadline(start: datetime, due_at: datetime) -> bool:
+    """The one deadline rule (PRODUCT.md, "Rules settled"): a consult meets its deadline
+    when it starts at or before `consult_due_at`. The engine, the SLA and the reports use it
+    (`ReferralQuerySet.with_sla` is its SQL twin, held to it by a test)."""
+    return start <= due_at
+
+
+def at_risk_from(*, received_at: datetime, due_at: datetime) -> datetime:
+    """When a referral with no consult turns at risk: a third of its window before the
+    deadline (72 h window: 24 h before; an emergency's 24 h: 8 h before)."""
+    return due_at - (due_at - received_at) / AT_RISK_SHARE
+
+
 def sla_status(
-    *, due_at: datetime, now: datetime, consult_at: datetime | None, no_slot: bool = False
+    *,
+    received_at: datetime,
+    due_at: datetime,
+    now: datetime,
+    consult_at: datetime | None,
+    no_slot: bool = False,
 ) -> str:
-    """met: a consult is booked before the deadline; breached: the deadline passed without
-    one; at risk: under 24 h left and none booked, or no slot can meet it; else on track."""
-    if consult_at is not None and consult_at <= due_at:
+    """met: a consult is booked at or before the deadline; breached: the deadline passed
+    without one; at risk: a consult booked late, no slot can meet the deadline, or no
+    consult and under a third of the window left; else on track. Times are aware."""
+    if consult_at is not None and meets_deadline(consult_at, due_at):
         return MET
     if now >= due_at:
         return BREACHED
-    if consult_at is not None or no_slot or due_at - now < AT_RISK_WINDOW:
+    if (
+        consult_at is not None
+        or no_slot
+        or now > at_risk_from(received_at=received_at, due_at=due_at)
+    ):
         return AT_RISK
     return ON_TRACK

@@ -72,9 +72,15 @@ class ReferralQuerySet(models.QuerySet):
         at_risk = (
             models.Q(consult_at__isnull=False)
             | models.Q(no_slot_before_due=True)
-            | models.Q(consult_due_at__lt=now + clinical.AT_RISK_WINDOW)
+            | models.Q(at_risk_from__lt=now)
         )
+        window = models.F("consult_due_at") - models.F("received_at")
         return self.annotate(
+            at_risk_from=models.ExpressionWrapper(
+                models.F("consult_due_at") - window / clinical.AT_RISK_SHARE,
+                output_field=models.DateTimeField(),
+            )
+        ).annotate(
             sla_status=models.Case(
                 models.When(met, then=models.Value(clinical.MET)),
                 models.When(breached, then=models.Value(clinical.BREACHED)),
@@ -229,6 +235,7 @@ class Referral(models.Model):
 
     def sla_status_at(self, now) -> str:
         return clinical.sla_status(
+            received_at=self.received_at,
             due_at=self.consult_due_at,
             now=now,
             consult_at=self.consult_at,

@@ -162,7 +162,7 @@ class _Run:
         will take, in the order the services take them (clinicians' booking locks by id,
         then meetings by start). A real booking then waits for the run to end instead of
         deadlocking with it: the run never waits for a lock once it has begun."""
-        navigation._lock_calendars(clinicians=sorted(self.clinicians), patients=[])
+        navigation.lock_calendars(clinicians=sorted(self.clinicians), patients=[])
         list(
             Meeting.objects.filter(series__in=self.series, status=Meeting.Status.SCHEDULED)
             .filter(end__gt=self.start)

@@ -53,13 +53,13 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else ""
+            name = str(key) if key != "non_field_errors" else ""
             out.update(_flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name))
         return out
     if isinstance(detail, list) and detail and all(isinstance(d, dict | list) for d in detail):
         out = {}
         for index, value in enumerate(detail):
-            out.update(_flatten(value, f"{prefix}[{index}]"))
+            out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
         return out
     items = detail if isinstance(detail, list) else [detail]
     return {prefix or "non_field_errors": [str(item) for item in items]}

@@ -251,6 +251,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "tumorboard.tasks.beat_heartbeat", "schedule": 30.0},
     "watch-deadlines": {"task": "navigation.tasks.watch_deadlines", "schedule": 60.0},
+    "watch-consult-slots": {"task": "navigation.tasks.watch_consult_slots", "schedule": 120.0},
+    "expire-holds": {"task": "navigation.tasks.expire_holds", "schedule": 30.0},
     "dispatch-outbox": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
     # The board: eight weeks of meetings kept in place, unready cases before the cutoff,
     # follow-up imaging booked three weeks ahead and missed scans escalated.
@@ -275,6 +277,8 @@ SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
+# Minutes a navigator's hold keeps a plan's time while on the phone with the patient.
+HOLD_MINUTES = env_int("HOLD_MINUTES", 10)
 # Hours before a visit day that reminder texts go out (quiet hours and caps still apply).
 REMINDER_OFFSETS_HOURS = [int(h) for h in env_list("REMINDER_OFFSETS_HOURS", "72,24,2")]
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from navigation import services
 from navigation.models import Appointment, TimeOff
 from notifications.models import Alert
 from patients.models import Patient, Referral
@@ -56,7 +57,7 @@ def test_spine_referrals_are_offered_spine_surgery_or_neurosurgery(as_navigator,
     assert slots
 
 
-def test_an_unmeetable_deadline_is_shown_late_marks_the_referral_and_alerts(
+def test_an_unmeetable_deadline_is_shown_late_and_the_watch_marks_and_alerts_once(
     as_navigator, center, alice
 ):
     for clinician in center.clinicians.values():
@@ -72,10 +73,13 @@ def test_an_unmeetable_deadline_is_shown_late_marks_the_referral_and_alerts(
     assert "No slot starts before the deadline" in body["message"]
     assert body["slots"] and all(s["late"] for s in body["slots"])
     assert datetime.fromisoformat(body["slots"][0]["start"]) == datetime(2026, 3, 11, 8, tzinfo=NY)
+    # Reads do not write: the options page flags nothing; the watch does.
+    assert not Alert.objects.filter(kind="no_slot", referral=referral).exists()
+    assert services.consult_slot_watch(now=FRIDAY_EVENING) == 1
     assert Alert.objects.filter(kind="no_slot", referral=referral).count() == 1
     shown = as_navigator.get(f"/api/v1/referrals/{referral.pk}/").json()
     assert shown["sla_status"] == "at_risk"
-    as_navigator.get(f"/api/v1/referrals/{referral.pk}/consult-options/")
+    services.consult_slot_watch(now=FRIDAY_EVENING)
     assert Alert.objects.filter(kind="no_slot", referral=referral).count() == 1  # once
 
 

@@ -1,0 +1,262 @@
+"""One visit at a time: book, move, cancel, and the status a visit goes through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from navigation import rules
+from navigation.models import Appointment, Clinician, new_token
+from navigation.services.booking import (
+    VisitRequest,
+    check_visits,
+    consult_exists,
+    insert,
+    live_consult,
+    lock_calendars,
+    record,
+    refresh_consult,
+    release_expired_holds,
+)
+from notifications import outbox
+from notifications.models import Alert
+from patients import clinical
+from patients.models import Patient, Referral
+from tumorboard.errors import DomainError
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    visit: VisitRequest,
+    by,
+    now: datetime,
+    referral: Referral | None = None,
+    is_consult: bool = False,
+    override_reason: str = "",
+) -> Appointment:
+    """Book one visit, checked by the same rules as a plan. With `override_reason` a
+    navigator squeezes an emergency in over booked time: audited, alerted, and the only
+    overlap the database lets through. A second live consult for a referral is a 409
+    naming the first (also enforced by a partial unique index)."""
+    override = bool(override_reason)
+    if override and (referral is None or referral.urgency != "emergency"):
+        raise DomainError(
+            "Only an emergency referral can be booked over another visit.",
+            field="override_reason",
+            code="override_not_allowed",
+        )
+    lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk])
+    release_expired_holds(clinicians=[visit.clinician.pk], patient_id=patient.pk, now=now)
+    if is_consult and referral is not None and live_consult(referral):
+        raise consult_exists(referral)
+    (checked,) = check_visits([visit], patient=patient, now=now, override=override)
+    appointment = Appointment(
+        patient=patient,
+        clinician=visit.clinician,
+        specialty=checked.specialty,
+        visit_type=checked.visit_type,
+        start=visit.start,
+        end=checked.end,
+        location_id=checked.location_id,
+        referral=referral,
+        is_consult=is_consult,
+        override=override,
+        override_reason=override_reason,
+        created_by=by,
+    )
+    insert(appointment, None)
+    record(appointment, "override" if override else "booked", by, reason=override_reason)
+    if override:
+        outbox.alert_navigators(
+            kind=Alert.Kind.OVERRIDE,
+            referral=referral,
+            text=f"Appointment {appointment.pk} was booked over other visits: {override_reason}",
+            dedupe_key=f"override:{appointment.pk}",
+        )
+    if is_consult:
+        refresh_consult(referral)
+    outbox.appointment_changed(appointment=appointment, change="booked")
+    return appointment
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinician", "location", "referral", "patient")
+        .get(pk=appointment.pk)
+    )
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by,
+    now: datetime,
+    clinician: Clinician | None = None,
+    reason: str = "",
+) -> Appointment:
+    """Move a visit (keeping its UID, raising its SEQUENCE), checked by the same rules as a
+    booking with its own old time left out; the old time stays in history."""
+    appointment = _locked(appointment)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise DomainError(
+            f"Only a booked visit can be rescheduled; this one is "
+            f"{appointment.get_status_display()}.",
+            code="not_booked",
+        )
+    clinician = clinician or appointment.clinician
+    minutes = int((appointment.end - appointment.start).total_seconds() // 60)
+    visit = VisitRequest(
+        clinician=clinician, start=start, minutes=minutes, specialty=appointment.specialty
+    )
+    lock_calendars(
+        clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
+    )
+    release_expired_holds(clinicians=[clinician.pk], patient_id=appointment.patient_id, now=now)
+    (checked,) = check_visits(
+        [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk
+    )
+    old_start = appointment.start
+    appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
+    appointment.location_id = checked.location_id
+    appointment.sequence += 1
+    insert(appointment, None)
+    record(appointment, "rescheduled", by, old_start=old_start, old_status="booked", reason=reason)
+    if appointment.is_consult:
+        refresh_consult(appointment.referral)
+    outbox.appointment_changed(appointment=appointment, change="rescheduled")
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, by, now: datetime, reason: str = ""
+) -> Appointment:
+    """Cancel a visit; referrals at risk that could use the freed time are named to the
+    navigators, most urgent first. Cancelling a plan's consult makes the plan's earliest
+    other visit that could be the consult (and meets the deadline) the consult; the
+    returned appointment's `consult_note` says which, or plainly why none."""
+    appointment = _locked(appointment)
+    appointment.consult_note = ""
+    if appointment.status == Appointment.Status.CANCELLED:
+        return appointment
+    if appointment.status != Appointment.Status.BOOKED:
+        raise DomainError(
+            f"A visit that is {appointment.get_status_display()} cannot be cancelled.",
+            code="not_booked",
+        )
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.sequence += 1
+    was_consult = appointment.is_consult
+    appointment.save(update_fields=["status", "sequence", "updated_at"])
+    record(appointment, "cancelled", by, old_status="booked", reason=reason)
+    if was_consult:
+        appointment.consult_note = _move_consult(appointment, by)
+        refresh_consult(appointment.referral)
+    outbox.appointment_changed(appointment=appointment, change="cancelled")
+    if appointment.start > now:
+        _offer_freed_slot(appointment, now)
+    return appointment
+
+
+def _move_consult(cancelled: Appointment, by) -> str:
+    """After a plan's consult is cancelled, make another visit of the plan the consult."""
+    referral = cancelled.referral
+    if referral is None or cancelled.itinerary_id is None:
+        return "The referral has no consult now; book one."
+    able = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
+    others = list(
+        Appointment.objects.select_for_update()
+        .filter(itinerary_id=cancelled.itinerary_id, status=Appointment.Status.BOOKED)
+        .order_by("start")
+    )
+    fit = [a for a in others if a.specialty in able]
+    on_time = [a for a in fit if clinical.meets_deadline(a.start, referral.consult_due_at)]
+    if not on_time:
+        names = " or ".join(s.replace("_", " ") for s in able)
+        why = (
+            f"no other visit of the plan is with {names}"
+            if not fit
+            else f"the plan's {fit[0].specialty.replace('_', ' ')} visit starts after the deadline"
+        )
+        return f"The referral has no consult now: {why}. Book one."
+    chosen = on_time[0]
+    Appointment.objects.filter(pk=chosen.pk).update(is_consult=True)
+    record(
+        chosen, "consult", by, old_status=chosen.status, reason="the plan's consult was cancelled"
+    )
+    name = chosen.specialty.replace("_", " ")
+    return f"The {name} visit (appointment {chosen.pk}) is now the consult."
+
+
+def _offer_freed_slot(appointment: Appointment, now: datetime) -> None:
+    waiting = [
+        r
+        for r in Referral.objects.filter(
+            status=Referral.Status.OPEN,
+            consult_at__isnull=True,
+            consult_due_at__gt=appointment.start,
+        )
+        .exclude(patient_id=appointment.patient_id)
+        .with_sla(now)
+        .filter(sla_status="at_risk")
+        if appointment.specialty in rules.consult_specialties(urgency=r.urgency, sites=r.sites)
+    ]
+    if not waiting:
+        return
+    waiting.sort(key=lambda r: (r.urgency != "emergency", r.urgency != "urgent", r.consult_due_at))
+    local = appointment.start.astimezone(appointment.location.zone)
+    names = ", ".join(f"referral {r.pk} ({r.urgency})" for r in waiting[:5])
+    outbox.alert_navigators(
+        kind=Alert.Kind.FREED_SLOT,
+        referral=waiting[0],
+        text=f"A {appointment.specialty.replace('_', ' ')} slot at {local:%a %d %b %H:%M} "
+        f"with {appointment.clinician.name} was freed. Waiting and at risk: {names}.",
+        dedupe_key=f"freed:{appointment.pk}:{appointment.sequence}",
+    )
+
+
+STATUS_MOVES = {
+    "checked_in": {"booked"},
+    "completed": {"checked_in", "booked"},
+    "no_show": {"booked"},
+    "booked": {"no_show", "checked_in"},  # undo a no-show or a check-in made by mistake
+}
+
+
+@transaction.atomic
+def appointment_set_status(
+    *, appointment: Appointment, status: str, by, reason: str = ""
+) -> Appointment:
+    """Check in, complete, mark a no-show, or undo one. A no-show consult frees the
+    referral for a new consult; undoing it is refused once another consult was booked."""
+    appointment = _locked(appointment)
+    allowed = STATUS_MOVES.get(status, set())
+    if appointment.status not in allowed:
+        raise DomainError(
+            f"A visit that is {appointment.get_status_display()} cannot become "
+            f"{status.replace('_', ' ')}.",
+            field="status",
+            code="bad_status",
+        )
+    old = appointment.status
+    appointment.status = status
+    if appointment.is_consult and old == "no_show" and live_consult(appointment.referral):
+        raise consult_exists(appointment.referral)
+    appointment.save(update_fields=["status", "updated_at"])
+    record(appointment, f"status:{status}", by, old_status=old, reason=reason)
+    if appointment.is_consult and "no_show" in (old, status):
+        refresh_consult(appointment.referral)
+    return appointment
+
+
+def clinician_feed_rotate(*, clinician: Clinician) -> Clinician:
+    """A new feed secret: the old URL stops working at once."""
+    clinician.calendar_token = new_token()
+    clinician.save(update_fields=["calendar_token"])
+    return clinician

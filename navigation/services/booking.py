@@ -1,0 +1,430 @@
+"""What every booking path shares: the check of the visits against the rule checker, the
+calendar locks, the insert that turns a constraint violation into a clash naming what is
+really there, the history, and the referral's one live consult.
+
+Search and booking use one checker (`navigation.checker`); this module builds its inputs
+from the database: the free time of the visits' local date with the same loader the
+search uses (`selectors.free_days`), so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+
+from navigation import checker, engine, rules, selectors
+from navigation.models import CONSULT_LIVE, Appointment, AppointmentChange, Clinician, VisitType
+from patients.models import Patient, Referral
+from tumorboard.errors import Conflict, DomainError
+
+GRID_MINUTES = 5
+BOOKING_HORIZON = timedelta(days=365)
+DEFAULT_MAX_WAIT = 90
+
+
+@dataclass(frozen=True)
+class VisitRequest:
+    """One visit asked for: a clinician and an aware start; the length defaults to the
+    specialty's new-patient visit type; `location`, when given, must be the session's."""
+
+    clinician: Clinician
+    start: datetime
+    minutes: int | None = None
+    specialty: str | None = None
+    location_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """The constraints a plan was searched with, checked again at booking: the wait limit
+    (minutes), extra order pairs, and the patient's local arrival/departure window."""
+
+    max_total_wait: int = DEFAULT_MAX_WAIT
+    order: tuple[tuple[str, str], ...] = ()
+    window: tuple[time | None, time | None] | None = None
+
+
+@dataclass(frozen=True)
+class CheckedVisit:
+    request: VisitRequest
+    specialty: str
+    end: datetime
+    location_id: int
+    visit_type: VisitType | None
+    day: date
+    time_zone: str
+
+
+def visit_types(specialties: Iterable[str]) -> dict[str, VisitType | None]:
+    """The new-patient visit type of each specialty (the latest configured), if any."""
+    specialties = list(specialties)
+    found: dict[str, VisitType] = {}
+    for visit in VisitType.objects.filter(specialty__in=specialties, new_patient=True):
+        if visit.specialty not in found or visit.pk > found[visit.specialty].pk:
+            found[visit.specialty] = visit
+    return {s: found.get(s) for s in specialties}
+
+
+def visits_minutes(specialties: Iterable[str]) -> dict[str, int]:
+    """The new-patient visit length of each specialty (configured, else the default)."""
+    types = visit_types(specialties)
+    return {s: t.minutes if t else rules.DEFAULT_MINUTES[s] for s, t in types.items()}
+
+
+def visit_minutes(specialty: str) -> int:
+    return visits_minutes([specialty])[specialty]
+
+
+def grid_ceil(moment: datetime) -> datetime:
+    """The first grid start at or after `moment` (aware)."""
+    moment = moment.replace(second=0, microsecond=0) + (
+        timedelta(minutes=1) if moment.second or moment.microsecond else timedelta(0)
+    )
+    return moment + timedelta(minutes=-moment.minute % GRID_MINUTES)
+
+
+def plan_request(
+    specialties: Sequence[str], minutes: dict[str, int], plan: PlanRules, limit: int = 5
+) -> engine.ItineraryRequest:
+    """The engine's request for a plan: the same for search and booking."""
+    order = tuple(dict.fromkeys(plan.order + rules.default_order(tuple(specialties))))
+    rules.check_order(tuple(specialties), order)
+    return engine.ItineraryRequest(
+        specialties=tuple(specialties),
+        durations=minutes,
+        max_total_wait=plan.max_total_wait,
+        order=order,
+        buffers=selectors.travel_buffers(),
+        grid_minutes=GRID_MINUTES,
+        limit=limit,
+    )
+
+
+def lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> None:
+    """Serialize bookings that touch the same calendars, always taking the locks in one
+    order: racing inserts then queue instead of deadlocking inside the exclusion
+    constraints' index (PostgreSQL can deadlock two concurrent conflicting inserts)."""
+    keys = sorted({(1, c) for c in clinicians} | {(2, p) for p in patients})
+    with connection.cursor() as cursor:
+        for namespace, key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
+
+
+def _field(index: int | None, name: str, single: bool) -> str:
+    if single or index is None:
+        return name or "visits"
+    return f"visits.{index}.{name}" if name else "visits"
+
+
+def _local(moment: datetime, time_zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(time_zone)):%a %d %b %H:%M}"
+
+
+def check_visits(
+    visits: Sequence[VisitRequest],
+    *,
+    patient: Patient,
+    now: datetime,
+    plan: PlanRules | None = None,
+    override: bool = False,
+    exclude_id: int | None = None,
+) -> list[CheckedVisit]:
+    """Check visits for `patient` against every rule of a plan; call under the calendar
+    locks. One visit is a plan of one. Errors name the field (`start`, or
+    `visits.{i}.start` for a plan of several) and raise DomainError (400) for a rule, or
+    Conflict (409) naming what is booked or held there. An override (an emergency booked
+    over other visits) checks only the clock: the past, the year ahead and the grid."""
+    single = len(visits) == 1
+    plan = plan or PlanRules()
+    specialties = [v.specialty or v.clinician.specialty for v in visits]
+    types = visit_types(set(specialties))
+    minutes = {
+        s: (v.minutes or (types[s].minutes if types[s] else rules.DEFAULT_MINUTES[s]))
+        for v, s in zip(visits, specialties, strict=True)
+    }
+    ends = [
+        v.start + timedelta(minutes=minutes[s]) for v, s in zip(visits, specialties, strict=True)
+    ]
+    for index, (visit, specialty) in enumerate(zip(visits, specialties, strict=True)):
+        _check_clock(visit, specialty, now, _field(index, "start", single), single)
+    covering = selectors.sessions_covering(
+        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)]
+    )
+    checked = []
+    for index, (visit, specialty, end, found) in enumerate(
+        zip(visits, specialties, ends, covering, strict=True)
+    ):
+        if found is None:
+            home = visit.clinician.home_location
+            if not override:
+                raise DomainError(
+                    f"{visit.clinician.name} has no clinic session covering "
+                    f"{_local(visit.start, home.time_zone)} ({home.time_zone}).",
+                    field=_field(index, "start", single),
+                    code="outside_availability",
+                )
+            found = (
+                home.pk,
+                visit.start.astimezone(ZoneInfo(home.time_zone)).date(),
+                home.time_zone,
+            )
+        location_id, day, zone = found
+        if visit.location_id is not None and visit.location_id != location_id and not override:
+            raise DomainError(
+                f"{visit.clinician.name}'s session then is at another location "
+                f"(location {location_id}).",
+                field=_field(index, "location", single),
+                code="wrong_location",
+            )
+        checked.append(
+            CheckedVisit(visit, specialty, end, location_id, types[specialty], day, zone)
+        )
+    if len({c.day for c in checked}) > 1:
+        raise DomainError(
+            "A plan's visits must all be on the same day (each on its clinic's calendar).",
+            field="visits",
+            code="several_days",
+        )
+    if override:
+        return checked
+    if len(set(specialties)) != len(specialties):
+        raise DomainError(
+            "Each specialty is seen once in a plan.", field="visits", code="repeated_specialty"
+        )
+    request = plan_request(specialties, minutes, plan)
+    (day,) = selectors.free_days(
+        clinicians=list({v.clinician.pk: v.clinician for v in visits}.values()),
+        first=checked[0].day,
+        last=checked[0].day,
+        patient_id=patient.pk,
+        not_before=now,
+        window=plan.window,
+        buffers=dict(request.buffers),
+        exclude_id=exclude_id,
+        now=now,
+    )
+    engine_visits = [
+        engine.Visit(c.specialty, c.request.clinician.pk, c.location_id, c.request.start, c.end)
+        for c in checked
+    ]
+    try:
+        checker.check_itinerary(request, day, engine_visits)
+    except checker.RuleViolation as violation:
+        if violation.code == "not_free" and violation.visit is not None:
+            _raise_not_free(
+                checked[violation.visit], patient, exclude_id, now, violation.visit, single
+            )
+        if violation.code == "not_free" and plan.window:
+            raise DomainError(
+                "The visit falls outside the patient's window (earliest arrival, latest "
+                "departure).",
+                field="earliest_arrival",
+                code="outside_window",
+            ) from None
+        raise DomainError(
+            violation.message,
+            field=_field(violation.visit, violation.field, single),
+            code=violation.code,
+        ) from None
+    return checked
+
+
+def _check_clock(visit: VisitRequest, specialty: str, now: datetime, field: str, single: bool):
+    if specialty != visit.clinician.specialty:
+        raise DomainError(
+            f"{visit.clinician.name} is not in {specialty.replace('_', ' ')}.",
+            field=field.replace("start", "clinician"),
+            code="wrong_specialty",
+        )
+    if visit.start < now:
+        raise DomainError("A visit cannot be booked in the past.", field=field, code="in_the_past")
+    if visit.start > now + BOOKING_HORIZON:
+        raise DomainError(
+            "A visit cannot be booked more than a year ahead.", field=field, code="too_far"
+        )
+    if visit.start.minute % GRID_MINUTES or visit.start.second or visit.start.microsecond:
+        raise DomainError(
+            "Visits start on a 5-minute grid (e.g. 09:05, not 09:07).", field=field, code="off_grid"
+        )
+
+
+def _raise_not_free(checked: CheckedVisit, patient, exclude_id, now, index, single) -> None:
+    visit = checked.request
+    found = [
+        a
+        for a in selectors.clashes(
+            clinician_id=visit.clinician.pk,
+            patient_id=patient.pk,
+            start=visit.start,
+            end=checked.end,
+            exclude_ids=[exclude_id] if exclude_id else [],
+        )
+        if a.status != Appointment.Status.HELD or a.hold is None or a.hold.expires_at > now
+    ]
+    if found:
+        raise Conflict(
+            clash_message(
+                checked.specialty,
+                visit.start,
+                checked.time_zone,
+                visit.clinician,
+                patient.pk,
+                found,
+            ),
+            code="clash",
+            extra={
+                "clash": clash_detail(
+                    checked.specialty, visit.clinician.pk, visit.start, index, found
+                )
+            },
+        )
+    raise DomainError(
+        f"{visit.clinician.name} is not free at {_local(visit.start, checked.time_zone)}: time "
+        "off, or the patient needs the time to walk to or from another visit.",
+        field=_field(index, "start", single),
+        code="not_free",
+    )
+
+
+def clash_message(specialty, start, time_zone, clinician, patient_id, found) -> str:
+    """Say what is really there: the patient's own visit, a hold, or a booked visit."""
+    when = _local(start, time_zone)
+    if any(a.patient_id == patient_id for a in found):
+        why = "the patient already has a visit then"
+    elif any(a.status == Appointment.Status.HELD for a in found):
+        hold = next(a.hold for a in found if a.status == Appointment.Status.HELD)
+        until = f" until {_local(hold.expires_at, time_zone)}" if hold else ""
+        why = f"{clinician.name}'s time is held by another navigator{until}"
+    else:
+        why = f"{clinician.name} already has a visit then"
+    return (
+        f"The {specialty.replace('_', ' ')} visit at {when} is not free: {why}. Nothing was booked."
+    )
+
+
+def clash_detail(specialty, clinician_id, start, index, found) -> dict:
+    held = [a.hold_id for a in found if a.status == Appointment.Status.HELD and a.hold_id]
+    return {
+        "visit": index,
+        "specialty": specialty,
+        "clinician": clinician_id,
+        "start": start.isoformat(),
+        "clashing_appointments": [a.pk for a in found if a.status != Appointment.Status.HELD],
+        "holds": held,
+    }
+
+
+def insert(appointment: Appointment, index: int | None, mine: Sequence[int] = ()) -> None:
+    """Insert in a savepoint; a constraint violation becomes a Conflict naming the clash
+    with rows committed by others (never the request's own rows, `mine`, rolled back)."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        if "one_live_consult_per_referral" in str(exc):
+            raise consult_exists(appointment.referral) from None
+        if "double_booking" not in str(exc):
+            raise
+        found = selectors.clashes(
+            clinician_id=appointment.clinician_id,
+            patient_id=appointment.patient_id,
+            start=appointment.start,
+            end=appointment.end,
+            exclude_ids=[*mine, *([appointment.pk] if appointment.pk else [])],
+        )
+        zone = appointment.location.time_zone
+        raise Conflict(
+            clash_message(
+                appointment.specialty,
+                appointment.start,
+                zone,
+                appointment.clinician,
+                appointment.patient_id,
+                found,
+            ),
+            code="clash",
+            extra={
+                "clash": clash_detail(
+                    appointment.specialty, appointment.clinician_id, appointment.start, index, found
+                )
+            },
+        ) from None
+
+
+def record(
+    appointment: Appointment, kind: str, by, *, old_start=None, old_status="", reason: str = ""
+) -> None:
+    """History: every booking, move, status change and cancel, never rewritten."""
+    AppointmentChange.objects.create(
+        appointment=appointment,
+        kind=kind,
+        old_start=old_start,
+        new_start=appointment.start,
+        old_status=old_status,
+        new_status=appointment.status,
+        reason=reason,
+        by=by,
+    )
+
+
+def live_consult(referral: Referral) -> Appointment | None:
+    """The referral's one live consult (held, booked, checked in or done), if any."""
+    return (
+        Appointment.objects.filter(referral=referral, is_consult=True, status__in=CONSULT_LIVE)
+        .select_related("clinician", "location")
+        .first()
+    )
+
+
+def consult_exists(referral: Referral | None) -> Conflict:
+    existing = live_consult(referral) if referral else None
+    where = (
+        f" (appointment {existing.pk}, {_local(existing.start, existing.location.time_zone)})"
+        if existing
+        else ""
+    )
+    return Conflict(
+        f"This referral already has a consult{where}; reschedule or cancel it instead of "
+        "booking a second one. Nothing was booked.",
+        code="consult_exists",
+        extra={"existing_consult": existing.pk if existing else None},
+    )
+
+
+def refresh_consult(referral: Referral | None) -> None:
+    """Copy the live consult's start onto the referral (its SLA reads it)."""
+    if referral is None:
+        return
+    first = (
+        Appointment.objects.filter(referral=referral, is_consult=True)
+        .filter(status__in=[s for s in CONSULT_LIVE if s != "held"])
+        .order_by("start")
+        .first()
+    )
+    referral.consult_at = first.start if first else None
+    if first and first.start <= referral.consult_due_at:
+        referral.no_slot_before_due = False
+    referral.save(update_fields=["consult_at", "no_slot_before_due", "updated_at"])
+
+
+def release_expired_holds(*, clinicians: Iterable[int], patient_id: int, now: datetime) -> None:
+    """Delete the rows of holds that expired on these calendars (call under their locks),
+    so an expired hold never stands in the way of a booking before the beat job runs."""
+    from navigation.models import Hold
+
+    stale = Appointment.objects.filter(
+        Q(clinician_id__in=list(clinicians)) | Q(patient_id=patient_id),
+        status=Appointment.Status.HELD,
+        hold__expires_at__lte=now,
+    )
+    holds = set(stale.values_list("hold_id", flat=True))
+    if holds:
+        Hold.objects.filter(pk__in=holds, status=Hold.Status.ACTIVE).update(
+            status=Hold.Status.EXPIRED, ended_at=now
+        )
+        Appointment.objects.filter(hold_id__in=holds, status=Appointment.Status.HELD).delete()

@@ -1,0 +1,241 @@
+"""Same-day plans ("itineraries"): the ranked search and the all-or-nothing booking, both
+held to one rule checker (`navigation.checker`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+
+from navigation import checker, engine, rules, selectors
+from navigation.models import Appointment, Itinerary
+from navigation.services.booking import (
+    DEFAULT_MAX_WAIT,
+    CheckedVisit,
+    PlanRules,
+    VisitRequest,
+    check_visits,
+    grid_ceil,
+    insert,
+    live_consult,
+    lock_calendars,
+    plan_request,
+    record,
+    refresh_consult,
+    release_expired_holds,
+    visits_minutes,
+)
+from notifications import outbox
+from patients import clinical
+from patients.models import Patient, Referral
+from tumorboard.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ItinerarySearch:
+    specialties: tuple[str, ...]
+    first: date
+    last: date
+    max_total_wait: int = DEFAULT_MAX_WAIT
+    order: tuple[tuple[str, str], ...] = ()
+    window: tuple[time | None, time | None] | None = None  # earliest arrival, latest departure
+    pins: dict | None = None  # specialty -> clinician id
+    limit: int = 5
+
+    @property
+    def rules(self) -> PlanRules:
+        return PlanRules(self.max_total_wait, self.order, self.window)
+
+
+@dataclass(frozen=True)
+class CheckedOption:
+    """An engine option that passed the rule checker, with its figures (minutes)."""
+
+    option: engine.ItineraryOption
+    total_wait: int
+    total_travel: int
+
+    @property
+    def day(self) -> date:
+        return self.option.day
+
+    @property
+    def visits(self) -> tuple[engine.Visit, ...]:
+        return self.option.visits
+
+    @property
+    def finish(self) -> datetime:
+        return self.option.finish
+
+
+@dataclass(frozen=True)
+class PlanSearchResult:
+    options: tuple[CheckedOption, ...]
+    reason: str | None
+    missing_specialties: tuple[str, ...] = ()
+
+
+def itinerary_search(
+    *, patient: Patient, search: ItinerarySearch, now: datetime
+) -> PlanSearchResult:
+    """Ranked same-day options (earliest day, least wait, earliest finish) from the engine,
+    fed a few local dates at a time from the database; each option passes the same rule
+    checker a booking does, so it can be booked exactly as returned.
+
+    Raises DomainError naming `order` for order pairs that cannot be kept, and
+    `latest_departure` for a window shorter than the visits."""
+    durations = visits_minutes(search.specialties)
+    if search.window:
+        start, end = search.window[0] or time(0), search.window[1] or time.max
+        room = datetime.combine(date.min, end) - datetime.combine(date.min, start)
+        if room < timedelta(minutes=sum(durations.values())):
+            raise DomainError(
+                f"The patient's window {start:%H:%M}-{end:%H:%M} is shorter than the "
+                f"{sum(durations.values())} minutes of visits asked for.",
+                field="latest_departure",
+                code="window_too_short",
+            )
+    request = plan_request(search.specialties, durations, search.rules, search.limit)
+    clinicians = selectors.clinicians_of(search.specialties)
+    pins = search.pins or {}
+    clinicians = [c for c in clinicians if pins.get(c.specialty, c.pk) == c.pk]
+    calendars: dict[date, engine.DayCalendar] = {}
+
+    def remembered():
+        for day in selectors.free_days(
+            clinicians=clinicians,
+            first=search.first,
+            last=search.last,
+            patient_id=patient.pk,
+            not_before=grid_ceil(now),
+            window=search.window,
+            buffers=dict(request.buffers),
+            now=now,
+        ):
+            calendars[day.day] = day
+            yield day
+
+    result = engine.search_itineraries(request, remembered())
+    checked = []
+    for option in result.options:
+        try:
+            figures = checker.check_itinerary(request, calendars[option.day], option.visits)
+        except checker.RuleViolation as violation:  # a bug: never offer what cannot be booked
+            log.error("engine option on %s broke %s", option.day, violation.code)
+            continue
+        checked.append(CheckedOption(option, figures.total_wait, figures.total_travel))
+    return PlanSearchResult(tuple(checked), result.reason, result.missing_specialties)
+
+
+def consult_visit(referral: Referral | None, checked: list[CheckedVisit]) -> int | None:
+    """Which visit of a plan is the referral's consult: none when it has one already; else
+    the earliest of a consult specialty that meets the deadline, else the earliest of one."""
+    if referral is None or referral.consult_at is not None or live_consult(referral):
+        return None
+    able = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
+    candidates = sorted(
+        (i for i, c in enumerate(checked) if c.specialty in able),
+        key=lambda i: (
+            not clinical.meets_deadline(checked[i].request.start, referral.consult_due_at),
+            checked[i].request.start,
+        ),
+    )
+    return candidates[0] if candidates else None
+
+
+def _lock_and_check(patient, visits, referral, now, plan):
+    lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
+    release_expired_holds(
+        clinicians=[v.clinician.pk for v in visits], patient_id=patient.pk, now=now
+    )
+    if referral is not None:
+        referral.refresh_from_db(fields=["consult_at", "no_slot_before_due", "status"])
+    checked = check_visits(visits, patient=patient, now=now, plan=plan)
+    return checked, consult_visit(referral, checked)
+
+
+def _figures(checked: list[CheckedVisit], plan: PlanRules) -> checker.Figures:
+    request = plan_request([c.specialty for c in checked], {c.specialty: 1 for c in checked}, plan)
+    visits = [
+        engine.Visit(c.specialty, c.request.clinician.pk, c.location_id, c.request.start, c.end)
+        for c in checked
+    ]
+    return checker.figures(request, visits)
+
+
+def new_appointments(
+    *, patient, referral, checked, consult, by, status, itinerary=None, hold=None
+) -> list[Appointment]:
+    """Insert the checked visits, all or nothing: a clash names what is really there."""
+    made: list[Appointment] = []
+    for index, visit in enumerate(checked):
+        appointment = Appointment(
+            patient=patient,
+            clinician=visit.request.clinician,
+            specialty=visit.specialty,
+            visit_type=visit.visit_type,
+            start=visit.request.start,
+            end=visit.end,
+            location_id=visit.location_id,
+            referral=referral,
+            itinerary=itinerary,
+            hold=hold,
+            is_consult=index == consult,
+            status=status,
+            created_by=by,
+        )
+        insert(appointment, index if len(checked) > 1 else None, [a.pk for a in made])
+        made.append(appointment)
+    return made
+
+
+@transaction.atomic
+def itinerary_book(
+    *,
+    patient: Patient,
+    visits: list[VisitRequest],
+    by,
+    now: datetime,
+    referral: Referral | None = None,
+    plan: PlanRules | None = None,
+) -> Itinerary:
+    """Book every visit of a same-day plan, or none: every rule the search applies is
+    checked with the same code (`plan`: the wait limit, order and window it was searched
+    with); any clash rolls all back and names the visit and what is there (409)."""
+    plan = plan or PlanRules()
+    checked, consult = _lock_and_check(patient, visits, referral, now, plan)
+    figures = _figures(checked, plan)
+    itinerary = Itinerary.objects.create(
+        patient=patient,
+        referral=referral,
+        day=checked[0].day,
+        total_wait_minutes=figures.total_wait,
+        total_travel_minutes=figures.total_travel,
+        created_by=by,
+    )
+    made = new_appointments(
+        patient=patient,
+        referral=referral,
+        checked=checked,
+        consult=consult,
+        by=by,
+        status=Appointment.Status.BOOKED,
+        itinerary=itinerary,
+    )
+    booked_messages(made, by)
+    if consult is not None:
+        refresh_consult(referral)
+    return itinerary
+
+
+def booked_messages(made: list[Appointment], by) -> None:
+    """History and the patient's messages for newly booked visits; the reminders are
+    planned once, when every visit of the day is in."""
+    for index, appointment in enumerate(made):
+        record(appointment, "booked", by)
+        last = index == len(made) - 1
+        outbox.appointment_changed(appointment=appointment, change="booked", reminders=last)
