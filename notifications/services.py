@@ -367,9 +367,10 @@ def reminders_sync(*, patient, now: datetime) -> None:
     planned = []
     if patient.sms_consent and patient.phone:
         visits = (
-            Appointment.objects.filter(patient=patient, start__gt=now)
-            .exclude(status=Appointment.Status.CANCELLED)
-            .values_list("start", "visit_type__reminder_offsets_hours")
+            # Booked visits only: held time is not a visit yet, a cancel or no-show not one.
+            Appointment.objects.filter(
+                patient=patient, start__gt=now, status=Appointment.Status.BOOKED
+            ).values_list("start", "visit_type__reminder_offsets_hours")
         )
         sent = Message.objects.filter(
             patient=patient,

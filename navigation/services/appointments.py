@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from navigation import rules
 from navigation.models import Appointment, Clinician, new_token
@@ -21,6 +22,7 @@ from navigation.services.booking import (
 )
 from notifications import outbox
 from notifications.models import Alert
+from notifications.services import reminders_sync
 from patients import clinical
 from patients.models import Patient, Referral
 from tumorboard.errors import DomainError
@@ -252,6 +254,8 @@ def appointment_set_status(
     record(appointment, f"status:{status}", by, old_status=old, reason=reason)
     if appointment.is_consult and "no_show" in (old, status):
         refresh_consult(appointment.referral)
+    # Reminders are for booked visits only: a no-show (or its undo) re-plans them.
+    reminders_sync(patient=appointment.patient, now=timezone.now())
     return appointment
 
 

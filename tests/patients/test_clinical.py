@@ -234,7 +234,42 @@ DUE = datetime(2026, 6, 4, 9, 0, tzinfo=UTC)
     ],
 )
 def test_it_tells_met_at_risk_and_breached(now, consult_at, expected):
-    assert sla_status(due_at=DUE, now=now, consult_at=consult_at) == expected
+    received = DUE - timedelta(hours=72)
+    assert sla_status(received_at=received, due_at=DUE, now=now, consult_at=consult_at) == expected
+
+
+@pytest.mark.parametrize(
+    ("hours_left", "expected"),
+    [(8, "on_track"), (7.99, "at_risk"), (0.01, "at_risk")],
+)
+def test_an_emergency_turns_at_risk_with_a_third_of_its_24_hours_left(hours_left, expected):
+    """PRODUCT.md, "Rules settled": 8 h of an emergency's 24, not the 72-hour rule's 24 h
+    (which made every new emergency "at risk" at once)."""
+    received = DUE - timedelta(hours=24)
+    now = DUE - timedelta(hours=hours_left)
+    assert sla_status(received_at=received, due_at=DUE, now=now, consult_at=None) == expected
+
+
+def test_a_new_emergency_is_on_track_in_sql_and_in_python_alike(db, alice):
+    from patients.models import Referral
+    from patients.services import referral_create
+
+    received = DUE - timedelta(hours=24)
+    referral = referral_create(
+        patient=alice,
+        referring_oncologist="Dr. Park",
+        primary_cancer="lung",
+        sites="spine",
+        suspected_mescc=True,
+        received_at=received,
+        now=received,
+    )
+    assert referral.urgency == "emergency"
+    for hours in (0, 15.9, 16.1, 23.9, 24.1):
+        now = received + timedelta(hours=hours)
+        in_sql = Referral.objects.with_sla(now).get(pk=referral.pk).sla_status
+        assert in_sql == referral.sla_status_at(now), hours
+    assert referral.sla_status_at(received + timedelta(minutes=1)) == "on_track"
 
 
 def test_the_clock_runs_through_29_february():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -220,11 +221,18 @@ def book(request, pk: int):
     if not form.is_valid():
         context = {"book_error": " ".join(form.non_field_errors()), "search_query": search_query}
         return _respond(request, referral, now, template, context, 400)
+    searched = PlanForm(QueryDict(search_query))  # book with the rules it was searched with
+    plan = (
+        services.PlanRules(searched.cleaned_data["max_wait"], (), searched.window())
+        if searched.is_valid()
+        else None
+    )
     try:
         itinerary = services.itinerary_book(
             patient=referral.patient,
             visits=form.cleaned_data["visits"],
             referral=referral,
+            plan=plan,
             by=request.user,
             now=now,
         )
