@@ -33,9 +33,12 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "WARNING: Chromium is missing, browser tests will be SKIPPED (sudo apt-get install chromium)" >&2; fi; }
 
+# mypy reads the settings (django-stubs) but connects to nothing: the URLs are placeholders.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=lint-only DATABASE_URL=postgresql://lint@127.0.0.1:9/lint \
+		REDIS_URL=redis://127.0.0.1:9/0 $(VENV)/bin/mypy
 
 bench: install
 	@SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} DEBUG= $(WITH_SERVICES) $(PY) -m bench.run

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from navigation.engine import DayCalendar, ItineraryRequest, Visit, buffer_minutes
+from navigation.engine import DayCalendar, FreeInterval, ItineraryRequest, Visit, buffer_minutes
 
 _MINUTE = timedelta(minutes=1)
 
@@ -149,9 +149,8 @@ def _check_visit(request: ItineraryRequest, day: DayCalendar, index: int, visit:
             "end",
         )
     clinician = next((c for c in day.clinicians if c.clinician_id == visit.clinician_id), None)
-    if clinician is None or clinician.specialty != visit.specialty:
-        free = ()
-    else:
+    free: tuple[FreeInterval, ...] = ()
+    if clinician is not None and clinician.specialty == visit.specialty:
         free = tuple(
             interval
             for interval in clinician.free

@@ -15,6 +15,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
 
 
+Run = tuple[int, int, list[int], list[int]]  # location, tag, run starts, run last starts
+Runs = list[list[Run]]  # per specialty index
+Raw = dict[tuple[int, int, int], list[tuple[int, int, int]]]  # (spec, place, tag) -> pieces
+Buffers = dict[int, dict[int, int]]  # from location -> to location -> minutes
+
+
 @dataclass(frozen=True)
 class FreeInterval:
     """A clinician's free time at one location, in aware datetimes."""
@@ -177,7 +183,7 @@ def buffer_minutes(request: ItineraryRequest, a: int, b: int) -> int:
     return found
 
 
-def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[list, dict]:
+def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     """Per specialty, the grid start times at which its visit fits, as merged runs.
 
     Runs of different clinicians at one location merge, because the rest of the search
@@ -196,7 +202,7 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[list, dict]:
             owners.setdefault(clinician.clinician_id, set()).add(index[clinician.specialty])
     shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
     tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
-    raw: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    raw: Raw = {}
     for clinician in day.clinicians:
         spec = index.get(clinician.specialty)
         if spec is None:
@@ -209,7 +215,7 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[list, dict]:
             if first <= last:
                 key = (spec, interval.location_id, tag)
                 raw.setdefault(key, []).append((first, last, clinician.clinician_id))
-    runs: list[list] = [[] for _ in specs]
+    runs: Runs = [[] for _ in specs]
     for (spec, location, tag), pieces in sorted(raw.items()):
         starts: list[int] = []
         lasts: list[int] = []
@@ -241,7 +247,7 @@ class _Node(NamedTuple):
     parent: "_Node | None"
 
 
-def _first_nodes(plan: _Plan, runs: list) -> Iterator[_Node]:
+def _first_nodes(plan: _Plan, runs: Runs) -> Iterator[_Node]:
     for spec, spec_runs in enumerate(runs):
         if plan.preds[spec]:
             continue
@@ -266,7 +272,7 @@ def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool
     return False
 
 
-def _best_path(plan: _Plan, runs: list, buffers: dict) -> _Node | None:
+def _best_path(plan: _Plan, runs: Runs, buffers: Buffers) -> _Node | None:
     """Best-first search for the least (wait, finish) order of visits on one day.
 
     Nodes leave the heap by (wait, end); both only grow along a path, so the first
@@ -278,7 +284,7 @@ def _best_path(plan: _Plan, runs: list, buffers: dict) -> _Node | None:
     full = (1 << len(plan.durations)) - 1
     limit = plan.request.max_total_wait
     best: _Node | None = None
-    heap = []
+    heap: list[tuple[int, int, int, _Node]] = []
     for node in _first_nodes(plan, runs):
         if node.done != full:
             heap.append((node.wait, node.end, len(heap), node))
@@ -333,9 +339,10 @@ def _best_path(plan: _Plan, runs: list, buffers: dict) -> _Node | None:
     return best
 
 
-def _path_visits(plan: _Plan, raw: dict, buffers: dict, node: _Node) -> tuple[Visit, ...]:
+def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[Visit, ...]:
     """Turn the last node back into visits, placing each one from the one after it."""
     steps: list[_Node] = []
+    node: _Node | None = last
     while node is not None:
         steps.append(node)
         node = node.parent

@@ -80,7 +80,7 @@ def check_order(specialties: tuple[str, ...], order: tuple[tuple[str, str], ...]
     for pair in order:
         seen[pair[0]].append(pair)
 
-    def path(start: str, goal: str, trail: list[tuple[str, str]]) -> list | None:
+    def path(start: str, goal: str, trail: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
         for pair in seen[start]:
             if pair in trail:
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -56,7 +57,9 @@ def travel_buffers() -> dict[tuple[int, int], int]:
     return {(b.from_location_id, b.to_location_id): b.minutes for b in TravelBuffer.objects.all()}
 
 
-def clinic_sessions(clinicians: list[Clinician], first: date, last: date):
+def clinic_sessions(
+    clinicians: list[Clinician], first: date, last: date
+) -> dict[date, list[availability.Session]]:
     """Every clinic session of `clinicians` between two dates, grouped by date."""
     ids = [c.pk for c in clinicians]
     templates = list(
@@ -115,14 +118,25 @@ def _live_or_held(now: datetime | None) -> Q:
     return live & (~Q(status=Appointment.Status.HELD) | Q(hold__expires_at__gt=now))
 
 
-def _busy(clinician_ids, start, end, *, now=None, exclude_id=None):
+Busy = dict[int, list[tuple[datetime, datetime]]]
+PatientBusy = list[tuple[datetime, datetime, int]]
+
+
+def _busy(
+    clinician_ids: list[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    exclude_id: int | None = None,
+) -> Busy:
     """Booked and held time (overrides included) and time off per clinician, in
     [start, end)."""
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    busy: Busy = defaultdict(list)
     booked = (
         Appointment.objects.filter(clinician_id__in=clinician_ids, start__lt=end, end__gt=start)
         .filter(_live_or_held(now))
-        .exclude(pk=exclude_id)
+        .exclude(pk__in=[exclude_id] if exclude_id else [])
         .values_list("clinician_id", "start", "end")
     )
     for clinician_id, s, e in booked:
@@ -134,14 +148,21 @@ def _busy(clinician_ids, start, end, *, now=None, exclude_id=None):
     return busy
 
 
-def _patient_busy(patient_id, start, end, *, now=None, exclude_id=None):
+def _patient_busy(
+    patient_id: int | None,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    exclude_id: int | None = None,
+) -> PatientBusy:
     """The patient's own visits as (start, end, location), to keep apart from new ones."""
     if patient_id is None:
         return []
     return list(
         Appointment.objects.filter(patient_id=patient_id, start__lt=end, end__gt=start)
         .filter(_live_or_held(now))
-        .exclude(pk=exclude_id)
+        .exclude(pk__in=[exclude_id] if exclude_id else [])
         .values_list("start", "end", "location_id")
     )
 
@@ -205,15 +226,24 @@ def _buffer(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
     return buffers.get((a, b), buffers.get((b, a), engine.ItineraryRequest.default_buffer))
 
 
-def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, window, buffers):
+def _day_calendar(
+    day: date,
+    sessions: list[availability.Session],
+    busy: Busy,
+    patient_busy: PatientBusy,
+    specialty: dict[int, str],
+    not_before: datetime | None,
+    window: tuple[time | None, time | None] | None,
+    buffers: dict[tuple[int, int], int],
+) -> engine.DayCalendar:
     day_start, day_end = _any_zone_bounds(day)
     blocked = []
     if not_before and not_before > day_start:
         blocked.append((day_start, min(not_before, day_end)))
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        span = availability.session_span(session)
-        if window:
+        span: availability.Span | None = availability.session_span(session)
+        if window and span is not None:
             span = _clip(span, session, window)
         if span is not None:
             spans[session.clinician_id].append(span)
@@ -240,7 +270,11 @@ def _day_calendar(day, sessions, busy, patient_busy, specialty, not_before, wind
     return engine.DayCalendar(day, tuple(clinicians), day_start, day_end)
 
 
-def _clip(span, session, window):
+def _clip(
+    span: availability.Span,
+    session: availability.Session,
+    window: tuple[time | None, time | None],
+) -> availability.Span | None:
     """The part of a session inside the patient's window, on its location's wall clock."""
     start, end = span.start, span.end
     if window[0]:
@@ -248,12 +282,6 @@ def _clip(span, session, window):
     if window[1]:
         end = min(end, availability.local_to_utc(session.day, window[1], session.time_zone))
     return availability.Span(start, end, span.location_id) if start < end else None
-
-
-def session_covers(*, clinician: Clinician, start: datetime, end: datetime) -> int | None:
-    """The location of the clinic session (minus time off) that wholly holds [start, end),
-    or None when the clinician is not working then."""
-    return sessions_covering([(clinician, start, end)])[0]
 
 
 def sessions_covering(
@@ -269,7 +297,7 @@ def sessions_covering(
     sessions = clinic_sessions(
         clinicians, min(utc_days) - timedelta(days=1), max(utc_days) + timedelta(days=1)
     )
-    off = defaultdict(list)
+    off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for clinician_id, start, end in TimeOff.objects.filter(
         clinician_id__in=[c.pk for c in clinicians],
         start__lt=max(end for _, _, end in visits),
@@ -310,7 +338,7 @@ def clashes(
     )
 
 
-def appointment_list(*, user) -> QuerySet[Appointment]:
+def appointment_list(*, user: Any) -> QuerySet[Appointment]:
     """Navigators see every appointment; specialists their own; patients theirs."""
     appointments = Appointment.objects.select_related("clinician", "location", "patient")
     if has_role(user, NAVIGATOR) or has_role(user, "admin"):

@@ -90,7 +90,8 @@ def sins_from(components: dict[str, str | None]) -> Score | None:
     """SINS when every component is known, else None (a partial score would mislead)."""
     if any(components.get(name) is None for name in SINS_COMPONENTS):
         return None
-    return sins(**{name.removeprefix("sins_"): components[name] for name in SINS_COMPONENTS})
+    known = {name.removeprefix("sins_"): str(components[name]) for name in SINS_COMPONENTS}
+    return sins(**known)
 
 
 def karnofsky_points(karnofsky: int) -> int:

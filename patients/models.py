@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,8 +66,8 @@ class Patient(models.Model):
         return f"Patient {self.mrn}"
 
 
-class ReferralQuerySet(models.QuerySet):
-    def with_sla(self, now):
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def with_sla(self, now: datetime) -> Any:  # annotated rows the type checker cannot see
         """Annotate `sla_status` in SQL, the same rule as clinical.sla_status."""
         met = models.Q(consult_at__isnull=False, consult_at__lte=models.F("consult_due_at"))
         breached = models.Q(consult_due_at__lte=now)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from navigation import rules
 from navigation.models import Appointment, Clinician, new_token
 from navigation.services.booking import (
+    Actor,
     VisitRequest,
     check_visits,
     consult_exists,
@@ -33,7 +34,7 @@ def appointment_book(
     *,
     patient: Patient,
     visit: VisitRequest,
-    by,
+    by: Actor,
     now: datetime,
     referral: Referral | None = None,
     is_consult: bool = False,
@@ -97,7 +98,7 @@ def appointment_reschedule(
     *,
     appointment: Appointment,
     start: datetime,
-    by,
+    by: Actor,
     now: datetime,
     clinician: Clinician | None = None,
     reason: str = "",
@@ -137,14 +138,14 @@ def appointment_reschedule(
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by, now: datetime, reason: str = ""
+    *, appointment: Appointment, by: Actor, now: datetime, reason: str = ""
 ) -> Appointment:
     """Cancel a visit; referrals at risk that could use the freed time are named to the
     navigators, most urgent first. Cancelling a plan's consult makes the plan's earliest
     other visit that could be the consult (and meets the deadline) the consult; the
     returned appointment's `consult_note` says which, or plainly why none."""
     appointment = _locked(appointment)
-    appointment.consult_note = ""
+    appointment.consult_note = ""  # type: ignore[attr-defined]  # for the response only
     if appointment.status == Appointment.Status.CANCELLED:
         return appointment
     if appointment.status != Appointment.Status.BOOKED:
@@ -158,7 +159,7 @@ def appointment_cancel(
     appointment.save(update_fields=["status", "sequence", "updated_at"])
     record(appointment, "cancelled", by, old_status="booked", reason=reason)
     if was_consult:
-        appointment.consult_note = _move_consult(appointment, by)
+        appointment.consult_note = _move_consult(appointment, by)  # type: ignore[attr-defined]
         refresh_consult(appointment.referral)
     outbox.appointment_changed(appointment=appointment, change="cancelled")
     if appointment.start > now:
@@ -166,7 +167,7 @@ def appointment_cancel(
     return appointment
 
 
-def _move_consult(cancelled: Appointment, by) -> str:
+def _move_consult(cancelled: Appointment, by: Actor) -> str:
     """After a plan's consult is cancelled, make another visit of the plan the consult."""
     referral = cancelled.referral
     if referral is None or cancelled.itinerary_id is None:
@@ -233,7 +234,7 @@ STATUS_MOVES = {
 
 @transaction.atomic
 def appointment_set_status(
-    *, appointment: Appointment, status: str, by, reason: str = ""
+    *, appointment: Appointment, status: str, by: Actor, reason: str = ""
 ) -> Appointment:
     """Check in, complete, mark a no-show, or undo one. A no-show consult frees the
     referral for a new consult; undoing it is refused once another consult was booked."""
@@ -248,8 +249,9 @@ def appointment_set_status(
         )
     old = appointment.status
     appointment.status = status
-    if appointment.is_consult and old == "no_show" and live_consult(appointment.referral):
-        raise consult_exists(appointment.referral)
+    referral = appointment.referral
+    if appointment.is_consult and old == "no_show" and referral and live_consult(referral):
+        raise consult_exists(referral)
     appointment.save(update_fields=["status", "updated_at"])
     record(appointment, f"status:{status}", by, old_status=old, reason=reason)
     if appointment.is_consult and "no_show" in (old, status):

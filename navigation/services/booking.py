@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +22,9 @@ from navigation import checker, engine, rules, selectors
 from navigation.models import CONSULT_LIVE, Appointment, AppointmentChange, Clinician, VisitType
 from patients.models import Patient, Referral
 from tumorboard.errors import Conflict, DomainError
+
+# Who made a change: a user for the history, or None for the system's own jobs.
+Actor = Any
 
 GRID_MINUTES = 5
 BOOKING_HORIZON = timedelta(days=365)
@@ -70,10 +74,13 @@ def visit_types(specialties: Iterable[str]) -> dict[str, VisitType | None]:
     return {s: found.get(s) for s in specialties}
 
 
+def _type_minutes(visit_type: VisitType | None, specialty: str) -> int:
+    return visit_type.minutes if visit_type else rules.DEFAULT_MINUTES[specialty]
+
+
 def visits_minutes(specialties: Iterable[str]) -> dict[str, int]:
     """The new-patient visit length of each specialty (configured, else the default)."""
-    types = visit_types(specialties)
-    return {s: t.minutes if t else rules.DEFAULT_MINUTES[s] for s, t in types.items()}
+    return {s: _type_minutes(t, s) for s, t in visit_types(specialties).items()}
 
 
 def visit_minutes(specialty: str) -> int:
@@ -144,8 +151,7 @@ def check_visits(
     specialties = [v.specialty or v.clinician.specialty for v in visits]
     types = visit_types(set(specialties))
     minutes = {
-        s: (v.minutes or (types[s].minutes if types[s] else rules.DEFAULT_MINUTES[s]))
-        for v, s in zip(visits, specialties, strict=True)
+        s: v.minutes or _type_minutes(types[s], s) for v, s in zip(visits, specialties, strict=True)
     }
     ends = [
         v.start + timedelta(minutes=minutes[s]) for v, s in zip(visits, specialties, strict=True)
@@ -197,7 +203,7 @@ def check_visits(
             "Each specialty is seen once in a plan.", field="visits", code="repeated_specialty"
         )
     request = plan_request(specialties, minutes, plan)
-    (day,) = selectors.free_days(
+    (calendar,) = selectors.free_days(
         clinicians=list({v.clinician.pk: v.clinician for v in visits}.values()),
         first=checked[0].day,
         last=checked[0].day,
@@ -213,7 +219,7 @@ def check_visits(
         for c in checked
     ]
     try:
-        checker.check_itinerary(request, day, engine_visits)
+        checker.check_itinerary(request, calendar, engine_visits)
     except checker.RuleViolation as violation:
         if violation.code == "not_free" and violation.visit is not None:
             _raise_not_free(
@@ -234,7 +240,9 @@ def check_visits(
     return checked
 
 
-def _check_clock(visit: VisitRequest, specialty: str, now: datetime, field: str, single: bool):
+def _check_clock(
+    visit: VisitRequest, specialty: str, now: datetime, field: str, single: bool
+) -> None:
     if specialty != visit.clinician.specialty:
         raise DomainError(
             f"{visit.clinician.name} is not in {specialty.replace('_', ' ')}.",
@@ -253,7 +261,14 @@ def _check_clock(visit: VisitRequest, specialty: str, now: datetime, field: str,
         )
 
 
-def _raise_not_free(checked: CheckedVisit, patient, exclude_id, now, index, single) -> None:
+def _raise_not_free(
+    checked: CheckedVisit,
+    patient: Patient,
+    exclude_id: int | None,
+    now: datetime,
+    index: int,
+    single: bool,
+) -> None:
     visit = checked.request
     found = [
         a
@@ -291,7 +306,14 @@ def _raise_not_free(checked: CheckedVisit, patient, exclude_id, now, index, sing
     )
 
 
-def clash_message(specialty, start, time_zone, clinician, patient_id, found) -> str:
+def clash_message(
+    specialty: str,
+    start: datetime,
+    time_zone: str,
+    clinician: Clinician,
+    patient_id: int,
+    found: list[Appointment],
+) -> str:
     """Say what is really there: the patient's own visit, a hold, or a booked visit."""
     when = _local(start, time_zone)
     if any(a.patient_id == patient_id for a in found):
@@ -307,7 +329,9 @@ def clash_message(specialty, start, time_zone, clinician, patient_id, found) -> 
     )
 
 
-def clash_detail(specialty, clinician_id, start, index, found) -> dict:
+def clash_detail(
+    specialty: str, clinician_id: int, start: datetime, index: int | None, found: list[Appointment]
+) -> dict[str, Any]:
     held = [a.hold_id for a in found if a.status == Appointment.Status.HELD and a.hold_id]
     return {
         "visit": index,
@@ -357,7 +381,13 @@ def insert(appointment: Appointment, index: int | None, mine: Sequence[int] = ()
 
 
 def record(
-    appointment: Appointment, kind: str, by, *, old_start=None, old_status="", reason: str = ""
+    appointment: Appointment,
+    kind: str,
+    by: Actor,
+    *,
+    old_start: datetime | None = None,
+    old_status: str = "",
+    reason: str = "",
 ) -> None:
     """History: every booking, move, status change and cancel, never rewritten."""
     AppointmentChange.objects.create(

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from navigation.models import Appointment, Hold, Itinerary
-from navigation.services.booking import PlanRules, VisitRequest, refresh_consult
+from navigation.services.booking import Actor, PlanRules, VisitRequest, refresh_consult
 from navigation.services.itineraries import (
     _figures,
     _lock_and_check,
@@ -27,7 +27,7 @@ def itinerary_hold(
     *,
     patient: Patient,
     visits: list[VisitRequest],
-    by,
+    by: Actor,
     now: datetime,
     referral: Referral | None = None,
     plan: PlanRules | None = None,
@@ -56,7 +56,7 @@ def itinerary_hold(
     return hold
 
 
-def _locked_hold(hold: Hold, by, now: datetime) -> Hold:
+def _locked_hold(hold: Hold, by: Actor, now: datetime) -> Hold:
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if by is not None and hold.created_by_id != getattr(by, "pk", None):
         raise DomainError(
@@ -72,7 +72,7 @@ def _locked_hold(hold: Hold, by, now: datetime) -> Hold:
 
 
 @transaction.atomic
-def hold_confirm(*, hold: Hold, by, now: datetime) -> Itinerary:
+def hold_confirm(*, hold: Hold, by: Actor, now: datetime) -> Itinerary:
     """Turn the holder's hold into a booked plan, whole: its visits become booked (their
     messages go out) unless it expired first, then nothing is booked (409)."""
     hold = _locked_hold(hold, by, now)
@@ -112,7 +112,13 @@ def _figures_of(held: list[Appointment], hold: Hold) -> tuple[int, int]:
 
     checked = [
         CheckedVisit(
-            VisitRequest(a.clinician, a.start), a.specialty, a.end, a.location_id, None, None, ""
+            VisitRequest(a.clinician, a.start),
+            a.specialty,
+            a.end,
+            a.location_id,
+            None,
+            a.start.astimezone(a.location.zone).date(),
+            a.location.time_zone,
         )
         for a in held
     ]
@@ -121,7 +127,7 @@ def _figures_of(held: list[Appointment], hold: Hold) -> tuple[int, int]:
 
 
 @transaction.atomic
-def hold_release(*, hold: Hold, by, now: datetime) -> Hold:
+def hold_release(*, hold: Hold, by: Actor, now: datetime) -> Hold:
     """The holder lets the time go at once."""
     hold = _locked_hold(hold, by, now)
     return _end(hold, Hold.Status.RELEASED, now)

@@ -4,15 +4,17 @@ held to one rule checker (`navigation.checker`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
 from navigation import checker, engine, rules, selectors
-from navigation.models import Appointment, Itinerary
+from navigation.models import Appointment, Hold, Itinerary
 from navigation.services.booking import (
     DEFAULT_MAX_WAIT,
+    Actor,
     CheckedVisit,
     PlanRules,
     VisitRequest,
@@ -43,7 +45,7 @@ class ItinerarySearch:
     max_total_wait: int = DEFAULT_MAX_WAIT
     order: tuple[tuple[str, str], ...] = ()
     window: tuple[time | None, time | None] | None = None  # earliest arrival, latest departure
-    pins: dict | None = None  # specialty -> clinician id
+    pins: dict[str, int] | None = None  # specialty -> clinician id
     limit: int = 5
 
     @property
@@ -105,7 +107,7 @@ def itinerary_search(
     clinicians = [c for c in clinicians if pins.get(c.specialty, c.pk) == c.pk]
     calendars: dict[date, engine.DayCalendar] = {}
 
-    def remembered():
+    def remembered() -> Iterator[engine.DayCalendar]:
         for day in selectors.free_days(
             clinicians=clinicians,
             first=search.first,
@@ -147,7 +149,13 @@ def consult_visit(referral: Referral | None, checked: list[CheckedVisit]) -> int
     return candidates[0] if candidates else None
 
 
-def _lock_and_check(patient, visits, referral, now, plan):
+def _lock_and_check(
+    patient: Patient,
+    visits: list[VisitRequest],
+    referral: Referral | None,
+    now: datetime,
+    plan: PlanRules,
+) -> tuple[list[CheckedVisit], int | None]:
     lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
     release_expired_holds(
         clinicians=[v.clinician.pk for v in visits], patient_id=patient.pk, now=now
@@ -168,7 +176,15 @@ def _figures(checked: list[CheckedVisit], plan: PlanRules) -> checker.Figures:
 
 
 def new_appointments(
-    *, patient, referral, checked, consult, by, status, itinerary=None, hold=None
+    *,
+    patient: Patient,
+    referral: Referral | None,
+    checked: list[CheckedVisit],
+    consult: int | None,
+    by: Actor,
+    status: str,
+    itinerary: Itinerary | None = None,
+    hold: Hold | None = None,
 ) -> list[Appointment]:
     """Insert the checked visits, all or nothing: a clash names what is really there."""
     made: list[Appointment] = []
@@ -198,7 +214,7 @@ def itinerary_book(
     *,
     patient: Patient,
     visits: list[VisitRequest],
-    by,
+    by: Actor,
     now: datetime,
     referral: Referral | None = None,
     plan: PlanRules | None = None,
@@ -232,7 +248,7 @@ def itinerary_book(
     return itinerary
 
 
-def booked_messages(made: list[Appointment], by) -> None:
+def booked_messages(made: list[Appointment], by: Actor) -> None:
     """History and the patient's messages for newly booked visits; the reminders are
     planned once, when every visit of the day is in."""
     for index, appointment in enumerate(made):
