@@ -55,7 +55,7 @@ def appointment_book(
     release_expired_holds(clinicians=[visit.clinician.pk], patient_id=patient.pk, now=now)
     if is_consult and referral is not None and live_consult(referral):
         raise consult_exists(referral)
-    (checked,) = check_visits([visit], patient=patient, now=now, override=override)
+    (checked,), _ = check_visits([visit], patient=patient, now=now, override=override)
     appointment = Appointment(
         patient=patient,
         clinician=visit.clinician,
@@ -121,7 +121,7 @@ def appointment_reschedule(
         clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
     )
     release_expired_holds(clinicians=[clinician.pk], patient_id=appointment.patient_id, now=now)
-    (checked,) = check_visits(
+    (checked,), _ = check_visits(
         [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk
     )
     old_start = appointment.start

@@ -140,12 +140,13 @@ def check_visits(
     plan: PlanRules | None = None,
     override: bool = False,
     exclude_id: int | None = None,
-) -> list[CheckedVisit]:
+) -> tuple[list[CheckedVisit], checker.Figures]:
     """Check visits for `patient` against every rule of a plan; call under the calendar
-    locks. One visit is a plan of one. Errors name the field (`start`, or
-    `visits.{i}.start` for a plan of several) and raise DomainError (400) for a rule, or
-    Conflict (409) naming what is booked or held there. An override (an emergency booked
-    over other visits) checks only the clock: the past, the year ahead and the grid."""
+    locks. One visit is a plan of one. Returns the visits, checked, and the plan's waiting
+    and walking minutes. Errors name the field (`start`, or `visits.{i}.start` for a plan
+    of several) and raise DomainError (400) for a rule, or Conflict (409) naming what is
+    booked or held there. An override (an emergency booked over other visits) checks only
+    the clock: the past, the year ahead and the grid."""
     single = len(visits) == 1
     plan = plan or PlanRules()
     specialties = [v.specialty or v.clinician.specialty for v in visits]
@@ -197,7 +198,7 @@ def check_visits(
             code="several_days",
         )
     if override:
-        return checked
+        return checked, checker.Figures(0, 0)
     if len(set(specialties)) != len(specialties):
         raise DomainError(
             "Each specialty is seen once in a plan.", field="visits", code="repeated_specialty"
@@ -219,7 +220,7 @@ def check_visits(
         for c in checked
     ]
     try:
-        checker.check_itinerary(request, calendar, engine_visits)
+        figures = checker.check_itinerary(request, calendar, engine_visits)
     except checker.RuleViolation as violation:
         if violation.code == "not_free" and violation.visit is not None:
             _raise_not_free(
@@ -237,7 +238,7 @@ def check_visits(
             field=_field(violation.visit, violation.field, single),
             code=violation.code,
         ) from None
-    return checked
+    return checked, figures
 
 
 def _check_clock(

@@ -155,15 +155,15 @@ def _lock_and_check(
     referral: Referral | None,
     now: datetime,
     plan: PlanRules,
-) -> tuple[list[CheckedVisit], int | None]:
+) -> tuple[list[CheckedVisit], checker.Figures, int | None]:
     lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
     release_expired_holds(
         clinicians=[v.clinician.pk for v in visits], patient_id=patient.pk, now=now
     )
     if referral is not None:
         referral.refresh_from_db(fields=["consult_at", "no_slot_before_due", "status"])
-    checked = check_visits(visits, patient=patient, now=now, plan=plan)
-    return checked, consult_visit(referral, checked)
+    checked, figures = check_visits(visits, patient=patient, now=now, plan=plan)
+    return checked, figures, consult_visit(referral, checked)
 
 
 def _figures(checked: list[CheckedVisit], plan: PlanRules) -> checker.Figures:
@@ -223,8 +223,7 @@ def itinerary_book(
     checked with the same code (`plan`: the wait limit, order and window it was searched
     with); any clash rolls all back and names the visit and what is there (409)."""
     plan = plan or PlanRules()
-    checked, consult = _lock_and_check(patient, visits, referral, now, plan)
-    figures = _figures(checked, plan)
+    checked, figures, consult = _lock_and_check(patient, visits, referral, now, plan)
     itinerary = Itinerary.objects.create(
         patient=patient,
         referral=referral,

@@ -145,7 +145,7 @@ def test_booking_a_taken_plan_is_a_409_and_books_nothing(as_navigator, center, a
         now=NOW,
     )
     response = post(as_navigator, "book", book_body(proposed))
-    assert "is no longer free" in outcome_of(response, 409, "conflict")
+    assert "is not free" in outcome_of(response, 409, "conflict")
     assert "Nothing was booked" in response.json()["issue"][0]["diagnostics"]
     assert not Appointment.objects.filter(patient=alice).exists()
     assert not Itinerary.objects.exists()

@@ -109,7 +109,10 @@ def test_it_makes_an_emergency_due_in_24_hours(as_navigator, alice, frozen):
     body = response.json()
     assert body["urgency"] == "emergency"
     assert datetime.fromisoformat(body["consult_due_at"]) == NOW + timedelta(hours=24)
-    assert body["sla_status"] == "on_track"  # exactly 24 h left is not yet "under 24 h"
+    assert body["sla_status"] == "on_track"
+    # At risk with under a third of its window left: 8 h of 24 (PRODUCT.md, "Rules settled").
+    frozen.shift(timedelta(hours=16))
+    assert as_navigator.get(f"/api/v1/referrals/{body['id']}/").json()["sla_status"] == "on_track"
     frozen.shift(timedelta(seconds=1))
     assert as_navigator.get(f"/api/v1/referrals/{body['id']}/").json()["sla_status"] == "at_risk"
 
@@ -168,7 +171,7 @@ def test_it_filters_by_urgency_and_sla_and_orders_by_deadline(as_navigator, alic
     as_navigator.post("/api/v1/referrals/", new_referral(alice.pk))
     frozen.shift(timedelta(hours=2))
     as_navigator.post("/api/v1/referrals/", new_referral(bob.pk, suspected_mescc=True))
-    frozen.shift(timedelta(minutes=1))
+    frozen.shift(timedelta(hours=16, minutes=1))  # the emergency has under 8 of its 24 h left
     listed = as_navigator.get("/api/v1/referrals/").json()["results"]
     assert [r["urgency"] for r in listed] == ["emergency", "routine"]
     at_risk = as_navigator.get("/api/v1/referrals/?sla_status=at_risk").json()["results"]

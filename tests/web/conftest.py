@@ -53,8 +53,11 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def emergency(alice):
-    """Brain metastases with mass effect: due in 24 hours, 22 left, so at risk."""
-    return make_referral(alice, mass_effect=True, brain_symptomatic=True)
+    """Brain metastases with mass effect, received 17 hours ago: due in 24 hours, 7 left
+    (under a third of its window), so at risk."""
+    return make_referral(
+        alice, received_at=NOW - timedelta(hours=17), mass_effect=True, brain_symptomatic=True
+    )
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_a_navigator_plans_and_books_a_same_day_visit(
     other.get_by_role("button", name="Book option 1").click()
     clash = other.get_by_role("alert")
     expect(clash).to_contain_text("Not booked")
-    expect(clash).to_contain_text("no longer free")
+    expect(clash).to_contain_text("is not free")
     shot(other, "referral-clash")
     assert Appointment.objects.filter(referral=emergency).count() == 3
 

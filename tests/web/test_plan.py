@@ -91,7 +91,7 @@ def test_booking_the_same_option_twice_shows_the_clash_and_books_nothing(nina, c
     again = client.post(f"/referrals/{emergency.pk}/book/", option, HTTP_HX_REQUEST="true")
     assert again.status_code == 409
     html = again.content.decode()
-    assert "Not booked" in html and "no longer free" in html and "Nothing was booked" in html
+    assert "Not booked" in html and "is not free" in html and "Nothing was booked" in html
     assert "Search again" in html
     assert Appointment.objects.filter(referral=emergency).count() == 3
 

@@ -30,7 +30,7 @@ def test_it_pins_emergencies_on_top_and_says_their_state_in_words(nina, emergenc
     first, second = rows(html)
     assert "Alice Archer" in first and "Emergency" in first and "At risk" in first
     assert "badge state at_risk" in first
-    assert "22 h 0 min left" in first
+    assert "7 h 0 min left" in first
     assert "Bob Baker" in second and "On track" in second
     assert "<title>Referral queue" in html
 

@@ -62,7 +62,7 @@ def test_a_consult_slot_taken_meanwhile_shows_why(nina, center, emergency, routi
     client.post(f"/referrals/{routine.pk}/consult/", slot)
     response = client.post(f"/referrals/{emergency.pk}/consult/", slot)
     assert response.status_code == 409
-    assert "no longer free" in response.content.decode()
+    assert "is not free" in response.content.decode()
 
 
 def test_sins_scores_as_you_pick(nina, center, emergency):
