@@ -61,7 +61,14 @@ def live_consults(referral) -> int:
 
 
 def test_a_navigator_does_a_whole_day_in_the_pages(
-    context, live_server, nina, sam, alice, center, radiation, meeting  # noqa: F811
+    context,
+    live_server,
+    nina,
+    sam,
+    alice,
+    center,
+    radiation,
+    meeting,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
