@@ -21,6 +21,10 @@ class RescheduleForm(forms.Form):
     slot = forms.CharField(error_messages={"required": "Pick one of the free times offered."})
     reason = forms.CharField(label="Why (optional)", required=False, max_length=300)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_move_%s")  # the cancel form has a reason too
+        super().__init__(*args, **kwargs)
+
     def clean_slot(self) -> tuple[Clinician, datetime]:
         try:
             clinician_id, start = self.cleaned_data["slot"].split("|")

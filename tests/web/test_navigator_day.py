@@ -37,6 +37,7 @@ pytestmark = [
 ]
 
 PETRA_PHONE = "+16175550177"
+DAY_WAIT_MS = 20_000
 
 
 def fits_a_phone(page) -> None:
@@ -61,7 +62,7 @@ def live_consults(referral) -> int:
 
 
 def test_a_navigator_does_a_whole_day_in_the_pages(
-    context,
+    context,  # noqa: F811 - the fixture imported above
     live_server,
     nina,
     sam,
@@ -72,6 +73,9 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
 ):
     from playwright.sync_api import expect
 
+    # A long walk on a shared machine: each wait bounded, more generously than one page's.
+    context.set_default_timeout(DAY_WAIT_MS)
+    expect.set_options(timeout=DAY_WAIT_MS)
     nina.email = "nina@center.example"
     nina.save()
     on_call = center.first("neurosurgery")
@@ -147,7 +151,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
 
     # 4. Book its consult.
     page.get_by_role("button", name="Book consult").first.click()
-    expect(page.get_by_role("status")).to_contain_text("Consult booked with")
+    expect(page.locator(".messages")).to_contain_text("Consult booked with")
     expect(page.locator(".badge.state")).to_contain_text("Met")
     assert live_consults(emergency) == 1
     step(page, "day-05-emergency-consult")
@@ -180,7 +184,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.get_by_role("heading", name="Reschedule")).to_be_visible()
     page.locator("input[name=slot]").first.check()
     page.get_by_role("button", name="Move the visit").click()
-    expect(page.get_by_role("status")).to_contain_text("Moved to")
+    expect(page.locator(".messages")).to_contain_text("Moved to")
     step(page, "day-07-rescheduled")
 
     # 7. Cancel another, with a reason (none given first: refused beside the field).
@@ -192,7 +196,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.locator("#id_reason-error")).to_contain_text("Say why")
     page.get_by_label("Reason for cancelling").fill("Radiotherapy planned at home hospital")
     page.get_by_role("button", name="Cancel the visit").click()
-    expect(page.get_by_role("status")).to_contain_text("cancelled")
+    expect(page.locator(".messages")).to_contain_text("cancelled")
     expect(page.locator(".visit-status")).to_have_text("Cancelled")
     step(page, "day-08-cancelled")
 
@@ -212,12 +216,12 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.get_by_text("Book over booked time", exact=True).click()
     page.get_by_label("With").select_option(str(on_call.pk))
     page.get_by_label("Starts (clinic time)").fill("2026-03-02T13:00")
-    page.get_by_label("Minutes").fill("30")
+    page.get_by_label("Minutes", exact=True).fill("30")
     page.get_by_role("button", name="Book over other visits").click()
     expect(page.locator("#id_override_reason-error")).to_contain_text("Say why")
     page.get_by_label("Reason for booking over other visits").fill("Worsening headache, seen today")
     page.get_by_role("button", name="Book over other visits").click()
-    expect(page.get_by_role("status")).to_contain_text("the override is recorded")
+    expect(page.locator(".messages")).to_contain_text("the override is recorded")
     assert Appointment.objects.filter(referral=emergency, override=True).count() == 1
     step(page, "day-10-override")
     page.goto(f"{live_server.url}/day/?day=2026-03-02")
@@ -243,9 +247,10 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.get_by_label("Question for the board").fill("Radiotherapy or surgery first?")
     page.get_by_label("Imaging available").check()
     page.get_by_role("button", name="Put on the board").click()
-    expect(page.get_by_role("status")).to_contain_text("Put on the tumor board")
+    expect(page.locator(".messages")).to_contain_text("Put on the tumor board")
     with time_machine.travel(BOARD_NOW, tick=True):
         specialist = context.browser.new_context(viewport={"width": 1280, "height": 900})
+        specialist.set_default_timeout(DAY_WAIT_MS)
         other = specialist.new_page()
         log_in(other, live_server.url, "sam")
         other.get_by_role("link", name="Tumor board", exact=True).click()
@@ -265,6 +270,6 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
         page.goto(f"{live_server.url}/referrals/{routine.pk}/")
         expect(page.get_by_role("heading", name="Tasks from the board")).to_be_visible()
         page.get_by_role("button", name="Mark task done").click()
-        expect(page.get_by_role("status")).to_contain_text("Task done")
+        expect(page.locator(".messages")).to_contain_text("Task done")
         expect(page.get_by_role("button", name="Mark task done")).to_have_count(0)
         step(page, "day-15-board-task-done")
