@@ -125,6 +125,8 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     routine = Referral.objects.get(patient__mrn="MRN-7001")
     expect(page.locator(".badge.urgency")).to_have_text("Routine")
     expect(page.get_by_role("link", name=PETRA_PHONE)).to_be_visible()
+    page.get_by_label("Location").select_option("junctional")  # a spine case: SINS as you pick
+    expect(page.locator("#sins-result")).to_contain_text("3 points from 1 of 6 parts")
     step(page, "day-03-routine-referral")
 
     # 3. An emergency for a new patient, registered on the referral form: it pages the on-call.

@@ -140,3 +140,13 @@ def test_a_search_that_finds_nothing_names_the_blocker_and_a_change_that_works(
     assert "See palliative care on another day; the others together" in page
     assert "Search 14 more days" in page
     assert page.count("No free palliative care time") == 0  # one warning, not two
+
+
+def test_a_double_click_on_book_books_the_option_once(nina, center, emergency):
+    client = logged_in(nina)
+    option = first_option(search(client, emergency).content.decode())
+    first = client.post(f"/referrals/{emergency.pk}/book/", option | {"form_token": "b1"})
+    second = client.post(f"/referrals/{emergency.pk}/book/", option | {"form_token": "b1"})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Appointment.objects.filter(referral=emergency).count() == 3

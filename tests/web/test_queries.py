@@ -98,7 +98,7 @@ def test_the_patient_search_and_the_intake_forms(nina, center):
         make_referral(patient, now=BOARD_NOW, received_at=BOARD_NOW - timedelta(hours=n + 1))
     search = "/patients/?q=P"
     small = queries(client, search), queries(client, f"/referrals/new/?patient={patient.pk}")
-    for n, patient in enumerate(patients(8, offset=10)):
+    for patient in patients(8, offset=10):
         for hours in (1, 2):
             make_referral(patient, now=BOARD_NOW, received_at=BOARD_NOW - timedelta(hours=hours))
     big = queries(client, search), queries(client, f"/referrals/new/?patient={patient.pk}")

@@ -4,6 +4,7 @@ patient's confirmations, closed when handled."""
 from datetime import datetime
 
 import pytest
+from django.test import Client
 
 from navigation.services import VisitRequest, appointment_book
 from notifications.inbound import sms_received
@@ -45,3 +46,16 @@ def test_an_r_by_text_becomes_a_task_on_the_referral_until_it_is_handled(nina, a
     page = client.get(f"/referrals/{referral.pk}/").content.decode()
     assert "Moved to Thursday by phone" in page
     assert "Mark handled" not in page
+
+
+def test_ask_to_reschedule_on_the_patient_page_becomes_a_task_too(nina, alice, center):
+    from notifications.services import patient_link
+
+    referral = make_referral(alice)
+    code = patient_link(alice, NOW).split("/p/", 1)[1]
+    response = Client().post(f"/p/{code}/reschedule")
+    assert response.status_code == 302
+    task = PatientRequest.objects.get()
+    assert (task.referral, task.source, task.status) == (referral, "page", "open")
+    page = logged_in(nina).get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Asked on their visit page to reschedule" in page
