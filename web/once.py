@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 
 from web.models import FormSubmission
 
 FIELD = "form_token"
+KEEP = timedelta(days=1)
 
 
 def new_token() -> str:
@@ -36,4 +39,6 @@ def handle_once(request, work: Callable[[], str]) -> HttpResponseRedirect:
             return HttpResponseRedirect(done.url or request.path)
         url = work()
         FormSubmission.objects.filter(token=token).update(url=url[:300])
+        # A form resubmitted a day later is a new decision; the old tokens can go.
+        FormSubmission.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
     return HttpResponseRedirect(url)
