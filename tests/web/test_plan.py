@@ -150,3 +150,13 @@ def test_a_double_click_on_book_books_the_option_once(nina, center, emergency):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Appointment.objects.filter(referral=emergency).count() == 3
+
+
+def test_options_after_the_consult_deadline_are_flagged(nina, center, emergency):
+    client = logged_in(nina)
+    html = search(client, emergency, date_from="2026-03-04").content.decode()  # due Tue
+    assert html.count("after the consult deadline") == html.count('class="option"') == 3
+    html = search(client, emergency).content.decode()
+    assert "after the consult deadline" in html
+    assert html.index("Option 1") < html.index("after the consult deadline")
+    assert "after the consult deadline" not in html.split("Option 2", 1)[0]
