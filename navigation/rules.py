@@ -26,13 +26,16 @@ DEFAULT_MINUTES = {
 
 
 def consult_specialties(*, urgency: str, sites: str) -> tuple[str, ...]:
-    """Who may see the new patient: brain, neurosurgery or radiation oncology; spine, spine
-    surgery or neurosurgery; an emergency, the first free of any of them."""
-    if urgency == EMERGENCY or sites == "both":
-        return (NEUROSURGERY, SPINE_SURGERY, RADIATION_ONCOLOGY)
+    """Who may see the new patient, by the sites involved: brain, neurosurgery or radiation
+    oncology; spine, spine surgery or neurosurgery (an emergency, radiation oncology too:
+    radiotherapy treats cord compression); both, any of the three. A brain-only case is
+    never offered a spine surgeon."""
     if sites == "brain":
         return (NEUROSURGERY, RADIATION_ONCOLOGY)
-    return (SPINE_SURGERY, NEUROSURGERY)
+    if sites == "spine":
+        extra = (RADIATION_ONCOLOGY,) if urgency == EMERGENCY else ()
+        return (SPINE_SURGERY, NEUROSURGERY, *extra)
+    return (NEUROSURGERY, SPINE_SURGERY, RADIATION_ONCOLOGY)
 
 
 def suggested_specialties(

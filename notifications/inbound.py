@@ -18,6 +18,7 @@ from django.db import transaction
 from notifications import sms_text
 from notifications.models import Alert, Message
 from notifications.outbox import alert_navigators, message_enqueue
+from web.patient_requests import patient_request_create
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 OPT_IN = {"START", "UNSTOP", "YES"}
@@ -119,6 +120,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
             text=f"Patient {patient.mrn} asks to reschedule their next visit.",
             dedupe_key=f"sms:{sid}",
         )
+        patient_request_create(patient=patient, source="sms", now=now)
         _reply(patient, sid, "reschedule_requested")
     else:
         alert_navigators(

@@ -18,6 +18,7 @@ from notifications.api import appointment_invite
 from notifications.models import Alert, PatientLink
 from notifications.outbox import alert_navigators
 from tumorboard.audit import touch
+from web.patient_requests import patient_request_create
 
 
 def _link(code: str) -> PatientLink | None:
@@ -110,4 +111,5 @@ def reschedule(request, code: str):
         text=f"Patient {patient.mrn} asked on their visit page to reschedule.",
         dedupe_key=f"page-reschedule:{patient.pk}:{timezone.now():%Y%m%d%H%M}",
     )
+    patient_request_create(patient=patient, source="page", now=timezone.now())
     return HttpResponseRedirect(f"/p/{code}?done=reschedule")

@@ -3,7 +3,18 @@ notifications.patient_pages, behind its private link)."""
 
 from django.urls import include, path
 
-from web.views import alerts, auth, board, dashboard, day, queue, referral, specialist
+from web.views import (
+    alerts,
+    appointments,
+    auth,
+    board,
+    dashboard,
+    day,
+    patients,
+    queue,
+    referral,
+    specialist,
+)
 
 app_name = "web"
 
@@ -16,7 +27,21 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password_reset_confirm"),
     path("reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("queue/", queue.queue, name="queue"),
+    path("patients/", patients.patients, name="patients"),
+    path("patients/new/", patients.patient_new, name="patient_new"),
+    path("referrals/new/", patients.referral_new, name="referral_new"),
     path("referrals/<int:pk>/", referral.referral, name="referral"),
+    path("referrals/<int:pk>/override/", referral.override, name="override"),
+    path("appointments/<int:pk>/", appointments.appointment, name="appointment"),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        appointments.reschedule,
+        name="appointment_reschedule",
+    ),
+    path("appointments/<int:pk>/cancel/", appointments.cancel, name="appointment_cancel"),
+    path("appointments/<int:pk>/status/", appointments.set_status, name="appointment_status"),
+    path("requests/<int:pk>/done/", referral.request_done, name="request_done"),
+    path("tasks/<int:pk>/done/", referral.task_done, name="task_done"),
     path("referrals/<int:pk>/sins/", referral.sins, name="sins"),
     path("referrals/<int:pk>/consult/", referral.consult_book, name="consult_book"),
     path("referrals/<int:pk>/plan/", referral.plan, name="plan"),

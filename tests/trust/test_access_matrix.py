@@ -37,6 +37,7 @@ from notifications.services import patient_link
 from patients.services import referral_create
 from simulator.models import SimulationPlot, SimulationRun
 from tests.center import board_series
+from web.models import PatientRequest
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=NY)  # a Monday
@@ -172,6 +173,24 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'reset/<uidb64>/<token>/', "reset/{uid}/{reset}/"): (200, 200, 200, 200, 200, 200),
     ("GET", 'reset/done/', "reset/done/"): (200, 200, 200, 200, 200, 200),
     ("GET", 'queue/', "queue/"): (302, 403, 403, 403, 200, 200),
+    ("GET", 'patients/', "patients/?q=archer"): (302, 403, 403, 403, 200, 200),
+    ("GET", 'patients/new/', "patients/new/"): (302, 403, 403, 403, 200, 200),
+    ("POST", 'patients/new/', "patients/new/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/new/', "referrals/new/?patient={patient}"): (302, 403, 403, 403, 200, 200),
+    ("POST", 'referrals/new/', "referrals/new/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/override/', "referrals/{referral}/override/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/override/', "referrals/{referral}/override/"): (302, 403, 403, 403, 302, 302),
+    ("GET", 'appointments/<int:pk>/', "appointments/{appointment}/"): (302, 403, 403, 403, 200, 200),
+    ("GET", 'appointments/<int:pk>/reschedule/', "appointments/{appointment}/reschedule/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'appointments/<int:pk>/reschedule/', "appointments/{appointment}/reschedule/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'appointments/<int:pk>/cancel/', "appointments/{appointment}/cancel/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'appointments/<int:pk>/cancel/', "appointments/{appointment}/cancel/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'appointments/<int:pk>/status/', "appointments/{appointment}/status/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'appointments/<int:pk>/status/', "appointments/{appointment}/status/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'requests/<int:pk>/done/', "requests/{request}/done/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'requests/<int:pk>/done/', "requests/{request}/done/"): (302, 403, 403, 403, 302, 302),
+    ("GET", 'tasks/<int:pk>/done/', "tasks/{task}/done/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'tasks/<int:pk>/done/', "tasks/{task}/done/"): (302, 403, 403, 403, 302, 302),
     ("GET", 'referrals/<int:pk>/', "referrals/{referral}/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'referrals/<int:pk>/sins/', "referrals/{referral}/sins/"): (302, 403, 403, 403, 200, 200),
     ("POST", 'referrals/<int:pk>/sins/', "referrals/{referral}/sins/"): (302, 403, 403, 403, 302, 302),
@@ -279,6 +298,9 @@ def world(center, alice, bob, nina, sam, ada):
         alert = Alert.objects.create(
             kind="patient_reply", text="Reply", dedupe_key="matrix", patient=alice
         )
+        patient_request = PatientRequest.objects.create(
+            patient=alice, referral=referral, source="sms", text="Reschedule", created_at=NOW
+        )
         run = SimulationRun.objects.create(parameters={"weeks": 1}, status="done", created_by=nina)
         SimulationPlot.objects.create(run=run, name="lead_times", png=b"\x89PNG\r\n\x1a\n")
         link = patient_link(alice, NOW).rsplit("/", 1)[1]
@@ -304,6 +326,7 @@ def world(center, alice, bob, nina, sam, ada):
         "task": task.pk,
         "plan": plan.pk,
         "run": run.pk,
+        "request": patient_request.pk,
         "code": link,
         "token": neurosurgeon.calendar_token,
         "uid": urlsafe_base64_encode(force_bytes(nina.pk)),

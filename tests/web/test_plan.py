@@ -56,7 +56,8 @@ def test_a_plain_form_submit_gets_the_whole_page_with_the_options(nina, center, 
 
 def test_it_says_plainly_when_no_day_fits(nina, center, emergency):
     html = search(logged_in(nina), emergency, specialties=["pathology"]).content.decode()
-    assert "No free pathology time" in html and "No day fits" in html
+    assert "Blocked by pathology: no free time long enough for the visit" in html
+    assert "No day fits" in html
 
 
 def test_a_bad_search_says_what_to_fix(nina, center, emergency):
@@ -69,11 +70,13 @@ def test_booking_an_option_books_every_visit_in_one_click(nina, center, emergenc
     client = logged_in(nina)
     option = first_option(search(client, emergency).content.decode())
     response = client.post(f"/referrals/{emergency.pk}/book/", option, HTTP_HX_REQUEST="true")
-    html = response.content.decode()
+    # The whole page again, so the triage, the consult and the plan areas are all current.
     assert response.status_code == 200
+    html = client.get(response["HX-Redirect"]).content.decode()
     assert "Booked: 3 visits on Monday 2 March" in html
     assert 'href="/day/?day=2026-03-02"' in html
-    assert 'id="booked-visits" aria-labelledby="visits-h" class="panel" hx-swap-oob="true"' in html
+    assert "The consult is booked for" in html
+    assert "Book consult" not in html
     booked = Appointment.objects.filter(referral=emergency).order_by("start")
     assert [a.specialty for a in booked] == [
         "radiation_oncology",
@@ -107,8 +110,53 @@ def test_a_tampered_option_is_refused(nina, center, emergency):
 def test_booking_without_javascript_gets_the_whole_page_with_the_result(nina, center, emergency):
     client = logged_in(nina)
     option = first_option(search(client, emergency).content.decode())
-    response = client.post(f"/referrals/{emergency.pk}/book/", option)
+    response = client.post(f"/referrals/{emergency.pk}/book/", option, follow=True)
     html = response.content.decode()
     assert response.status_code == 200 and "<title>Referral" in html
     assert "Booked: 3 visits on Monday 2 March" in html
     assert html.count('id="booked-visits"') == 1
+
+
+def test_a_search_that_finds_nothing_names_the_blocker_and_a_change_that_works(
+    nina, center, routine
+):
+    from navigation.models import TimeOff
+
+    palliative = center.first("palliative_care")
+    TimeOff.objects.create(
+        clinician=palliative,
+        start=datetime(2026, 3, 2, 0, tzinfo=NY),
+        end=datetime(2026, 3, 5, 0, tzinfo=NY),
+        reason="congress",
+    )
+    query = {
+        "specialties": ["spine_surgery", "palliative_care"],
+        "date_from": "2026-03-02",
+        "date_to": "2026-03-04",
+        "max_wait": "90",
+    }
+    page = logged_in(nina).get(f"/referrals/{routine.pk}/plan/", query).content.decode()
+    assert "Blocked by palliative care: no free time long enough for the visit" in page
+    assert "See palliative care on another day; the others together" in page
+    assert "Search 14 more days" in page
+    assert page.count("No free palliative care time") == 0  # one warning, not two
+
+
+def test_a_double_click_on_book_books_the_option_once(nina, center, emergency):
+    client = logged_in(nina)
+    option = first_option(search(client, emergency).content.decode())
+    first = client.post(f"/referrals/{emergency.pk}/book/", option | {"form_token": "b1"})
+    second = client.post(f"/referrals/{emergency.pk}/book/", option | {"form_token": "b1"})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Appointment.objects.filter(referral=emergency).count() == 3
+
+
+def test_options_after_the_consult_deadline_are_flagged(nina, center, emergency):
+    client = logged_in(nina)
+    html = search(client, emergency, date_from="2026-03-04").content.decode()  # due Tue
+    assert html.count("after the consult deadline") == html.count('class="option"') == 3
+    html = search(client, emergency).content.decode()
+    assert "after the consult deadline" in html
+    assert html.index("Option 1") < html.index("after the consult deadline")
+    assert "after the consult deadline" not in html.split("Option 2", 1)[0]

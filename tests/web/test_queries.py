@@ -90,3 +90,49 @@ def test_the_agenda_and_my_week(sam, nina, meeting, radiation, center):
     visits(center, 6, 400, clinician=radiation)
     assert queries(client, f"/board/meetings/{meeting.pk}/") == agenda
     assert queries(client, "/me/week/") == week
+
+
+def test_the_patient_search_and_the_intake_forms(nina, center):
+    client = logged_in(nina)
+    for n, patient in enumerate(patients(2)):
+        make_referral(patient, now=BOARD_NOW, received_at=BOARD_NOW - timedelta(hours=n + 1))
+    search = "/patients/?q=P"
+    small = queries(client, search), queries(client, f"/referrals/new/?patient={patient.pk}")
+    for patient in patients(8, offset=10):
+        for hours in (1, 2):
+            make_referral(patient, now=BOARD_NOW, received_at=BOARD_NOW - timedelta(hours=hours))
+    big = queries(client, search), queries(client, f"/referrals/new/?patient={patient.pk}")
+    assert big == small
+    assert queries(client, "/patients/new/") == queries(client, "/referrals/new/")
+
+
+def test_a_visit_and_its_referral(nina, center, alice):
+    from navigation.services import (
+        VisitRequest,
+        appointment_book,
+        appointment_reschedule,
+        appointment_set_status,
+    )
+    from notifications.inbound import sms_received
+
+    client = logged_in(nina)
+    referral = make_referral(alice, now=BOARD_NOW)
+    visit = appointment_book(
+        patient=alice,
+        visit=VisitRequest(
+            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
+        ),
+        referral=referral,
+        by=nina,
+        now=BOARD_NOW,
+    )
+    pages = (f"/appointments/{visit.pk}/", f"/referrals/{referral.pk}/")
+    small = [queries(client, path) for path in pages]
+    for hour in (9, 10, 11):
+        visit = appointment_reschedule(
+            appointment=visit, start=datetime(2026, 3, 10, hour, tzinfo=NY), by=nina, now=BOARD_NOW
+        )
+        appointment_set_status(appointment=visit, status="no_show", by=nina)
+        appointment_set_status(appointment=visit, status="booked", by=nina)
+    sms_received(sender=str(alice.phone), body="R", sid="SMq", now=BOARD_NOW)
+    assert [queries(client, path) for path in pages] == small

@@ -79,13 +79,13 @@ def test_sins_scores_as_you_pick(nina, center, emergency):
     assert "SINS 13 of 18" in full and "unstable" in full and "surgical opinion" in full
 
 
-def test_the_sins_calculator_keeps_the_csrf_token_out_of_its_urls(nina, center, emergency):
-    html = logged_in(nina).get(f"/referrals/{emergency.pk}/").content.decode()
+def test_the_sins_calculator_keeps_the_csrf_token_out_of_its_urls(nina, center, routine):
+    html = logged_in(nina).get(f"/referrals/{routine.pk}/").content.decode()
     assert 'hx-params="not csrfmiddlewaretoken"' in html
 
 
-def test_the_sins_choices_carry_the_points_of_the_score(nina, center, emergency):
-    html = logged_in(nina).get(f"/referrals/{emergency.pk}/").content.decode()
+def test_the_sins_choices_carry_the_points_of_the_score(nina, center, routine):
+    html = logged_in(nina).get(f"/referrals/{routine.pk}/").content.decode()
     assert "subluxation or translation: 4 points" in html
     assert "semi-rigid (T3-T10): 1 point<" in html
     assert '<label for="id_sins_location">Location</label>' in html

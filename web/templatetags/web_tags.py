@@ -86,6 +86,9 @@ SECTIONS = {
     "web:agenda": "web:meetings",
     "web:case": "web:meetings",
     "web:referral": "web:queue",
+    "web:patient_new": "web:patients",
+    "web:referral_new": "web:patients",
+    "web:appointment": "web:day",
     "web:simulator:run": "web:simulator:simulator",
 }
 
@@ -100,6 +103,7 @@ def staff_menu(context) -> list[tuple[str, str, bool]]:
     if has_role(request.user, *NAVIGATOR_ROLES):
         items += [
             ("web:queue", "Referral queue"),
+            ("web:patients", "Patients"),
             ("web:day", "Day view"),
             ("web:alerts", "Alerts"),
             ("web:dashboard", "Dashboard"),
@@ -110,3 +114,13 @@ def staff_menu(context) -> list[tuple[str, str, bool]]:
     if has_role(request.user, *STAFF_ROLES):
         items.append(("web:meetings", "Tumor board"))
     return [(reverse(name), label, current == name) for name, label in items]
+
+
+@register.simple_tag
+def form_token():
+    """A hidden one-time token: the form it sits in is handled once (web.once)."""
+    from django.utils.html import format_html
+
+    from web.once import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

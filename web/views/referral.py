@@ -8,19 +8,28 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from board.models import Task
 from board.services import meetings as meeting_services
 from board.services.cases import case_submit
+from board.services.recommendations import task_complete
 from navigation import rules, selectors, services
-from navigation.models import Appointment, Clinician, Location
+from navigation.models import Appointment, Clinician, Itinerary, Location
 from patients import clinical
 from patients.selectors import referral_list
 from patients.services import referral_update
 from tumorboard.errors import DomainError
 from web.access import navigator_page
+from web.changes import OverrideForm
 from web.forms import BookForm, CaseSubmitForm, ConsultBookForm, PlanForm, SinsForm, visit_value
+from web.models import PatientRequest
+from web.once import handle_once
+from web.patient_requests import patient_request_close, referral_requests
+from web.planning import blocker, late_options, plan_relaxations
 from web.timeline import option_timeline
 from web.views.board import board_context, open_meetings
 
@@ -75,8 +84,33 @@ def _visits(referral):
     )
 
 
+def _override_form(referral, data=None) -> OverrideForm | None:
+    """Only an emergency may be squeezed in over booked time."""
+    if referral.urgency != "emergency":
+        return None
+    specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
+    return OverrideForm(
+        data, specialties=specialties, initial=OverrideForm.initial_for(timezone.now())
+    )
+
+
+def _booked(request, referral) -> dict:
+    """After a same-day booking (`?booked=` its itinerary): what was booked, for the plan
+    area of the freshly rendered page."""
+    try:
+        itinerary_id = int(request.GET.get("booked", ""))
+    except ValueError:
+        return {}
+    itinerary = Itinerary.objects.filter(referral=referral, pk=itinerary_id).first()
+    if itinerary is None:
+        return {}
+    booked = itinerary.appointments.select_related("clinician", "location").order_by("start")
+    return {"itinerary": itinerary, "booked": booked, "fragment": "web/navigator/_book_result.html"}
+
+
 def page(request, referral, now, *, status=200, board_form=None, **extra):
     """The whole referral page, with whatever a form post adds to it."""
+    extra.setdefault("override_form", _override_form(referral))
     context = {
         "referral": referral,
         "now": now,
@@ -88,6 +122,9 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "consult": _consult(referral, now),
         "visits": _visits(referral),
         "suggested": rules.suggested_specialties(referral.clinical_picture()),
+        "show_sins": referral.sites != "brain",
+        "requests": referral_requests(referral=referral),
+        "board_tasks": Task.objects.filter(case__referral=referral).select_related("done_by"),
         **board_context(referral, now, board_form),
         **extra,
     }
@@ -98,7 +135,8 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
 @require_GET
 def referral(request, pk: int):
     now = timezone.now()
-    return page(request, _referral(request, pk, now), now)
+    referral = _referral(request, pk, now)
+    return page(request, referral, now, **_booked(request, referral))
 
 
 @navigator_page
@@ -143,7 +181,8 @@ def consult_book(request, pk: int):
             status=400,
             consult_error="The slot could not be read; pick it again.",
         )
-    try:
+
+    def book_consult() -> str:
         appointment = services.appointment_book(
             patient=referral.patient,
             visit=form.visit(),
@@ -152,13 +191,17 @@ def consult_book(request, pk: int):
             by=request.user,
             now=now,
         )
+        local = timezone.localtime(appointment.start)
+        messages.success(
+            request,
+            f"Consult booked with {appointment.clinician.name} on {local:%a %d %b at %H:%M}.",
+        )
+        return reverse("web:referral", args=[referral.pk])
+
+    try:
+        return handle_once(request, book_consult)
     except DomainError as error:
         return page(request, referral, now, status=error.status_code, consult_error=error.message)
-    local = timezone.localtime(appointment.start)
-    messages.success(
-        request, f"Consult booked with {appointment.clinician.name} on {local:%a %d %b at %H:%M}."
-    )
-    return redirect("web:referral", pk=referral.pk)
 
 
 def _respond(request, referral, now, template: str, context: dict, status: int = 200):
@@ -205,14 +248,22 @@ def plan(request, pk: int):
         )
         timeline.values.extend(visit_value(v) for v in option.visits)
         timelines.append(timeline)
-    context = {"result": result, "timelines": timelines, "search_query": request.GET.urlencode()}
+    context = {
+        "result": result,
+        "timelines": timelines,
+        "search_query": request.GET.urlencode(),
+        "late": late_options(referral=referral, options=result.options),
+    }
+    if not result.options:
+        context["blocker"] = blocker(search=search, result=result)
+        context["relaxations"] = plan_relaxations(patient=referral.patient, search=search, now=now)
     return _respond(request, referral, now, template, context)
 
 
 @navigator_page
 @require_POST
 def book(request, pk: int):
-    """Book the option picked, all or nothing; a clash says which visit was taken."""
+    """Book the option picked, all or nothing, once; a clash says which visit was taken."""
     now = timezone.now()
     referral = _referral(request, pk, now)
     form = BookForm(request.POST)
@@ -227,7 +278,8 @@ def book(request, pk: int):
         if searched.is_valid()
         else None
     )
-    try:
+
+    def book_option() -> str:
         itinerary = services.itinerary_book(
             patient=referral.patient,
             visits=form.cleaned_data["visits"],
@@ -236,12 +288,18 @@ def book(request, pk: int):
             by=request.user,
             now=now,
         )
+        # The whole page again: the triage badge, the consult area and the plan all
+        # follow from what was just booked.
+        return f"{reverse('web:referral', args=[referral.pk])}?booked={itinerary.pk}#plan-h"
+
+    try:
+        response = handle_once(request, book_option)
     except DomainError as error:
         context = {"book_error": error.message, "search_query": search_query}
         return _respond(request, referral, now, template, context, error.status_code)
-    booked = itinerary.appointments.select_related("clinician", "location").order_by("start")
-    context = {"itinerary": itinerary, "booked": booked, "visits": _visits(referral)}
-    return _respond(request, referral, now, template, context)
+    if request.htmx:
+        return HttpResponseClientRedirect(response.url)
+    return response
 
 
 @navigator_page
@@ -262,3 +320,75 @@ def board_submit(request, pk: int):
             messages.success(request, f"Put on the tumor board of {label}.{note}")
             return redirect("web:referral", pk=referral.pk)
     return page(request, referral, now, status=400, board_form=form)
+
+
+@navigator_page
+@require_POST
+def override(request, pk: int):
+    """Squeeze an emergency in over booked time, with a reason kept in the audit trail."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = _override_form(referral, request.POST)
+    if form is None:
+        messages.error(request, "Only an emergency referral can be booked over other visits.")
+        return redirect("web:referral", pk=referral.pk)
+    if form.is_valid():
+        visit = form.visit()
+        consult = referral.consult_at is None
+
+        def squeeze() -> str:
+            appointment = services.appointment_book(
+                patient=referral.patient,
+                visit=visit,
+                referral=referral,
+                is_consult=consult,
+                override_reason=form.cleaned_data["override_reason"],
+                by=request.user,
+                now=now,
+            )
+            local = timezone.localtime(appointment.start)
+            messages.success(
+                request,
+                f"Booked over other visits with {appointment.clinician.name} on "
+                f"{local:%a %d %b at %H:%M}; the override is recorded.",
+            )
+            return reverse("web:appointment", args=[appointment.pk])
+
+        try:
+            return handle_once(request, squeeze)
+        except DomainError as error:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, error.message)
+    return page(request, referral, now, status=400, override_form=form)
+
+
+@navigator_page
+@require_POST
+def request_done(request, pk: int):
+    """A patient's request handled: closed, with what was done."""
+    patient_request = get_object_or_404(PatientRequest, pk=pk)
+    note = request.POST.get("note", "").strip()[:300]
+    patient_request_close(
+        patient_request=patient_request, by=request.user, note=note, now=timezone.now()
+    )
+    messages.success(request, "The patient's request is marked done.")
+    if patient_request.referral_id:
+        return redirect("web:referral", pk=patient_request.referral_id)
+    return redirect("web:patients")
+
+
+@navigator_page
+@require_POST
+def task_done(request, pk: int):
+    """A task the board's recommendation created, done by a navigator."""
+    task = get_object_or_404(Task.objects.select_related("case"), pk=pk)
+    note = request.POST.get("note", "").strip()[:300]
+    try:
+        task_complete(task=task, by=request.user, now=timezone.now(), note=note)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Task done: {task.text}.")
+    if task.case.referral_id:
+        return redirect("web:referral", pk=task.case.referral_id)
+    return redirect("web:case", pk=task.case_id)
