@@ -23,6 +23,7 @@ APPOINTMENT_STATUS = {
     "completed": "fulfilled",
     "cancelled": "cancelled",
     "no_show": "noshow",
+    "held": "pending",  # held for the patient while a navigator confirms (a hold)
 }
 APPOINTMENT_STATUS_FROM_FHIR = {fhir: ours for ours, fhir in APPOINTMENT_STATUS.items()}
 # Every code of the value set: a search for one we never use matches nothing, not an error.

@@ -85,6 +85,9 @@ def hold_confirm(*, hold: Hold, by: Actor, now: datetime) -> Itinerary:
     held = list(
         hold.appointments.select_related("patient", "clinician", "location").order_by("start")
     )
+    if not held:
+        _end(hold, Hold.Status.RELEASED, now)
+        raise Conflict("This hold has no visits left; nothing was booked.", code="hold_empty")
     itinerary = Itinerary.objects.create(
         patient=hold.patient,
         referral=hold.referral,

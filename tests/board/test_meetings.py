@@ -170,7 +170,7 @@ def test_a_navigator_creates_a_series_and_its_meetings_follow(center, as_navigat
         ({"case_capacity": 12}, "case_capacity"),
         ({"weekday": 2}, "weekday"),
         ({"end_time": "06:00"}, "end_time"),
-        ({"quorum": [["astrology"]]}, "quorum"),
+        ({"quorum": [["astrology"]]}, "quorum.0.0"),
     ],
 )
 def test_a_series_change_that_cannot_be_is_a_400_naming_the_field(

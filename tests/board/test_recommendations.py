@@ -143,12 +143,12 @@ def test_a_second_draft_while_one_is_open_is_a_409(case, as_sam):
     ("change", "field"),
     [
         ({"modalities": []}, "modalities"),
-        ({"modalities": ["homeopathy"]}, "modalities"),
+        ({"modalities": ["homeopathy"]}, "modalities.0"),
         ({"followup_weeks": 5}, "followup_weeks"),
         ({"followup_weeks": 17}, "followup_weeks"),
         ({"followup_modality": ""}, "followup_modality"),
         ({"intent": "hopeful"}, "intent"),
-        ({"actions": [{"kind": "book_spa"}]}, "actions.kind"),
+        ({"actions": [{"kind": "book_spa"}]}, "actions.0.kind"),
         ({"signed_by": 1}, "signed_by"),
     ],
 )

@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from board.models import Recommendation, SurveillancePlan, Task
 from board.services.cases import case_submit
-from navigation.models import AvailabilityTemplate, Itinerary, TimeOff
+from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
@@ -96,6 +96,12 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'api/v1/^itineraries/$', "api/v1/itineraries/"): (401, 403, 403, 403, 200, 200),
     ("POST", 'api/v1/^itineraries/$', "api/v1/itineraries/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^itineraries/(?P<pk>[^/.]+)/$', "api/v1/itineraries/{itinerary}/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/^holds/$', "api/v1/holds/"): (401, 403, 403, 403, 200, 200),
+    ("POST", 'api/v1/^holds/$', "api/v1/holds/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^holds/(?P<pk>[^/.]+)/$', "api/v1/holds/{hold}/"): (401, 403, 403, 403, 200, 200),
+    # Only its holder (the navigator) may release or confirm a hold; this one has expired.
+    ("DELETE", 'api/v1/^holds/(?P<pk>[^/.]+)/$', "api/v1/holds/{hold}/"): (401, 403, 403, 403, 200, 400),
+    ("POST", 'api/v1/^holds/(?P<pk>[^/.]+)/confirm/$', "api/v1/holds/{hold}/confirm/"): (401, 403, 403, 403, 409, 400),
     ("GET", 'api/v1/', "api/v1/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/sms/inbound/', "api/v1/sms/inbound/"): (415, 415, 415, 415, 415, 415),
     ("POST", 'api/v1/sms/status/', "api/v1/sms/status/"): (415, 415, 415, 415, 415, 415),
@@ -301,6 +307,9 @@ def world(center, alice, bob, nina, sam, ada):
         patient_request = PatientRequest.objects.create(
             patient=alice, referral=referral, source="sms", text="Reschedule", created_at=NOW
         )
+        hold = Hold.objects.create(
+            patient=alice, referral=referral, expires_at=NOW - timedelta(minutes=1), created_by=nina
+        )
         run = SimulationRun.objects.create(parameters={"weeks": 1}, status="done", created_by=nina)
         SimulationPlot.objects.create(run=run, name="lead_times", png=b"\x89PNG\r\n\x1a\n")
         link = patient_link(alice, NOW).rsplit("/", 1)[1]
@@ -326,6 +335,7 @@ def world(center, alice, bob, nina, sam, ada):
         "task": task.pk,
         "plan": plan.pk,
         "run": run.pk,
+        "hold": hold.pk,
         "request": patient_request.pk,
         "code": link,
         "token": neurosurgeon.calendar_token,
