@@ -82,7 +82,10 @@ def test_it_renders_with_the_same_number_of_queries_for_2_and_40_referrals(nina)
 
 
 def test_a_long_queue_comes_a_page_at_a_time_most_urgent_first_with_the_filter_kept(nina, alice):
-    make_referral(alice, mass_effect=True, brain_symptomatic=True)  # an emergency, due soonest
+    # An emergency with 7 of its 24 hours left: at risk, due soonest.
+    make_referral(
+        alice, received_at=NOW - timedelta(hours=17), mass_effect=True, brain_symptomatic=True
+    )
     for index in range(QUEUE_PAGE + 5):
         patient = Patient.objects.create(
             mrn=f"L{index}", first_name="Pat", last_name=f"L{index:03d}", birth_date=NOW.date()
