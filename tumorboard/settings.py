@@ -172,6 +172,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# /favicon.ico (and anything else a browser asks for at the root) from static/root/.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -273,7 +275,9 @@ SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
 # The public URL Twilio calls, for checking its signature behind a proxy.
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in texts and emails. Unset, they point at the port `make run` serves (WEB_PORT).
+WEB_PORT = env_int("WEB_PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
 # Hours before a visit day that reminder texts go out (quiet hours and caps still apply).
 REMINDER_OFFSETS_HOURS = [int(h) for h in env_list("REMINDER_OFFSETS_HOURS", "72,24,2")]
