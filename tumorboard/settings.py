@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "tumorboard.tasks.beat_heartbeat", "schedule": 30.0},
     "watch-deadlines": {"task": "navigation.tasks.watch_deadlines", "schedule": 60.0},
     "dispatch-outbox": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    # Alerts whose cause went away resolve themselves (notifications.alerts).
+    "resolve-alerts": {"task": "notifications.tasks.resolve_alerts", "schedule": 60.0},
     # The board: eight weeks of meetings kept in place, unready cases before the cutoff,
     # follow-up imaging booked three weeks ahead and missed scans escalated.
     "board-generate-meetings": {"task": "board.tasks.generate_meetings", "schedule": 3600.0},
