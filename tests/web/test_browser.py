@@ -275,6 +275,8 @@ def test_a_specialist_checks_in_and_signs_the_boards_recommendation(
         page.get_by_label("Every (weeks, 6 to 16)").fill("8")
         page.get_by_label("Book a radiation planning visit").check()
         page.get_by_role("button", name="Sign the recommendation").click()
+        expect(page.get_by_role("alert")).to_contain_text("Sign this recommendation?")
+        page.get_by_role("button", name="Confirm and sign").click()
         expect(page.get_by_role("status")).to_contain_text("Recommendation version 1 signed.")
         expect(page.locator(".recommendation").first).to_contain_text("Signed by Dr. Ravi Shah")
         shot(page, "board-case-signed")
