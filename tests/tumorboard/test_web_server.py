@@ -109,3 +109,24 @@ def test_it_serves_a_favicon_so_no_page_logs_a_404(web_process):
     status, body = get(web_process, "/favicon.ico")
     assert status == 200
     assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def site_url(**env) -> str:
+    environment = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "WEB_PORT")}
+    environment |= {"SECRET_KEY": "x", **env}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "tumorboard.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_links_in_texts_and_emails_follow_the_port_in_use_unless_site_url_is_set():
+    assert site_url(WEB_PORT="8104") == "http://127.0.0.1:8104"
+    assert site_url() == "http://127.0.0.1:8000"
+    assert site_url(WEB_PORT="8104", SITE_URL="https://tb.example.org/") == "https://tb.example.org"
