@@ -61,7 +61,7 @@ def inside_a_session(appointment) -> bool:
     )
 
 
-def test_every_demo_visit_is_inside_a_clinic_session_of_its_clinician(demo):
+def test_every_demo_visit_is_booked_inside_a_clinic_session_then_seen_or_missed(demo):
     visits = list(Appointment.objects.select_related("location", "clinician"))
     assert len(visits) >= 10
     outside = [
@@ -70,9 +70,6 @@ def test_every_demo_visit_is_inside_a_clinic_session_of_its_clinician(demo):
         if not inside_a_session(a)
     ]
     assert outside == []
-
-
-def test_the_demo_history_is_booked_then_seen_or_missed(demo):
     history = Appointment.objects.filter(end__lte=NOW)
     assert set(history.values_list("status", flat=True)) <= {"completed", "no_show"}
     assert history.filter(status="completed").exists()
@@ -80,7 +77,11 @@ def test_the_demo_history_is_booked_then_seen_or_missed(demo):
     assert all(a.changes.filter(kind="booked").exists() for a in history)
 
 
-def test_loading_the_demo_pages_nobody_about_an_emergency_whose_deadline_passed(demo):
+def test_loading_the_demo_pages_nobody_about_an_emergency_long_gone(demo):
+    assert not Alert.objects.filter(
+        kind="emergency", resolved_at__isnull=True, referral__consult_at__isnull=False
+    ).exists(), "the history's emergency alerts are resolved: their consults are booked"
+    assert Alert.objects.filter(kind="emergency", resolved_at__isnull=True).exists()
     pending = list(Message.objects.filter(status="pending").values_list("id", flat=True))
     with time_machine.travel(NOW, tick=False):
         messages_send(ids=pending, now=NOW)
@@ -92,10 +93,3 @@ def test_loading_the_demo_pages_nobody_about_an_emergency_whose_deadline_passed(
     invited = Message.objects.filter(template__startswith="invite_", status="sent")
     visits = Appointment.objects.filter(pk__in=[m.payload["appointment"] for m in invited])
     assert not visits.filter(end__lte=NOW).exists(), "no invite to a visit already over"
-
-
-def test_the_demo_leaves_no_emergency_alert_open_for_a_consult_already_booked(demo):
-    assert not Alert.objects.filter(
-        kind="emergency", resolved_at__isnull=True, referral__consult_at__isnull=False
-    ).exists()
-    assert Alert.objects.filter(kind="emergency", resolved_at__isnull=True).exists()
