@@ -253,8 +253,8 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
     if appointment is None or appointment.sequence != message.payload["sequence"]:
         raise Drop("the visit changed again; a newer invite replaces this one")
-    if appointment.end <= now:
-        raise Drop("the visit is over: an invite to it helps nobody")
+    if appointment.end <= message.created_at:
+        raise Drop("the visit was over before the invite was written (history recorded late)")
     invite = invites.visit_invite(appointment, now=now)
     method = invites.method_of(invite)
     local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))

@@ -212,7 +212,7 @@ def test_the_other_navigator_pages_read_well(context, live_server, nina, center,
     page = context.new_page()
     log_in(page, live_server.url, "nina", "/alerts/")
     expect(page.locator(".alert").first).to_contain_text("EMERGENCY referral")
-    page.get_by_role("button", name="Acknowledge").first.click()
+    page.get_by_role("button", name="Acknowledge", exact=True).first.click()
     expect(page.locator(".alert").first).to_contain_text("Acknowledged")
     shot(page, "alerts")
     history(center)
