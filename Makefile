@@ -3,24 +3,34 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# One stamp per requirements set: `make run` needs the runtime ones only, `make test` the rest.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG= WEB_SHOTS_DIR=tests/artifacts
 
-.PHONY: install run test lint bench browser services stop clean
+.PHONY: install install-runtime run test lint bench browser services stop clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+install-runtime: $(RUN_STAMP)
+
+$(RUN_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-*
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
 	touch $@
 
-run: install
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-*
+	touch $@
+
+# gunicorn serves the pages (Procfile.dev), WhiteNoise the static files collected here.
+run: install-runtime
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG-1} $(WITH_SERVICES) sh -c \
-		'python manage.py migrate --no-input && python manage.py load_demo && \
-		python manage.py welcome && exec honcho start -f Procfile.dev'
+		'python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && \
+		python manage.py load_demo && python manage.py welcome && exec honcho start -f Procfile.dev'
 
 test: install browser lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
@@ -43,7 +53,7 @@ lint: install
 bench: install
 	@SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} DEBUG= $(WITH_SERVICES) $(PY) -m bench.run
 
-services: install
+services: install-runtime
 	$(PY) -m tumorboard.embedded up
 
 stop:

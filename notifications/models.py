@@ -102,9 +102,19 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the alert's cause went away on its own (notifications.alerts).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="alert_unresolved_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:60]}"

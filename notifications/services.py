@@ -230,6 +230,8 @@ def _render_page(message: Message) -> Content:
     referral = Referral.objects.filter(pk=message.payload["referral"]).first()
     if referral is None or referral.status != Referral.Status.OPEN:
         raise Drop("the referral is no longer open")
+    if referral.consult_at is not None:
+        raise Drop("the consult is booked: the emergency no longer needs anyone paged")
     context = {
         "due": timezone.localtime(referral.consult_due_at).strftime("%a %d %b %H:%M"),
         "link": f"{settings.SITE_URL}/referrals/{referral.pk}/",
@@ -251,6 +253,8 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
     if appointment is None or appointment.sequence != message.payload["sequence"]:
         raise Drop("the visit changed again; a newer invite replaces this one")
+    if appointment.end <= message.created_at:
+        raise Drop("the visit was over before the invite was written (history recorded late)")
     invite = invites.visit_invite(appointment, now=now)
     method = invites.method_of(invite)
     local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))

@@ -52,3 +52,14 @@ def enqueue_send(ids: list[int], templates: dict[int, str] | None = None) -> Non
             except Exception:  # noqa: BLE001 - the broker is down: the dispatcher retries later
                 log.warning("broker unavailable; %s messages wait in the outbox", len(queued))
                 return
+
+
+@shared_task(ignore_result=True)
+def resolve_alerts() -> int:
+    """Every minute: alerts whose cause went away (consult booked, case ready, scan done)
+    are resolved, whichever write removed the cause."""
+    from django.utils import timezone
+
+    from notifications.alerts import alerts_sweep
+
+    return alerts_sweep(now=timezone.now())

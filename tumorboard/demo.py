@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from navigation.rules import DEFAULT_MINUTES
+from notifications.alerts import alerts_sweep
 from patients import services as patient_services
 from patients.models import Patient
 
@@ -106,10 +107,20 @@ def _hours_ago(index: int, rng: random.Random) -> float:
     return index * 8 + rng.random() * 4 if index < 7 else index * 24 + rng.random() * 12
 
 
+# The names the header greets them by. The specialist is Dr. Nora Reyes's login.
+DEMO_NAMES = {
+    "nina.navigator": ("Nina", "Navarro"),
+    "sam.specialist": ("Nora", "Reyes"),
+    "pat.patient": ("Maria", "Alvarez"),
+    "ada.admin": ("Ada", "Adams"),
+}
+
+
 def _user(username: str, password: str, role: str):
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(password)
+        user.first_name, user.last_name = DEMO_NAMES.get(username, ("", ""))
         user.email = f"{username}@demo.example"
         user.is_staff = user.is_superuser = role == "admin"
         user.save()
@@ -205,57 +216,65 @@ def load_demo(*, now: datetime, weeks: int = 3) -> int:
         )
         sites, picture = CASES[index % len(CASES)]
         oncologist, practice = ONCOLOGISTS[index % len(ONCOLOGISTS)]
+        received_at = now - timedelta(hours=_hours_ago(index, rng))
+        # Recorded when it arrived (the clock of then), as a navigator would have: an older
+        # emergency was paged then, not today.
         referral = patient_services.referral_create(
-            now=now,
+            now=received_at,
             created_by=users["navigator"],
             patient=patient,
             referring_oncologist=oncologist,
             referring_practice=practice,
-            received_at=now - timedelta(hours=_hours_ago(index, rng)),
+            received_at=received_at,
             primary_cancer=CANCERS[index % len(CANCERS)],
             sites=sites,
             **picture,
         )
         if index >= 7:  # older referrals: their consult already happened
-            _past_consult(referral, rng, now)
+            _past_consult(referral, rng, now, users["navigator"])
         added += 1
     _board(users, now)
+    # The history's emergency alerts had their consults booked: resolved, not left open.
+    alerts_sweep(now=now)
     return added
 
 
-def _past_consult(referral, rng: random.Random, now: datetime) -> None:
-    """History for the dashboard: a consult 20 to 90 hours after the referral (some late),
-    completed or a no-show. Written directly: booking refuses the past, rightly."""
-    from django.db import IntegrityError
-
-    from navigation.models import Appointment, Clinician
-    from navigation.rules import consult_specialties
-
-    specialties = consult_specialties(urgency=referral.urgency, sites=referral.sites)
-    clinician = Clinician.objects.filter(specialty__in=specialties).order_by("id").first()
-    start = (referral.received_at + timedelta(hours=rng.randrange(20, 90))).replace(
-        minute=0, second=0, microsecond=0
+def _past_consult(referral, rng: random.Random, now: datetime, navigator) -> None:
+    """History for the dashboard, booked as it would have been: the navigator looks for
+    the consult soon after the referral arrived (`consult_options` on the clock of then,
+    so only clinic sessions, late if none before the deadline) and books one of the first
+    slots with `appointment_book`; the visit then happened, or the patient did not come.
+    The outbox drops what is stale by the time it would go (invites to past visits)."""
+    from navigation.models import Clinician
+    from navigation.services import (
+        VisitRequest,
+        appointment_book,
+        appointment_set_status,
+        consult_options,
     )
-    if clinician is None or start + timedelta(hours=1) > now:
+
+    then = referral.received_at + timedelta(minutes=rng.randrange(20, 240))
+    slots = consult_options(referral=referral, now=then, limit=3).slots
+    if not slots:
         return
-    status = Appointment.Status.NO_SHOW if rng.random() < 0.15 else Appointment.Status.COMPLETED
-    try:
-        with transaction.atomic():
-            Appointment.objects.create(
-                patient=referral.patient,
-                clinician=clinician,
-                specialty=clinician.specialty,
-                location=clinician.home_location,
-                start=start,
-                end=start + timedelta(hours=1),
-                status=status,
-                referral=referral,
-                is_consult=True,
-            )
-    except IntegrityError:  # that hour was taken by another demo consult
+    slot = slots[rng.randrange(len(slots))]
+    if slot.end > now:  # not over yet: it stays booked
         return
-    referral.consult_at = start
-    referral.save(update_fields=["consult_at"])
+    appointment = appointment_book(
+        patient=referral.patient,
+        visit=VisitRequest(
+            clinician=Clinician.objects.get(pk=slot.clinician_id),
+            start=slot.start,
+            minutes=int((slot.end - slot.start).total_seconds() // 60),
+            specialty=slot.specialty,
+        ),
+        by=navigator,
+        now=then,
+        referral=referral,
+        is_consult=True,
+    )
+    status = "no_show" if rng.random() < 0.15 else "completed"
+    appointment_set_status(appointment=appointment, status=status, by=navigator)
 
 
 def _board(users, now: datetime) -> None:

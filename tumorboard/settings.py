@@ -172,6 +172,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# /favicon.ico (and anything else a browser asks for at the root) from static/root/.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -254,6 +256,8 @@ CELERY_BEAT_SCHEDULE = {
     "watch-consult-slots": {"task": "navigation.tasks.watch_consult_slots", "schedule": 120.0},
     "expire-holds": {"task": "navigation.tasks.expire_holds", "schedule": 30.0},
     "dispatch-outbox": {"task": "notifications.tasks.dispatch_due", "schedule": 60.0},
+    # Alerts whose cause went away resolve themselves (notifications.alerts).
+    "resolve-alerts": {"task": "notifications.tasks.resolve_alerts", "schedule": 60.0},
     # The board: eight weeks of meetings kept in place, unready cases before the cutoff,
     # follow-up imaging booked three weeks ahead and missed scans escalated.
     "board-generate-meetings": {"task": "board.tasks.generate_meetings", "schedule": 3600.0},
@@ -275,7 +279,9 @@ SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
 # The public URL Twilio calls, for checking its signature behind a proxy.
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in texts and emails. Unset, they point at the port `make run` serves (WEB_PORT).
+WEB_PORT = env_int("WEB_PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
 # Minutes a navigator's hold keeps a plan's time while on the phone with the patient.
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)

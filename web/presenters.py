@@ -32,6 +32,7 @@ class QueueRow:
     state: str
     state_word: str
     state_icon: str
+    late_consult: str = ""  # a consult booked after the deadline, when there is one
 
 
 def queue_rows(referrals, *, now: datetime) -> list[QueueRow]:
@@ -61,6 +62,9 @@ def queue_rows(referrals, *, now: datetime) -> list[QueueRow]:
                 state=r.sla_status,
                 state_word=STATE_WORDS[r.sla_status],
                 state_icon=STATE_ICONS[r.sla_status],
+                late_consult=timezone.localtime(r.consult_at).strftime(WHEN)
+                if r.consult_at is not None and not met
+                else "",
             )
         )
     return rows

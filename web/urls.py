@@ -50,6 +50,7 @@ urlpatterns = [
     path("day/", day.day, name="day"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),
+    path("alerts/acknowledge/", alerts.acknowledge_many, name="acknowledge_many"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("board/", board.meetings, name="meetings"),
     path("board/meetings/<int:pk>/", board.agenda, name="agenda"),

@@ -12,6 +12,7 @@ from board.models import Case, CaseMove, Meeting
 from board.services.meetings import meeting_label, move_case, rebalance
 from navigation.models import Clinician
 from notifications import outbox
+from notifications.alerts import CASE_READY, alerts_resolve
 from notifications.models import Alert
 from patients.models import Patient, Referral
 from tumorboard.errors import DomainError
@@ -114,6 +115,14 @@ def case_update(*, case: Case, by, now: datetime, **fields) -> Case:
     elif not case.imaging_reviewed:
         case.imaging_reviewed_by = None
     case.save()
+    if case.readiness()[0]:
+        alerts_resolve(
+            kinds=[Alert.Kind.BOARD],
+            reason=CASE_READY,
+            now=now,
+            key_prefix="board_unready:",
+            key_suffix=f":{case.pk}",
+        )
     return case
 
 

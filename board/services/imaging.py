@@ -25,6 +25,7 @@ from navigation import availability, engine, selectors
 from navigation.models import Appointment, Clinician
 from navigation.services import VisitRequest, appointment_book, visit_minutes
 from notifications import outbox
+from notifications.alerts import SCAN_DONE, alerts_resolve
 from notifications.models import Alert
 from patients.models import Patient
 from tumorboard.errors import DomainError
@@ -93,6 +94,7 @@ def _follow(plan: SurveillancePlan, scan: Scan, now: datetime) -> str | None:
         plan.last_scan_on = scan.scanned_on
         plan.next_due_on = rules.next_due(since=scan.scanned_on, weeks=plan.interval_weeks)
         plan.save(update_fields=["disease_activity", "last_scan_on", "next_due_on", "updated_at"])
+        alerts_resolve(kinds=[Alert.Kind.IMAGING], reason=SCAN_DONE, now=now, patient=plan.patient)
         return "done"
     if status in (Appointment.Status.NO_SHOW, Appointment.Status.CANCELLED):
         missed = status == Appointment.Status.NO_SHOW

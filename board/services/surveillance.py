@@ -14,6 +14,8 @@ from board.models import Recommendation, Scan, SurveillancePlan
 from navigation import selectors
 from navigation.models import Appointment
 from navigation.services import appointment_cancel
+from notifications.alerts import SCAN_DONE, alerts_resolve
+from notifications.models import Alert
 from patients.models import Patient
 from tumorboard.errors import Conflict, DomainError
 
@@ -173,6 +175,7 @@ def plan_record_result(
     _apply(plan, since=scanned_on, now=now, weeks=None)
     plan.save()
     _rebook_if_moved(plan, by=by, now=now)
+    alerts_resolve(kinds=[Alert.Kind.IMAGING], reason=SCAN_DONE, now=now, patient=plan.patient)
     return scan
 
 

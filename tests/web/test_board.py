@@ -68,6 +68,33 @@ def test_check_in_opens_an_hour_before_the_start(sam, meeting, radiation, frozen
         f"/board/meetings/{meeting.pk}/attendance/", {"clinician": radiation.pk}, follow=True
     )
     assert "recorded from an hour before the meeting starts" in response.content.decode()
+    page = client.get(f"/board/meetings/{meeting.pk}/").content.decode()
+    assert "Check-in opens Tue 03 Mar at 06:00 (EST), an hour before the meeting." in page
+    assert "Check in Dr. Ravi Shah" not in page
+
+
+def test_check_in_closes_when_the_meeting_ends(sam, meeting, radiation, frozen):
+    assert (
+        "Check in Dr. Ravi Shah"
+        in logged_in(sam).get(f"/board/meetings/{meeting.pk}/").content.decode()
+    )
+    frozen.move_to(datetime(2026, 3, 3, 8, 31, tzinfo=NY))
+    page = logged_in(sam).get(f"/board/meetings/{meeting.pk}/").content.decode()
+    assert "The meeting has ended: check-in is closed." in page
+    assert "Check in Dr. Ravi Shah" not in page
+
+
+def test_signing_asks_first_and_says_quorum_is_missing(sam, meeting, board_case):
+    client = logged_in(sam)
+    response = client.post(f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sign this recommendation?" in html and "Confirm and sign" in html
+    assert "The board is not quorate:" in html and "neurosurgery or spine surgery" in html
+    assert "Two small lesions, good performance status." in html  # what was typed is kept
+    assert not Recommendation.objects.exists()
+    client.post(f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1", "confirm": "1"})
+    assert Recommendation.objects.get(case=board_case).status == "signed"
 
 
 def test_a_specialist_signs_the_recommendation_and_the_case_shows_it(sam, meeting, board_case):
@@ -75,7 +102,9 @@ def test_a_specialist_signs_the_recommendation_and_the_case_shows_it(sam, meetin
     page = client.get(f"/board/cases/{board_case.pk}/").content.decode()
     assert "Write the recommendation" in page and "Sign the recommendation" in page
     assert 'name="noms_oncologic"' in page and "radiosensitive" in page
-    response = client.post(f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1"})
+    response = client.post(
+        f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1", "confirm": "1"}
+    )
     assert response.status_code == 302
     html = client.get(f"/board/cases/{board_case.pk}/").content.decode()
     assert "Recommendation version 1 signed." in html
@@ -95,14 +124,15 @@ def test_a_navigator_drafts_and_only_a_specialist_signs(nina, sam, meeting, boar
     assert rec.status == "draft"
     page = logged_in(sam).get(f"/board/cases/{board_case.pk}/").content.decode()
     assert "Change the draft (version 1)" in page
-    logged_in(sam).post(f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1"})
+    logged_in(sam).post(f"/board/cases/{board_case.pk}/", {**SIGNED, "sign": "1", "confirm": "1"})
     rec.refresh_from_db()
     assert rec.status == "signed" and rec.version == 1
 
 
 def test_a_recommendation_the_service_refuses_says_why(sam, meeting, board_case):
     response = logged_in(sam).post(
-        f"/board/cases/{board_case.pk}/", {**SIGNED, "followup_weeks": "20", "sign": "1"}
+        f"/board/cases/{board_case.pk}/",
+        {**SIGNED, "followup_weeks": "20", "sign": "1", "confirm": "1"},
     )
     assert response.status_code == 400
     assert "every 6 to 16 weeks, not 20" in response.content.decode()

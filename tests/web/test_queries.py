@@ -136,3 +136,57 @@ def test_a_visit_and_its_referral(nina, center, alice):
         appointment_set_status(appointment=visit, status="booked", by=nina)
     sms_received(sender=str(alice.phone), body="R", sid="SMq", now=BOARD_NOW)
     assert [queries(client, path) for path in pages] == small
+
+
+def test_the_alerts_with_resolved_ones_shown(nina, alice):
+    from notifications.alerts import alerts_resolve
+
+    client = logged_in(nina)
+    referral = make_referral(alice, now=BOARD_NOW)
+    Alert.objects.create(kind="emergency", text="x", dedupe_key="e0", referral=referral)
+    alerts_resolve(kinds=["emergency"], reason="The consult is booked.", now=BOARD_NOW)
+    small = queries(client, "/alerts/?show=all")
+    for n, patient in enumerate(patients(8)):
+        Alert.objects.create(kind="at_risk", text="y", dedupe_key=f"c{n}", patient=patient)
+    alerts_resolve(kinds=["at_risk"], reason="The consult is booked.", now=BOARD_NOW)
+    assert queries(client, "/alerts/?show=all") == small
+
+
+def test_a_specialists_read_of_a_referral(sam, nina, alice, radiation, center):
+    referral = make_referral(alice, now=BOARD_NOW)
+    client = logged_in(sam)
+
+    def book(count: int, offset: int) -> None:
+        for n in range(count):
+            start = datetime(2026, 3, 5, 8, tzinfo=NY) + timedelta(minutes=30 * (offset + n))
+            Appointment.objects.create(
+                patient=alice,
+                clinician=radiation,
+                location=center.pavilion,
+                specialty=radiation.specialty,
+                start=start,
+                end=start + timedelta(minutes=30),
+                referral=referral,
+            )
+
+    book(1, 0)
+    client.get(f"/referrals/{referral.pk}/")
+    small = queries(client, f"/referrals/{referral.pk}/")
+    book(6, 1)
+    assert queries(client, f"/referrals/{referral.pk}/") == small
+
+
+def test_the_case_page_with_its_attendance(sam, nina, meeting, radiation, center):
+    from board.services.meetings import attendance_record
+
+    referral = make_referral(patients(1, 500)[0], now=BOARD_NOW)
+    case = case_submit(meeting=meeting, referral=referral, question="?", by=nina, now=BOARD_NOW)
+    client = logged_in(sam)
+    client.get(f"/board/cases/{case.pk}/")
+    attendance_record(meeting=meeting, clinician=radiation, present=True, by=nina, now=BOARD_NOW)
+    small = queries(client, f"/board/cases/{case.pk}/")
+    for clinician in list(center.clinicians.values())[:5]:
+        attendance_record(
+            meeting=meeting, clinician=clinician, present=True, by=nina, now=BOARD_NOW
+        )
+    assert queries(client, f"/board/cases/{case.pk}/") == small

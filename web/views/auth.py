@@ -50,7 +50,32 @@ class LoginView(auth_views.LoginView):
         return self.render_to_response(context, status=429)
 
     def get_default_redirect_url(self):
-        return home_for(self.request.user) or reverse("web:home")
+        return (
+            home_for(self.request.user)
+            or patient_home(self.request.user, create=True)
+            or reverse("web:home")
+        )
+
+
+def patient_home(user, *, create: bool) -> str | None:
+    """A patient's own page: their plan behind their private link (the page a text links
+    to), as a path on this host. Logging in (a POST) may make a link; a plain GET only
+    finds a valid one."""
+    from urllib.parse import urlsplit
+
+    from django.utils import timezone
+
+    from notifications.services import patient_link
+    from patients.models import Patient
+
+    patient = Patient.objects.filter(user=user).first() if user.is_authenticated else None
+    if patient is None:
+        return None
+    now = timezone.now()
+    if not create:
+        link = patient.links.filter(expires_at__gt=now).order_by("-expires_at").first()
+        return f"/p/{link.code}" if link else None
+    return urlsplit(patient_link(patient, now)).path
 
 
 logout = auth_views.LogoutView.as_view(next_page=reverse_lazy("web:login"))
@@ -77,5 +102,5 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 def home(request):
     if not request.user.is_authenticated:
         return redirect("web:login")
-    target = home_for(request.user)
+    target = home_for(request.user) or patient_home(request.user, create=False)
     return redirect(target) if target else render(request, "web/forbidden.html", status=403)

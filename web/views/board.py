@@ -4,6 +4,7 @@ check-in, and each case with its NOMS panel and the recommendation form."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +46,30 @@ def _members(meeting: Meeting, agenda) -> list[dict]:
     return [{"clinician": c, "attendance": present.get(c.pk)} for c in members]
 
 
+def meeting_zone(meeting: Meeting) -> ZoneInfo:
+    """The zone the meeting is held in: its location's, else its series'."""
+    return ZoneInfo(meeting.location.time_zone if meeting.location else meeting.series.time_zone)
+
+
+def check_in(meeting: Meeting, now) -> dict:
+    """When check-in can be used: from ATTENDANCE_OPENS before the start (the service's
+    own rule) until the meeting ends; otherwise when it opens or that it closed, in the
+    meeting's zone."""
+    opens = meeting.start - meeting_services.ATTENDANCE_OPENS
+    local = opens.astimezone(meeting_zone(meeting))
+    if meeting.cancelled:
+        return {"open": False, "why": ""}
+    if now < opens:
+        return {
+            "open": False,
+            "why": f"Check-in opens {local:%a %d %b at %H:%M} ({local:%Z}), "
+            "an hour before the meeting.",
+        }
+    if now > meeting.end:
+        return {"open": False, "why": "The meeting has ended: check-in is closed."}
+    return {"open": True, "why": ""}
+
+
 @staff_page
 def agenda(request, pk: int):
     meeting = get_object_or_404(Meeting.objects.select_related("series", "location"), pk=pk)
@@ -55,6 +80,7 @@ def agenda(request, pk: int):
         "members": _members(meeting, agenda),
         "me": Clinician.objects.filter(user=request.user).first(),
         "label": meeting_services.meeting_label(meeting),
+        "check_in": check_in(meeting, timezone.now()),
     }
     return render(request, "web/board/agenda.html", context)
 
@@ -83,13 +109,17 @@ def attendance(request, pk: int):
     return redirect("web:agenda", pk=meeting.pk)
 
 
-def _case_page(request, case, *, form=None, error=None, status=200):
+def _case_page(request, case, *, form=None, error=None, status=200, confirm=False):
     versions = selectors.recommendation_versions(case)
     latest = versions[0] if versions else None
     noms = case.noms()
     if form is None:
         form = RecommendationForm(initial=RecommendationForm.initial_from(latest, noms))
+    meeting = case.meeting
     context = {
+        "confirm_sign": confirm,
+        "quorum": selectors.meeting_quorum(meeting, list(meeting.attendance.all())),
+        "meeting_started": timezone.now() >= meeting.start,
         "case": case,
         "versions": versions,
         "latest": latest,
@@ -114,6 +144,9 @@ def case(request, pk: int):
     if not form.is_valid():
         return _case_page(request, found, form=form, status=400)
     sign = "sign" in request.POST
+    if sign and "confirm" not in request.POST:
+        # Signing freezes the version and sends tasks and a letter: ask first, on the page.
+        return _case_page(request, found, form=form, confirm=True)
     versions = selectors.recommendation_versions(found)
     draft = versions[0] if versions and versions[0].status == "draft" else None
     now = timezone.now()

@@ -1,4 +1,5 @@
-"""The referral queue: open referrals by deadline, emergencies pinned on top."""
+"""The referral queue: open referrals by deadline, emergencies pinned on top, those whose
+consult meets its deadline below every live one."""
 
 from __future__ import annotations
 
@@ -44,9 +45,15 @@ def queue(request):
                 When(urgency=clinical.EMERGENCY, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
-            )
+            ),
+            # A consult that meets the deadline is done work: below every live referral.
+            done=Case(
+                When(sla_status=clinical.MET, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
         )
-        .order_by("pinned", "consult_due_at", "id")
+        .order_by("done", "pinned", "consult_due_at", "id")
         .only(*QUEUE_FIELDS)
     )
     if urgency := form.cleaned_data.get("urgency"):

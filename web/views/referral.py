@@ -20,10 +20,11 @@ from board.services.recommendations import task_complete
 from navigation import rules, selectors, services
 from navigation.models import Appointment, Clinician, Itinerary, Location
 from patients import clinical
-from patients.selectors import referral_list
+from patients.selectors import referral_list, referrals_of_specialist
 from patients.services import referral_update
 from tumorboard.errors import DomainError
-from web.access import navigator_page
+from tumorboard.roles import has_role
+from web.access import NAVIGATOR_ROLES, navigator_page, staff_page
 from web.changes import OverrideForm
 from web.forms import BookForm, CaseSubmitForm, ConsultBookForm, PlanForm, SinsForm, visit_value
 from web.models import PatientRequest
@@ -131,12 +132,30 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
     return render(request, "web/navigator/referral.html", context, status=status)
 
 
-@navigator_page
+@staff_page
 @require_GET
 def referral(request, pk: int):
     now = timezone.now()
+    if not has_role(request.user, *NAVIGATOR_ROLES):
+        return read_only(request, pk, now)
     referral = _referral(request, pk, now)
     return page(request, referral, now, **_booked(request, referral))
+
+
+def read_only(request, pk: int, now):
+    """A specialist reads the referral of a patient on their schedule or their board's
+    agenda: the triage, the clinical picture and the visits, no booking control (every
+    write here stays navigator-only). Any other referral is a 404."""
+    referral = get_object_or_404(referrals_of_specialist(user=request.user, now=now), pk=pk)
+    context = {
+        "referral": referral,
+        "now": now,
+        "state": referral.sla_status_at(now),
+        "sins": referral.sins(),
+        "tokuhashi": referral.tokuhashi(),
+        "visits": _visits(referral).order_by("start"),
+    }
+    return render(request, "web/specialist/referral.html", context)
 
 
 @navigator_page

@@ -1,0 +1,146 @@
+"""Clinic set-up for admins: clinicians and their sessions, time off and on-call,
+locations and the travel times between them, visit types and holidays.
+
+Session times are local to the session's location (`Location.time_zone`); time off is
+stored in UTC and shown in the admin's zone, as Django's admin does for every datetime.
+"""
+
+from django.contrib import admin
+
+from navigation.models import (
+    AvailabilityTemplate,
+    ClinicHoliday,
+    Clinician,
+    ExtraSession,
+    Location,
+    TimeOff,
+    TravelBuffer,
+    VisitType,
+)
+
+
+class AvailabilityTemplateInline(admin.TabularInline):
+    model = AvailabilityTemplate
+    extra = 0
+    fields = ["weekday", "start_time", "end_time", "location", "valid_from", "valid_until"]
+    autocomplete_fields = ["location"]
+
+
+class ExtraSessionInline(admin.TabularInline):
+    model = ExtraSession
+    extra = 0
+    fields = ["date", "start_time", "end_time", "location"]
+    autocomplete_fields = ["location"]
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+    fields = ["start", "end", "reason"]
+
+
+@admin.register(Clinician)
+class ClinicianAdmin(admin.ModelAdmin):
+    list_display = ["name", "specialty", "home_location", "on_call", "active", "email"]
+    list_filter = ["specialty", "on_call", "active", "home_location"]
+    list_editable = ["on_call", "active"]
+    list_select_related = ["home_location"]
+    search_fields = ["name", "email"]
+    autocomplete_fields = ["home_location", "user"]
+    readonly_fields = ["calendar_token"]
+    inlines = [AvailabilityTemplateInline, ExtraSessionInline, TimeOffInline]
+
+
+class TravelBufferInline(admin.TabularInline):
+    model = TravelBuffer
+    fk_name = "from_location"
+    extra = 0
+    autocomplete_fields = ["to_location"]
+    verbose_name = "travel time from here"
+    verbose_name_plural = "travel times from here"
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "time_zone", "address"]
+    list_filter = ["kind", "time_zone"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "address"]
+    autocomplete_fields = ["parent"]
+    inlines = [TravelBufferInline]
+
+
+@admin.register(TravelBuffer)
+class TravelBufferAdmin(admin.ModelAdmin):
+    list_display = ["from_location", "to_location", "minutes"]
+    list_filter = ["from_location", "to_location"]
+    list_select_related = ["from_location", "to_location"]
+    search_fields = ["from_location__name", "to_location__name"]
+    autocomplete_fields = ["from_location", "to_location"]
+
+
+@admin.register(AvailabilityTemplate)
+class AvailabilityTemplateAdmin(admin.ModelAdmin):
+    list_display = [
+        "clinician",
+        "weekday_name",
+        "start_time",
+        "end_time",
+        "location",
+        "valid_from",
+        "valid_until",
+    ]
+    list_filter = ["weekday", "clinician__specialty", "location", "clinician"]
+    list_select_related = ["clinician", "location"]
+    search_fields = ["clinician__name", "location__name"]
+    autocomplete_fields = ["clinician", "location"]
+    ordering = ["clinician__name", "weekday", "start_time"]
+
+    WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+    @admin.display(description="weekday", ordering="weekday")
+    def weekday_name(self, obj: AvailabilityTemplate) -> str:
+        return self.WEEKDAYS[obj.weekday]
+
+
+@admin.register(ExtraSession)
+class ExtraSessionAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "date", "start_time", "end_time", "location"]
+    list_filter = ["clinician__specialty", "location", "clinician"]
+    list_select_related = ["clinician", "location"]
+    search_fields = ["clinician__name", "location__name"]
+    autocomplete_fields = ["clinician", "location"]
+    date_hierarchy = "date"
+    ordering = ["-date", "start_time"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "start", "end", "reason"]
+    list_filter = ["clinician__specialty", "clinician"]
+    list_select_related = ["clinician"]
+    search_fields = ["clinician__name", "reason"]
+    autocomplete_fields = ["clinician"]
+    date_hierarchy = "start"
+    ordering = ["-start"]
+
+
+@admin.register(VisitType)
+class VisitTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "specialty", "minutes", "new_patient", "reminder_offsets_hours"]
+    list_filter = ["specialty", "new_patient"]
+    search_fields = ["name"]
+
+
+@admin.register(ClinicHoliday)
+class ClinicHolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "where"]
+    list_filter = ["location"]
+    list_select_related = ["location"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+
+    @admin.display(description="location", ordering="location__name")
+    def where(self, obj: ClinicHoliday) -> str:
+        return obj.location.name if obj.location else "the whole center"
