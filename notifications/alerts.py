@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from notifications.models import Alert
 
@@ -85,9 +86,12 @@ def alerts_sweep(*, now: datetime) -> int:
     the scan was done or booked, or the plan ended."""
     unresolved = Alert.objects.filter(resolved_at__isnull=True)
     consult = unresolved.filter(kind__in=CONSULT_KINDS)
-    resolved = consult.filter(referral__consult_at__isnull=False).update(
-        resolved_at=now, resolved_reason=CONSULT_BOOKED
-    )
+    # A consult that meets the deadline ends them all; a late one ends the emergency page
+    # alone: the deadline is still at risk or breached.
+    met = Q(referral__consult_at__lte=F("referral__consult_due_at"))
+    resolved = consult.filter(
+        met | Q(kind=Alert.Kind.EMERGENCY, referral__consult_at__isnull=False)
+    ).update(resolved_at=now, resolved_reason=CONSULT_BOOKED)
     resolved += consult.filter(referral__status="closed").update(
         resolved_at=now, resolved_reason=REFERRAL_CLOSED
     )

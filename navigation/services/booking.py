@@ -17,9 +17,13 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from navigation import checker, engine, rules, selectors
 from navigation.models import CONSULT_LIVE, Appointment, AppointmentChange, Clinician, VisitType
+from notifications.alerts import CONSULT_BOOKED, CONSULT_KINDS, alerts_resolve
+from notifications.models import Alert
+from patients import clinical
 from patients.models import Patient, Referral
 from tumorboard.errors import Conflict, DomainError
 
@@ -438,9 +442,17 @@ def refresh_consult(referral: Referral | None) -> None:
         .first()
     )
     referral.consult_at = first.start if first else None
-    if first and first.start <= referral.consult_due_at:
+    if first and clinical.meets_deadline(first.start, referral.consult_due_at):
         referral.no_slot_before_due = False
     referral.save(update_fields=["consult_at", "no_slot_before_due", "updated_at"])
+    if first:  # the alerts whose cause is gone end now, saying why
+        met = clinical.meets_deadline(first.start, referral.consult_due_at)
+        alerts_resolve(
+            kinds=CONSULT_KINDS if met else [Alert.Kind.EMERGENCY],
+            referral=referral,
+            reason=CONSULT_BOOKED,
+            now=timezone.now(),
+        )
 
 
 def release_expired_holds(*, clinicians: Iterable[int], patient_id: int, now: datetime) -> None:

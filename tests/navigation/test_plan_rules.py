@@ -421,3 +421,22 @@ class TestHolds:
         assert services.holds_expire(now=NOW + timedelta(minutes=10)) == 1
         assert not Appointment.objects.exists()
         assert Hold.objects.get().status == "expired"
+
+
+def test_booking_the_consult_resolves_its_alerts_at_once_saying_why(center, alice):
+    from notifications.models import Alert
+
+    referral = refer(alice, suspected_mescc=True, sites="spine")  # an emergency
+    Alert.objects.create(kind="at_risk", text="x", dedupe_key="at_risk:r", referral=referral)
+    assert Alert.objects.filter(referral=referral, resolved_at__isnull=True).count() == 2
+    services.appointment_book(
+        patient=alice,
+        visit=VisitRequest(center.first("spine_surgery"), datetime(2026, 3, 6, 13, tzinfo=NY)),
+        referral=referral,
+        is_consult=True,
+        by=None,
+        now=NOW,
+    )
+    alerts = Alert.objects.filter(referral=referral)
+    assert all(a.resolved_at == NOW for a in alerts)
+    assert {a.resolved_reason for a in alerts} == {"The consult is booked."}
