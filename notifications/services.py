@@ -230,7 +230,8 @@ def _render_page(message: Message) -> Content:
     referral = Referral.objects.filter(pk=message.payload["referral"]).first()
     if referral is None or referral.status != Referral.Status.OPEN:
         raise Drop("the referral is no longer open")
-    if referral.consult_at is not None:
+    booked = referral.appointments.filter(is_consult=True).exclude(status="cancelled")
+    if referral.consult_at is not None or booked.exists():  # a no-show too: it was handled
         raise Drop("the consult is booked: the emergency no longer needs anyone paged")
     context = {
         "due": timezone.localtime(referral.consult_due_at).strftime("%a %d %b %H:%M"),
