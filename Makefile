@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG= WEB_SHOTS_DIR=tests/artifacts
 
-.PHONY: install run test lint bench browser services stop clean
+.PHONY: install run test lint bench browser oidc-provider services stop clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 		'python manage.py migrate --no-input && python manage.py load_demo && \
 		python manage.py welcome && exec honcho start -f Procfile.dev'
 
-test: install browser lint
+test: install browser oidc-provider lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
 
@@ -32,6 +32,16 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "WARNING: Chromium is missing, browser tests will be SKIPPED (sudo apt-get install chromium)" >&2; fi; }
+
+# The single sign-on tests run a real OpenID Connect provider (oidc-provider from the npm
+# registry, pinned in tests/identity/provider/package-lock.json) on Debian's Node.js.
+OIDC_PROVIDER := tests/identity/provider
+oidc-provider:
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "WARNING: npm is missing, single sign-on tests will FAIL (sudo apt-get install nodejs npm)" >&2; fi; }
+	@test -f $(OIDC_PROVIDER)/node_modules/oidc-provider/package.json || \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
 
 lint: install
 	$(VENV)/bin/ruff check .
