@@ -57,8 +57,13 @@
   document.addEventListener("htmx:configRequest", function (event) {
     if (polling(event.detail.elt)) event.detail.headers["X-Background"] = "1";
   });
+  /* Marked on the request itself: after an outerHTML swap, htmx reports the end of the
+     request on the swapped element's parent. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (polling(event.detail.elt)) event.detail.xhr.idleBackground = true;
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (!polling(event.detail.elt)) { hide(); restart(); }
+    if (!(event.detail.xhr && event.detail.xhr.idleBackground)) { hide(); restart(); }
   });
   restart();
 })();
