@@ -6,4 +6,4 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
-        from identity import signals  # noqa: F401 - connects the sign-in event receivers
+        from identity import checks, signals  # noqa: F401 - registers checks and receivers

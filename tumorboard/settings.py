@@ -345,6 +345,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "identity:oidc_callback"
 # OIDC_ROLE_MAP="tb-navigators=navigator,tb-specialists=specialist,tb-admins=admin".
 OIDC_ROLES_CLAIM = env_str("OIDC_ROLES_CLAIM", "groups")
 OIDC_ROLE_MAP = dict(item.split("=", 1) for item in env_list("OIDC_ROLE_MAP") if "=" in item)
+if set(OIDC_ROLE_MAP.values()) - {"navigator", "specialist", "admin"}:
+    raise ImproperlyConfigured("OIDC_ROLE_MAP maps to navigator, specialist or admin only")
 LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
