@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.tx
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG= WEB_SHOTS_DIR=tests/artifacts
 
-.PHONY: install install-runtime run test lint bench browser services stop clean
+.PHONY: install install-runtime run test lint bench browser oidc-provider services stop clean
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ run: install-runtime
 		'python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && \
 		python manage.py load_demo && python manage.py welcome && exec honcho start -f Procfile.dev'
 
-test: install browser lint
+test: install browser oidc-provider lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
 
@@ -42,6 +42,16 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "WARNING: Chromium is missing, browser tests will be SKIPPED (sudo apt-get install chromium)" >&2; fi; }
+
+# The single sign-on tests run a real OpenID Connect provider (oidc-provider from the npm
+# registry, pinned in tests/identity/provider/package-lock.json) on Debian's Node.js.
+OIDC_PROVIDER := tests/identity/provider
+oidc-provider:
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "WARNING: npm is missing, single sign-on tests will FAIL (sudo apt-get install nodejs npm)" >&2; fi; }
+	@test -f $(OIDC_PROVIDER)/node_modules/oidc-provider/package.json || \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
 
 # mypy reads the settings (django-stubs) but connects to nothing: the URLs are placeholders.
 lint: install

@@ -52,6 +52,13 @@ def long_lived_tokens(settings):
     settings.TOKEN_TTL_HOURS = 24 * 365
 
 
+@pytest.fixture(autouse=True)
+def second_factor_off(settings):
+    """Production asks staff for a second factor (MFA_REQUIRED); tests of other areas log
+    in with passwords alone. tests/identity turns it on."""
+    settings.MFA_REQUIRED = False
+
+
 def make_user(username: str, role: str | None):
     user = get_user_model().objects.create_user(username=username, password=f"{username}-pw-1")
     if role:

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "csp",
     "phonenumber_field",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tumorboard",
     "patients",
     "navigation",
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
     "web",
     "interop",
     "simulator",
+    "identity",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "identity.middleware.SignInEventsMiddleware",
+    "identity.middleware.IdleTimeoutMiddleware",
     "tumorboard.atomic.AtomicWritesMiddleware",
     "tumorboard.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -146,6 +152,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "identity.context.identity",
             ]
         },
     }
@@ -296,6 +303,61 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "scheduling@localhost")
 
 LOGIN_URL = "/login/"
+
+# Staff identity (identity/). Passwords go through LocalPasswordBackend, which
+# LOCAL_LOGIN_ENABLED=0 switches off (for a center whose staff all use the provider).
+AUTHENTICATION_BACKENDS = [
+    "identity.backends.LocalPasswordBackend",
+    "identity.oidc.StaffOIDCBackend",
+]
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+# A second factor (TOTP app + recovery codes) for password logins of these roles. On
+# unless DEBUG: the demo's printed logins work under `make run` without an app.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "navigator,specialist,admin")
+OTP_TOTP_ISSUER = os.environ.get("CENTER_NAME", "Brain & Spine Center")
+# A signed-in session ends after this long without the person's own requests; the page
+# warns a minute before (static/js/idle.js).
+IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 15)
+if IDLE_TIMEOUT_MINUTES < 2:
+    raise ImproperlyConfigured("IDLE_TIMEOUT_MINUTES must be at least 2 (a minute of warning)")
+
+# OpenID Connect single sign-on (mozilla-django-oidc, authorization code flow + PKCE).
+# On when OIDC_RP_CLIENT_ID is set; README "Single sign-on" has the values per provider.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED and not all(
+    (
+        OIDC_OP_ISSUER,
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+    )
+):
+    raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set: set OIDC_OP_ISSUER and the endpoints")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your hospital account")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "identity:oidc_callback"
+# The claim carrying groups or app roles, and provider value -> our role, e.g.
+# OIDC_ROLE_MAP="tb-navigators=navigator,tb-specialists=specialist,tb-admins=admin".
+OIDC_ROLES_CLAIM = env_str("OIDC_ROLES_CLAIM", "groups")
+OIDC_ROLE_MAP = dict(item.split("=", 1) for item in env_list("OIDC_ROLE_MAP") if "=" in item)
+if set(OIDC_ROLE_MAP.values()) - {"navigator", "specialist", "admin"}:
+    raise ImproperlyConfigured("OIDC_ROLE_MAP maps to navigator, specialist or admin only")
+LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from identity import views as identity_views
+from identity.api import SignInEventViewSet
 from notifications import patient_pages
 from notifications.api import clinician_feed
 from tumorboard import auth
@@ -16,6 +18,11 @@ audit_router.register("audit", AuditEventViewSet, basename="audit")
 
 api_v1 = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
+    path(
+        "audit/sign-ins/",
+        SignInEventViewSet.as_view({"get": "list"}),
+        name="audit-sign-ins",
+    ),
     *audit_router.urls,
     path("", include("navigation.urls")),
     path("", include("notifications.urls")),
@@ -32,6 +39,7 @@ urlpatterns = [
     ),
     path("p/<str:code>/confirm", patient_pages.confirm, name="patient-confirm"),
     path("p/<str:code>/reschedule", patient_pages.reschedule, name="patient-reschedule"),
+    path("admin/login/", identity_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("fhir/R4/", include("interop.urls")),
@@ -44,5 +52,6 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    path("", include("identity.urls")),
     path("", include("web.urls")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.forms.utils import ErrorDict
@@ -11,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from rest_framework.throttling import SimpleRateThrottle
 
+from identity.mfa import mfa_enrolled, mfa_needed
+from identity.views import pending_start
 from tumorboard.roles import STAFF_ROLES, has_role
 from web.access import home_for
 
@@ -36,6 +39,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
+        if not settings.LOCAL_LOGIN_ENABLED:
+            context = self.get_context_data(form=self.get_form())
+            return self.render_to_response(context, status=403)
         throttle = LoginPageThrottle()
         if throttle.allow_request(request, self):
             return super().post(request, *args, **kwargs)
@@ -48,6 +54,22 @@ class LoginView(auth_views.LoginView):
         form._errors, form.cleaned_data = ErrorDict(), {}
         context = self.get_context_data(form=form, throttled=throttled)
         return self.render_to_response(context, status=429)
+
+    def form_valid(self, form):
+        """A right password logs in, unless a second factor is needed: then the code
+        page (or, on a first login where one is required, setting up the app)."""
+        user = form.get_user()
+        if not mfa_needed(user):
+            return super().form_valid(form)
+        pending_start(self.request, user=user, next_url=self.get_redirect_url())
+        return redirect("identity:login_verify" if mfa_enrolled(user) else "identity:login_setup")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_failed"] = "sso" in self.request.GET
+        context["idle"] = "idle" in self.request.GET
+        context["expired"] = "expired" in self.request.GET
+        return context
 
     def get_default_redirect_url(self):
         return (
