@@ -75,6 +75,8 @@ def render_letter(message, now: datetime) -> Content:
     )
     if rec is None:
         raise Drop("the recommendation is not signed or no longer exists")
+    if rec.case.status == rec.case.Status.WITHDRAWN:
+        raise Drop("the case was withdrawn")
     newer = Recommendation.objects.filter(
         case_id=rec.case_id, version__gt=rec.version, status=Recommendation.Status.SIGNED
     )
