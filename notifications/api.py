@@ -175,7 +175,6 @@ def clinician_feed(request, token: str):
     """`/calendar/<token>.ics`: a clinician's clinic visits as a subscribable calendar."""
     from datetime import timedelta
 
-    from board.invites import feed_events
     from navigation.models import Appointment, Clinician
 
     clinician = Clinician.objects.filter(calendar_token=token, active=True).first()
@@ -202,7 +201,7 @@ def clinician_feed(request, token: str):
     )
     body = invites.visits_feed(
         [invites.FeedVisit(*row) for row in rows],
-        feed_events(clinician, now=now),  # the board meetings they sit on
+        invites.other_events(clinician, now=now),  # the board meetings they sit on
         name=f"{clinician.name}: clinic and board",
         now=now,
     )

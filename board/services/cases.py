@@ -10,6 +10,7 @@ from django.db import transaction
 
 from board.models import Case, CaseMove, Meeting
 from board.services.meetings import meeting_label, meetings_generate, move_case, rebalance
+from board.services.recommendations import letter_key
 from navigation.models import Clinician
 from notifications import outbox
 from notifications.models import Alert
@@ -204,6 +205,12 @@ def case_withdraw(*, case: Case, by, now: datetime, reason: str = "") -> Case:
         return case
     case.status = Case.Status.WITHDRAWN
     case.save(update_fields=["status", "updated_at"])
+    outbox.message_cancel(
+        idempotency_keys=[
+            letter_key(pk) for pk in case.recommendations.values_list("pk", flat=True)
+        ],
+        reason="the case was withdrawn",
+    )
     move_case(
         case,
         None,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from board import rules
+from board.letters import letter_content
 from board.models import Case, Recommendation, Task
 from navigation.models import Clinician
 from notifications import outbox
@@ -199,8 +200,9 @@ def _tasks(rec: Recommendation, case: Case, now: datetime) -> list[Task]:
 
 
 def letter_enqueue(*, recommendation: Recommendation, case: Case) -> Message | None:
-    """The letter to the referring oncologist, an outbox row; rendered when sent
-    (board.letters). Without an address, the navigators are told to send it another way."""
+    """The letter to the referring oncologist, written now (board.letters) and handed to
+    the outbox; an unsent letter of an earlier version is cancelled. Without an address,
+    the navigators are told to send it another way."""
     if case.status == Case.Status.WITHDRAWN:
         return None
     referral = case.referral
@@ -216,14 +218,24 @@ def letter_enqueue(*, recommendation: Recommendation, case: Case) -> Message | N
             patient=case.patient,
         )
         return None
+    earlier = case.recommendations.exclude(pk=recommendation.pk).values_list("pk", flat=True)
+    outbox.message_cancel(
+        idempotency_keys=[letter_key(pk) for pk in earlier],
+        reason="a newer signed version replaces this letter",
+    )
     return outbox.message_enqueue(
         channel=Message.Channel.EMAIL,
         to=address,
         template="board_letter",
         payload={"recommendation": recommendation.pk, "version": recommendation.version},
-        idempotency_key=f"board_letter:{recommendation.pk}",
+        content=letter_content(recommendation),
+        idempotency_key=letter_key(recommendation.pk),
         patient=case.patient,
     )
+
+
+def letter_key(recommendation_id: int) -> str:
+    return f"board_letter:{recommendation_id}"
 
 
 @transaction.atomic
