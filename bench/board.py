@@ -3,7 +3,7 @@
 `board_load()` puts a board series and one meeting with 40 cases (every urgency, ready
 and not, a few draft recommendations, a quorate attendance) in the database Django is
 set up on; `bench_agenda()` asks a running server for that agenda over one keep-alive
-connection and returns the figure as a dict for `bench.run.emit(**figure)`.
+connection and returns the figure as a dict for `bench.common.emit(**figure)`.
 """
 
 from __future__ import annotations

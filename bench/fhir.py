@@ -27,8 +27,8 @@ def slot_search_load() -> tuple[list[int], str]:
     from rest_framework.authtoken.models import Token
 
     from bench import center_db
+    from bench.common import SEED, next_monday
     from bench.cpsat import make_center
-    from bench.run import SEED, next_monday
     from navigation.models import Clinician, Location
     from tumorboard.roles import NAVIGATOR
 
@@ -48,7 +48,7 @@ def slot_search_load() -> tuple[list[int], str]:
 
 
 def bench_slot_search(bench_url: str) -> None:
-    from bench.run import Client, emit, gunicorn, log, next_monday, p50, p95, wait_until_up
+    from bench.common import Client, emit, gunicorn, log, next_monday, p50, p95, wait_until_up
 
     clinicians, token = slot_search_load()
     monday = next_monday()

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.mail.backends import filebased
 
-from bench.run import Client
+from bench.common import Client
 
 NAVIGATORS = 30
 SPECIALISTS = 10
@@ -200,7 +200,7 @@ def load_build() -> LoadData:
     from django.utils import timezone
 
     from bench.board import board_load
-    from bench.run import next_monday
+    from bench.common import next_monday
     from notifications.services import patient_link
     from patients.models import Patient
     from tumorboard.roles import NAVIGATOR, SPECIALIST
@@ -348,7 +348,7 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
 def warm_up(port: int, data: LoadData) -> None:
     """More clients than the server has threads, each asking every kind a few times, so
     that no thread's first request (and database connection) falls in the measured run."""
-    from bench.run import together
+    from bench.common import together
 
     day = data.days[0].isoformat()
     search = {"patient": data.patients[0][0], "specialties": ["radiation_oncology"]}
@@ -479,7 +479,7 @@ def bench_mixed_load(bench_url: str) -> None:
     from django.conf import settings
 
     from bench import notifications as celery_bench
-    from bench.run import emit, gunicorn, log, overlaps_in_db, wait_until_up
+    from bench.common import emit, gunicorn, log, overlaps_in_db, wait_until_up
     from tests.notifications.twilio_stub import TwilioStub
 
     started = time.perf_counter()

@@ -154,7 +154,7 @@ def bench_reminder_fanout(bench_url: str) -> None:
     from django.conf import settings
     from django.utils import timezone
 
-    from bench.run import emit, log
+    from bench.common import emit, log
     from notifications.models import Message
     from notifications.services import dispatch_due
     from notifications.tasks import enqueue_send
@@ -258,7 +258,7 @@ def feed_create(count: int, now: datetime) -> str:
 
 def feed_get(port: int, path: str) -> tuple[int, bytes]:
     """One GET on a connection of its own, as a calendar app polling the feed."""
-    from bench.run import HTTP_TIMEOUT
+    from bench.common import HTTP_TIMEOUT
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
     try:
@@ -310,7 +310,7 @@ def feed_breakdown(token: str) -> dict[str, float]:
 def bench_feed(bench_url: str) -> None:
     from django.utils import timezone
 
-    from bench.run import START_TIMEOUT, emit, gunicorn, log, p50, p95
+    from bench.common import START_TIMEOUT, emit, gunicorn, log, p50, p95
 
     token = feed_create(FEED_EVENTS, timezone.now())
     path = f"/calendar/{token}.ics"

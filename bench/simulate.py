@@ -38,7 +38,7 @@ def _manage(url: str, *args: str, timeout: float = 600) -> None:
 
 def bench_simulate(bench_url: str) -> dict:
     """Time the command; emit and return the figure."""
-    from bench.run import database_reset, emit, log
+    from bench.common import database_reset, emit, log
 
     url = urlsplit(bench_url)
     name = f"{url.path.lstrip('/')}_sim"

@@ -1,18 +1,16 @@
 """The letter to the referring oncologist: the board's decision, the rationale and the
-next steps, rendered when the outbox sends it (an HTML email with a plain-text copy
-attached). The outbox row holds only the recommendation's id: a signed recommendation
-never changes, so the letter says exactly what was signed."""
+next steps (an HTML email with a plain-text copy attached), written by the board when the
+recommendation is signed and handed to the outbox as plain text: notifications sends it
+without knowing what a board is."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from board.models import Recommendation
-from notifications.channels import Content
 
 
 def letter_context(rec: Recommendation) -> dict:
@@ -61,33 +59,24 @@ def _followup(rec: Recommendation) -> str:
     return f"{what} at an interval set by disease activity ({activity}); we book it."
 
 
-def render_letter(message, now: datetime) -> Content:
-    """Content for a `board_letter` outbox row. Dropped when the recommendation is gone or
-    a newer signed version has replaced it (its own letter goes out)."""
-    from notifications.services import Drop
-
-    rec = (
-        Recommendation.objects.select_related(
-            "case__patient", "case__referral", "case__meeting__series", "signed_by"
-        )
-        .filter(pk=message.payload["recommendation"], status=Recommendation.Status.SIGNED)
-        .first()
-    )
-    if rec is None:
-        raise Drop("the recommendation is not signed or no longer exists")
-    newer = Recommendation.objects.filter(
-        case_id=rec.case_id, version__gt=rec.version, status=Recommendation.Status.SIGNED
-    )
-    if newer.exists():
-        raise Drop("a newer signed version replaces this letter")
+def letter_content(rec: Recommendation) -> dict:
+    """The letter for a signed recommendation as plain values for the outbox
+    (`notifications.outbox.message_enqueue(content=...)`): `subject`, `body` (plain text)
+    and `attachments` (`name`, `text`, `mimetype`: the HTML letter and a plain-text copy).
+    Written at signature time: a signed recommendation never changes, so the letter says
+    exactly what was signed."""
     context = letter_context(rec)
     text = render_to_string("board/letter.txt", context)
     html = render_to_string("board/letter.html", context)
-    return Content(
-        subject=render_to_string("board/letter_subject.txt", context).strip(),
-        body=text,
-        attachments=(
-            ("recommendation.html", html.encode(), "text/html"),
-            (f"tumor-board-recommendation-v{rec.version}.txt", text.encode(), "text/plain"),
-        ),
-    )
+    return {
+        "subject": render_to_string("board/letter_subject.txt", context).strip(),
+        "body": text,
+        "attachments": [
+            {"name": "recommendation.html", "text": html, "mimetype": "text/html"},
+            {
+                "name": f"tumor-board-recommendation-v{rec.version}.txt",
+                "text": text,
+                "mimetype": "text/plain",
+            },
+        ],
+    }

@@ -27,7 +27,10 @@ def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
     meetings = list(
         Meeting.objects.filter(date__range=(first, last))
         .select_related("series")
-        .prefetch_related(Prefetch("attendance", queryset=Attendance.objects.filter(present=True)))
+        .prefetch_related(
+            Prefetch("attendance", queryset=Attendance.objects.filter(present=True)),
+            "series__members",
+        )
     )
     past = [m for m in meetings if not m.cancelled and m.start <= now]
     held = [m for m in past if m.attendance.all()]

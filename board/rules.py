@@ -40,6 +40,18 @@ def meeting_dates(*, weekday: int, first: date, last: date) -> list[date]:
     return out
 
 
+# How far ahead a series' wall-clock times are checked against DST changes.
+TIMES_CHECKED_WEEKS = 104
+
+
+def local_time_exists(*, day: date, at: time, time_zone: str) -> bool:
+    """Whether the wall-clock time `at` on `day` exists in `time_zone` (False in the gap
+    of a spring-forward change, e.g. 02:30 on 8 Mar 2026 in America/New_York)."""
+    zone = ZoneInfo(time_zone)
+    wall = datetime.combine(day, at, tzinfo=zone)
+    return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
+
+
 def meeting_times(
     *, day: date, start: time, end: time, time_zone: str, cutoff_hours: int
 ) -> tuple[datetime, datetime, datetime]:

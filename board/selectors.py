@@ -27,13 +27,20 @@ def meeting_list() -> QuerySet[Meeting]:
     return (
         Meeting.objects.select_related("series", "location")
         .annotate(case_count=Count("cases", filter=LISTED))
-        .prefetch_related(Prefetch("attendance", queryset=Attendance.objects.filter(present=True)))
+        .prefetch_related(
+            Prefetch("attendance", queryset=Attendance.objects.filter(present=True)),
+            "series__members",
+        )
     )
 
 
 def meeting_quorum(meeting: Meeting, attendance: list[Attendance]) -> rules.Quorum:
+    """Quorum from those present who are members of the series (someone else's presence
+    never makes a meeting quorate)."""
+    members = {clinician.pk for clinician in meeting.series.members.all()}
     return rules.quorum(
-        present=[a.specialty for a in attendance if a.present], required=meeting.series.quorum
+        present=[a.specialty for a in attendance if a.present and a.clinician_id in members],
+        required=meeting.series.quorum,
     )
 
 

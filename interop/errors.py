@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from interop.mapping import operation_outcome
 from interop.params import Invalid
-from tumorboard.errors import Conflict, DomainError, NotFound, _flatten
+from tumorboard.errors import (
+    TRANSIENT_DB_ERRORS,
+    Conflict,
+    DomainError,
+    NotFound,
+    _flatten,
+    first_problem,
+    logger,
+)
 
 # DRF's exceptions, most specific first: (class, FHIR issue code).
 _DRF = (
@@ -43,10 +51,13 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         # Readable but against a rule of the schedule (outside clinic hours, in the past).
         return outcome(422, "business-rule", exc.message, exc.field)
-    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+    if isinstance(exc, TRANSIENT_DB_ERRORS):
         return outcome(
             503, "transient", "The schedule could not be reached; nothing was saved. Try again."
         )
+    if isinstance(exc, DatabaseError):
+        logger.error("Database error in a FHIR request", exc_info=exc)
+        return outcome(500, "exception", "Something went wrong on our side; nothing was saved.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such resource, or not one you may see.")
     elif isinstance(exc, PermissionDenied):
@@ -59,8 +70,9 @@ def exception_handler(exc, context):
             if getattr(exc, "wait", None):
                 headers["Retry-After"] = str(int(exc.wait))
             if isinstance(exc, exceptions.ValidationError):
-                field, problems = next(iter(_flatten(exc.detail).items()))
-                return outcome(exc.status_code, code, f"{field}: {problems[0]}", field)
+                fields = _flatten(exc.detail)
+                field = next((name for name, problems in fields.items() if problems), None)
+                return outcome(exc.status_code, code, first_problem(fields), field)
             return outcome(exc.status_code, code, str(exc.detail), headers=headers)
     if isinstance(exc, exceptions.APIException):
         return outcome(exc.status_code, "exception", str(exc.detail))

@@ -13,7 +13,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from navigation import selectors
 from navigation.models import Clinician, Location
 from patients.selectors import patient_list, referral_list
 from tumorboard.audit import touch
+from tumorboard.parsers import JSONParser
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
 MAX_SLOT_DAYS = 31

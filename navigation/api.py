@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from navigation import selectors, serializers, services
 from navigation.models import Appointment, AvailabilityTemplate, Clinician, Location, TimeOff
 from navigation.services import ItinerarySearch, VisitRequest
+from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission, has_role
@@ -178,7 +179,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
 
-class AppointmentInviteView(APIView):
+class AppointmentInviteView(CalendarFileNegotiation, APIView):
     """`/api/v1/appointments/{id}/invite.ics`: the visit's current calendar invite
     (REQUEST, or CANCEL once cancelled), for whoever may see the appointment."""
 

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -174,7 +175,6 @@ def clinician_feed(request, token: str):
     """`/calendar/<token>.ics`: a clinician's clinic visits as a subscribable calendar."""
     from datetime import timedelta
 
-    from board.invites import feed_events
     from navigation.models import Appointment, Clinician
 
     clinician = Clinician.objects.filter(calendar_token=token, active=True).first()
@@ -201,13 +201,39 @@ def clinician_feed(request, token: str):
     )
     body = invites.visits_feed(
         [invites.FeedVisit(*row) for row in rows],
-        feed_events(clinician, now=now),  # the board meetings they sit on
+        invites.other_events(clinician, now=now),  # the board meetings they sit on
         name=f"{clinician.name}: clinic and board",
         now=now,
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+class CalendarRenderer(BaseRenderer):
+    """`text/calendar` (RFC 5545), so a client asking for the calendar gets it (not 406).
+    The file itself is an HttpResponse; anything else (an error) is written as JSON."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        return JSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class CalendarFileNegotiation:
+    """For an APIView answering with a calendar file: `Accept: text/calendar` (or JSON, or
+    anything) is served; an Accept that allows neither is a 406; errors are always JSON in
+    the API's format, whatever the client accepts."""
+
+    renderer_classes = [JSONRenderer, CalendarRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        super().perform_content_negotiation(request, force)
+        return JSONRenderer(), JSONRenderer.media_type
 
 
 def appointment_invite(appointment, request=None) -> HttpResponse:

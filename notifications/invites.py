@@ -8,7 +8,7 @@ The text is neutral ("Clinic visit", CLASS:PRIVATE): no diagnosis, no specialty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -96,6 +96,23 @@ def visit_invite(appointment, *, now: datetime) -> bytes:
     calendar = _calendar("CANCEL" if cancelled else "REQUEST")
     calendar.add_component(visit_event(appointment, now=now, cancelled=cancelled))
     return _with_timezones(calendar, [appointment.start, now])
+
+
+# Other apps' events for a clinician's feed (the board's meetings), handed over at start-up
+# (`feed_source`): notifications never imports them.
+FEED_SOURCES: list[Callable[..., list[icalendar.Event]]] = []
+
+
+def feed_source(source: Callable[..., list[icalendar.Event]]) -> None:
+    """Register `source(clinician, *, now) -> [icalendar.Event]`, called for every
+    clinician's private feed (`/calendar/<token>.ics`). Call it from an AppConfig.ready."""
+    if source not in FEED_SOURCES:
+        FEED_SOURCES.append(source)
+
+
+def other_events(clinician, *, now: datetime) -> list[icalendar.Event]:
+    """Every registered source's events for this clinician."""
+    return [event for source in FEED_SOURCES for event in source(clinician, now=now)]
 
 
 def feed(events: Iterable[icalendar.Event], *, name: str, now: datetime) -> bytes:

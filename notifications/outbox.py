@@ -41,10 +41,17 @@ def message_enqueue(
     patient=None,
     user=None,
     send_after: datetime | None = None,
+    content: dict | None = None,
 ) -> Message:
     """Write one outbox row; the same idempotency key never makes a second one. A row due
     now is handed to a worker as soon as the transaction commits; if that fails (the broker
-    is down), the dispatcher's next round sends it."""
+    is down), the dispatcher's next round sends it.
+
+    `content` is a message another app has written itself and hands over as plain values
+    (`subject`, `body`, optional `attachments` of `name`, `text`, `mimetype`): it is sent
+    as written, so notifications never needs to know that app (the board's letter)."""
+    if content is not None:
+        payload = {**payload, "content": content}
     message, created = Message.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
@@ -60,6 +67,15 @@ def message_enqueue(
     if created and message.send_after <= timezone.now():
         transaction.on_commit(lambda: _send_now(message.pk, message.template))
     return message
+
+
+def message_cancel(*, idempotency_keys: list[str], reason: str) -> int:
+    """Cancel the rows with these keys that are still waiting to be sent (the app that
+    wrote them no longer wants them: a letter replaced by a newer version, a withdrawn
+    case). Returns how many were cancelled; sent rows are history and stay as they are."""
+    return Message.objects.filter(
+        idempotency_key__in=idempotency_keys, status=Message.Status.PENDING
+    ).update(status=Message.Status.CANCELLED, last_error=reason[:300])
 
 
 def _send_now(message_id: int, template: str) -> None:

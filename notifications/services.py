@@ -211,10 +211,8 @@ def _recover(message: Message, now: datetime) -> None:
 def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
     """The message as it would be sent now; `policy=False` skips the reminder timing rules
     (to recognise a text the provider already took)."""
-    if message.template == "board_letter":
-        from board.letters import render_letter
-
-        return render_letter(message, now)
+    if "content" in message.payload:  # written by the app that wanted it sent
+        return _written(message.payload["content"])
     if message.template.startswith("invite_"):
         return _render_invite(message, now)
     if message.template == "reminder":
@@ -222,6 +220,18 @@ def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
     if message.template == "emergency_page":
         return _render_page(message)
     return Content(body=message.payload["text"])
+
+
+def _written(content: dict) -> Content:
+    """A message handed over already written (outbox.message_enqueue's `content`)."""
+    return Content(
+        subject=content.get("subject", ""),
+        body=content["body"],
+        attachments=tuple(
+            (item["name"], item["text"].encode(), item["mimetype"])
+            for item in content.get("attachments", ())
+        ),
+    )
 
 
 def _render_page(message: Message) -> Content:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import zoneinfo
+import functools
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 from django.conf import settings
@@ -15,10 +16,27 @@ from phonenumber_field.modelfields import PhoneNumberField
 from patients import clinical
 
 
+@functools.cache
+def region_time_zones() -> frozenset[str]:
+    """The canonical IANA region names (`America/Chicago`, `Australia/Adelaide`): the
+    zones of tzdata's `zone.tab`, one or more per country, each following its region's
+    daylight saving."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    return frozenset(
+        line.split("\t")[2] for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    """A patient's, location's or series' zone: a canonical IANA region name (PRODUCT.md,
+    "Rules settled": Time). Refused: fixed abbreviations (`EST`, `MST`), `localtime`,
+    `UTC` and `Etc/...` (a clinic or a person is in a region whose clocks may change, and
+    none of these follows one), and old aliases (`US/Eastern`): ValidationError."""
+    if value not in region_time_zones():
         raise ValidationError(
-            f"“{value}” is not a time zone we know; use an IANA name such as America/New_York."
+            f"“{value}” is not a region's time zone; use its IANA region name, such as "
+            "America/New_York or Australia/Adelaide (abbreviations like EST, UTC or "
+            "Etc/… ignore daylight saving)."
         )
 
 

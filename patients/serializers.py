@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -10,6 +13,7 @@ from patients.models import Patient, Referral, validate_time_zone
 from tumorboard.audit import AuditedSerializer
 from tumorboard.serializers import StrictModelSerializer
 
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 PHONE_ERROR = "Enter a valid phone number in international format, e.g. +16175550123."
 
 
@@ -42,7 +46,18 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
         read_only_fields = ["sms_consent_at", "created_at", "updated_at"]
 
     def validate_birth_date(self, value):
-        if value > timezone.localdate():
+        """Not before 1900 (a typo, e.g. 0001-01-01) and not after today in the patient's
+        zone."""
+        if value < EARLIEST_BIRTH_DATE:
+            raise serializers.ValidationError(
+                f"The birth date cannot be before {EARLIEST_BIRTH_DATE:%d %B %Y}."
+            )
+        zone = self.initial_data.get("time_zone") or getattr(self.instance, "time_zone", None)
+        try:
+            today = timezone.localdate(timezone=ZoneInfo(zone)) if zone else None
+        except (ValueError, TypeError, ZoneInfoNotFoundError):
+            today = None
+        if value > (today or timezone.localdate()):
             raise serializers.ValidationError("The birth date cannot be in the future.")
         return value
 

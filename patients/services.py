@@ -78,12 +78,35 @@ def _check_received_at(received_at: datetime, now: datetime) -> None:
         )
 
 
+def _check_not_duplicate(patient: Patient, sites: str | None) -> None:
+    """A second open referral identical to an open one is refused: identical means the same
+    patient and the same sites (brain, spine or both) while the first is still open (a new
+    referral for other sites, or after the first is closed, is a new question). The
+    patient's row is locked, so two requests at once cannot both pass. Conflict (409)
+    naming the open referral."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    existing = (
+        Referral.objects.filter(patient=patient, sites=sites, status=Referral.Status.OPEN)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        raise Conflict(
+            f"Referral {existing.pk} for this patient ({existing.sites}) is still open; "
+            "update it instead of sending it again, or close it first.",
+            field="sites",
+            code="duplicate_referral",
+            extra={"existing": existing.pk},
+        )
+
+
 @transaction.atomic
 def referral_create(*, now: datetime | None = None, created_by=None, **fields) -> Referral:
     """Record a referral and triage it: urgency, the red flag, and the consult deadline."""
     now = now or timezone.now()
     fields.setdefault("received_at", now)
     _check_received_at(fields["received_at"], now)
+    _check_not_duplicate(fields["patient"], fields.get("sites"))
     referral = Referral(created_by=created_by, **fields)
     _apply_triage(referral)
     referral.save()

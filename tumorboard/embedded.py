@@ -193,7 +193,8 @@ def stop_redis() -> None:
 
 def run(command: list[str]) -> int:
     """Run `command` with the services up; stop the ones this call started."""
-    env = dict(os.environ)
+    # The child may use the embedded servers (and the development defaults of settings).
+    env = dict(os.environ, TUMORBOARD_EMBEDDED="1")
     started = []
     if not env.get("DATABASE_URL"):
         if not _pg_running():

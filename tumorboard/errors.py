@@ -6,13 +6,35 @@ navigator understands, `fields` maps each bad field to its problems.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+# Only these database errors are transient (lost connection, restart, deadlock, timeout):
+# the request rolled back whole and may be tried again. Any other DatabaseError
+# (ProgrammingError, DataError, IntegrityError not handled by a service) is a bug: a 500,
+# logged.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+
+UNAVAILABLE = {
+    "code": "database_unavailable",
+    "message": "The schedule could not be reached; nothing was saved. Please try again.",
+    "fields": {},
+}
+SERVER_ERROR = {
+    "code": "server_error",
+    "message": "Something went wrong on our side; nothing was saved. It has been logged for "
+    "the team.",
+    "fields": {},
+}
 
 
 class DomainError(Exception):
@@ -65,6 +87,21 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(item) for item in items]}
 
 
+def first_problem(fields: dict[str, list[str]]) -> str:
+    """The first problem in words, `field: problem`; a validation error with none (e.g.
+    `ValidationError({})`) still reads as one sentence."""
+    for field, problems in fields.items():
+        if problems:
+            label = "" if field == "non_field_errors" else f"{field}: "
+            return f"{label}{problems[0]}"
+    return "The request is not valid."
+
+
+def _view_name(context) -> str:
+    view = (context or {}).get("view")
+    return type(view).__name__ if view is not None else "a request"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": exc.message, "fields": {}}
@@ -84,17 +121,11 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
-        # Lost connection, restart, deadlock: the transaction rolled back whole.
-        return Response(
-            {
-                "code": "database_unavailable",
-                "message": "The schedule could not be reached; nothing was saved. "
-                "Please try again.",
-                "fields": {},
-            },
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+    if isinstance(exc, TRANSIENT_DB_ERRORS):
+        return Response(dict(UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, DatabaseError):
+        logger.error("Database error in %s", _view_name(context), exc_info=exc)
+        return Response(dict(SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -103,14 +134,8 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        first_field, problems = next(iter(fields.items()))
-        label = "" if first_field == "non_field_errors" else f"{first_field}: "
-        response.data = {
-            "code": "invalid",
-            "message": f"{label}{problems[0]}",
-            "fields": fields,
-        }
+        fields = {name: problems for name, problems in _flatten(exc.detail).items() if problems}
+        response.data = {"code": "invalid", "message": first_problem(fields), "fields": fields}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {

@@ -1,8 +1,9 @@
 """One settings module, read from the environment through strict helpers.
 
 It fails closed: DEBUG is off unless set, SECRET_KEY has no default outside
-development, ALLOWED_HOSTS is explicit. With DATABASE_URL / REDIS_URL unset the
-embedded PostgreSQL and Redis (tumorboard.embedded) are started and used.
+development, ALLOWED_HOSTS is explicit, DATABASE_URL / REDIS_URL / SITE_URL are required
+outside development. In development (DEBUG=1) and under `tumorboard.embedded run` (tests,
+`make` targets) the embedded PostgreSQL and Redis are the default.
 """
 
 import os
@@ -61,9 +62,28 @@ USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
 
+# The embedded PostgreSQL and Redis are for a developer's machine and tests only: with
+# DEBUG=1, or under `python -m tumorboard.embedded run` (every make target), which exports
+# TUMORBOARD_EMBEDDED=1. Anywhere else a missing DATABASE_URL / REDIS_URL / SITE_URL
+# refuses to start rather than run on an empty database or with links to 127.0.0.1.
+LOCAL = DEBUG or env_bool("TUMORBOARD_EMBEDDED")
+
+
+def service_url(name: str, embedded_url) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if not LOCAL:
+        raise ImproperlyConfigured(
+            f"{name} must be set in the environment (the embedded servers are for development: "
+            "DEBUG=1 or `python -m tumorboard.embedded run`)"
+        )
+    return embedded_url()
+
+
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or embedded.database_url(),
+        service_url("DATABASE_URL", embedded.database_url),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -72,7 +92,7 @@ DATABASES = {
 if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"]["OPTIONS"]:
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+REDIS_URL = service_url("REDIS_URL", embedded.redis_url)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,6 +126,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tumorboard.limits.BodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +217,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tumorboard.errors.exception_handler",
+    # A body nested too deep is a 400, not a RecursionError (tumorboard.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "tumorboard.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per process (no Redis needed: logins keep working while Redis is down).
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_RATE", "10/min")},
@@ -286,9 +313,10 @@ SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 SMS_STATUS_CALLBACK_URL = os.environ.get("SMS_STATUS_CALLBACK_URL", "")
 # The public URL Twilio calls, for checking its signature behind a proxy.
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
-# Links in texts and emails. Unset, they point at the port `make run` serves (WEB_PORT).
+# Links in texts and emails. Unset, they point at the port `make run` serves (WEB_PORT) in
+# development, and are required outside it.
 WEB_PORT = env_int("WEB_PORT", 8000)
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}" if LOCAL else None).rstrip("/")
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
 # Minutes a navigator's hold keeps a plan's time while on the phone with the patient.
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)

@@ -10,17 +10,17 @@ from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from board import invites, selectors
-from board.api import CalendarRenderer, valid
+from board.api import valid
 from board.models import Meeting, Series
 from board.serializers import meetings as s
 from board.serializers.agenda import AgendaSerializer, agenda_data
 from board.services import meetings as services
 from navigation.models import Clinician
+from notifications.api import CalendarFileNegotiation
 from tumorboard.audit import touch
 from tumorboard.errors import DomainError
 from tumorboard.roles import ADMIN, NAVIGATOR, STAFF_ROLES, RolePermission
@@ -151,13 +151,12 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
 
-class MeetingInviteView(APIView):
+class MeetingInviteView(CalendarFileNegotiation, APIView):
     """`/api/v1/board/meetings/{id}/invite.ics`: the meeting as a calendar event to add
     (cancelled once it is cancelled); no patient is named in it."""
 
     permission_classes = [RolePermission]
     read_roles = STAFF_ROLES
-    renderer_classes = [JSONRenderer, CalendarRenderer]
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
     def get(self, request, pk: int):

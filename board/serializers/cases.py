@@ -129,6 +129,14 @@ class CaseCreateSerializer(CaseUpdateSerializer):
     referral = serializers.PrimaryKeyRelatedField(
         queryset=Referral.objects.all(), required=False, allow_null=True
     )
+    accept_late_reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="After the meeting's cutoff, a navigator keeps the case on this meeting by "
+        "giving the reason (recorded); without it the case goes to the next meeting open for "
+        "cases.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()

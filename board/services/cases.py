@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from board.models import Case, CaseMove, Meeting
-from board.services.meetings import meeting_label, move_case, rebalance
+from board.services.meetings import meeting_label, meetings_generate, move_case, rebalance
+from board.services.recommendations import letter_key
 from navigation.models import Clinician
 from notifications import outbox
 from notifications.alerts import CASE_READY, alerts_resolve
 from notifications.models import Alert
 from patients.models import Patient, Referral
 from tumorboard.errors import DomainError
+from tumorboard.roles import ADMIN, NAVIGATOR, has_role
 
 # The unready-case reminder goes out this long before the cutoff (and until the start).
 UNREADY_LEAD = timedelta(hours=24)
@@ -55,6 +57,54 @@ def _reviewer(by) -> Clinician | None:
     return Clinician.objects.filter(user=by).first() if by is not None else None
 
 
+def next_open_meeting(meeting: Meeting, *, now: datetime) -> Meeting | None:
+    """The series' first scheduled meeting after `meeting` whose cutoff is still ahead
+    (generated if need be)."""
+    later = Meeting.objects.filter(
+        series_id=meeting.series_id,
+        status=Meeting.Status.SCHEDULED,
+        start__gt=meeting.start,
+        cutoff_at__gt=now,
+    ).order_by("start")
+    found = later.first()
+    if found is None:
+        meetings_generate(
+            series=meeting.series, now=now, first=meeting.date + timedelta(days=1), weeks=2
+        )
+        found = later.first()
+    return found
+
+
+def _after_cutoff(meeting: Meeting, *, by, now: datetime, accept_late_reason: str):
+    """Where a case submitted after `meeting`'s cutoff goes, and the note saying so: the
+    same meeting when a navigator accepts it late with a reason (PRODUCT.md, the board),
+    else the next meeting open for cases. DomainError when neither is possible."""
+    reason = accept_late_reason.strip()
+    if reason:
+        if not has_role(by, NAVIGATOR, ADMIN):
+            raise DomainError(
+                "Only a navigator can accept a case after the cutoff.",
+                field="accept_late_reason",
+                code="not_a_navigator",
+            )
+        return meeting, f"Submitted after the cutoff; accepted late by a navigator: {reason}"[:300]
+    target = next_open_meeting(meeting, now=now)
+    if target is None:
+        raise DomainError(
+            f"The cutoff of the {meeting_label(meeting)} meeting has passed and the series has "
+            "no later meeting open for cases; a navigator can accept it late with a reason.",
+            field="meeting",
+            code="past_cutoff",
+        )
+    target = (
+        Meeting.objects.select_for_update(of=("self",)).select_related("series").get(pk=target.pk)
+    )
+    return target, (
+        f"Submitted after the cutoff of the {meeting_label(meeting)} meeting: listed on "
+        f"{meeting_label(target)}, the next meeting open for cases."
+    )
+
+
 @transaction.atomic
 def case_submit(
     *,
@@ -64,14 +114,22 @@ def case_submit(
     now: datetime,
     patient: Patient | None = None,
     referral: Referral | None = None,
+    accept_late_reason: str = "",
     **fields,
 ) -> Case:
-    """Put a case on a meeting with its question for the board. Over capacity, the last
-    routine cases roll to the next meeting, with a note."""
+    """Put a case on a meeting with its question for the board. After the meeting's cutoff
+    it goes to the next meeting open for cases, with a note, unless a navigator accepts it
+    late (`accept_late_reason`, recorded in its history). Over capacity, the last routine
+    cases roll to the next meeting, with a note."""
     meeting = (
         Meeting.objects.select_for_update(of=("self",)).select_related("series").get(pk=meeting.pk)
     )
     _check_open(meeting, now)
+    note = ""
+    if now > meeting.cutoff_at:
+        meeting, note = _after_cutoff(
+            meeting, by=by, now=now, accept_late_reason=accept_late_reason
+        )
     if referral is not None and patient is not None and referral.patient_id != patient.pk:
         raise DomainError(
             "This referral is for another patient.", field="referral", code="wrong_patient"
@@ -86,6 +144,7 @@ def case_submit(
         question=question,
         submitted_at=now,
         submitted_by=by,
+        note=note,
         **fields,
     )
     _check_readiness(case)
@@ -93,7 +152,7 @@ def case_submit(
         case.imaging_reviewed_by = _reviewer(by)
     case.save()
     CaseMove.objects.create(
-        case=case, to_meeting=meeting, reason=CaseMove.Reason.SUBMITTED, by=by, at=now
+        case=case, to_meeting=meeting, reason=CaseMove.Reason.SUBMITTED, note=note, by=by, at=now
     )
     rebalance(meeting=meeting, by=by, now=now)
     case.refresh_from_db()
@@ -155,6 +214,12 @@ def case_withdraw(*, case: Case, by, now: datetime, reason: str = "") -> Case:
         return case
     case.status = Case.Status.WITHDRAWN
     case.save(update_fields=["status", "updated_at"])
+    outbox.message_cancel(
+        idempotency_keys=[
+            letter_key(pk) for pk in case.recommendations.values_list("pk", flat=True)
+        ],
+        reason="the case was withdrawn",
+    )
     move_case(
         case,
         None,

@@ -69,16 +69,19 @@ def _run_plan(plan: SurveillancePlan, now: datetime) -> str:
     today = clinic_today(now)
     if plan.next_due_on - today > BOOK_AHEAD:
         return "waiting"
-    if _book(plan, now):
-        return "booked"
     if today > plan.next_due_on + OVERDUE_AFTER:
+        # Past the week of grace (PRODUCT.md, care clocks): a navigator arranges it with the
+        # patient; no scan is booked for them minutes ahead without asking.
         local_due = f"{plan.next_due_on:%d %b}"
         _alert(
             plan,
-            f"follow-up {plan.get_modality_display()} due {local_due} is overdue and not booked.",
+            f"follow-up {plan.get_modality_display()} due {local_due} is overdue and not booked: "
+            "please arrange it with the patient.",
             f"imaging_overdue:{plan.pk}:{plan.next_due_on}",
         )
         return "overdue"
+    if _book(plan, now):
+        return "booked"
     return "no_slot"
 
 

@@ -99,8 +99,31 @@ def _cancel_on_holidays(series: Series, dates: list[date], now: datetime) -> Non
         meeting_cancel(meeting=meeting, reason=names[meeting.date], by=None, now=now)
 
 
+def _check_times_exist(*, weekday: int, start_time, end_time, time_zone: str, first: date) -> None:
+    """The series' wall-clock start and end exist on each of its dates for two years from
+    `first` (a 02:30 start on a Sunday never does on the spring-forward Sunday)."""
+    for day in rules.meeting_dates(
+        weekday=weekday, first=first, last=first + timedelta(weeks=rules.TIMES_CHECKED_WEEKS)
+    ):
+        for field, wall in (("start_time", start_time), ("end_time", end_time)):
+            if not rules.local_time_exists(day=day, at=wall, time_zone=time_zone):
+                raise DomainError(
+                    f"{wall:%H:%M} does not exist on {day:%a %d %b %Y} in {time_zone}: the "
+                    "clocks jump forward over it. Choose a time outside the change.",
+                    field=field,
+                    code="nonexistent_time",
+                )
+
+
 @transaction.atomic
 def series_create(*, members: list[Clinician], now: datetime, **fields) -> Series:
+    _check_times_exist(
+        weekday=fields["weekday"],
+        start_time=fields["start_time"],
+        end_time=fields["end_time"],
+        time_zone=fields.get("time_zone", "America/New_York"),
+        first=max(fields["starts_on"], now.date()),
+    )
     _check_fits(
         start=fields["start_time"],
         end=fields["end_time"],
@@ -126,6 +149,14 @@ def series_update(
         )
     for name, value in fields.items():
         setattr(series, name, value)
+    if set(fields) & {"start_time", "end_time", "time_zone", "starts_on"}:
+        _check_times_exist(
+            weekday=series.weekday,
+            start_time=series.start_time,
+            end_time=series.end_time,
+            time_zone=series.time_zone,
+            first=max(series.starts_on, now.date()),
+        )
     _check_fits(
         start=series.start_time,
         end=series.end_time,
@@ -305,7 +336,8 @@ def rebalance(*, meeting: Meeting, by, now: datetime) -> list[Case]:
 def attendance_record(
     *, meeting: Meeting, clinician: Clinician, present: bool, by, now: datetime
 ) -> Attendance:
-    """Who was there, per specialist; recorded from an hour before the start."""
+    """Who was there, per specialist; recorded from an hour before the start, for members
+    of the series only (DomainError on `clinician` otherwise)."""
     if meeting.cancelled:
         raise DomainError(
             "Attendance cannot be recorded for a cancelled meeting.",
@@ -317,6 +349,13 @@ def attendance_record(
             "Attendance is recorded from an hour before the meeting starts.",
             field="meeting",
             code="too_early",
+        )
+    if not meeting.series.members.filter(pk=clinician.pk).exists():
+        raise DomainError(
+            f"{clinician.name} is not a member of the {meeting.series.name} board; add them to "
+            "the series first.",
+            field="clinician",
+            code="not_a_member",
         )
     attendance, _ = Attendance.objects.update_or_create(
         meeting=meeting,

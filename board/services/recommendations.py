@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from board import rules
+from board.letters import letter_content
 from board.models import Case, Recommendation, Task
 from navigation.models import Clinician
 from notifications import outbox
@@ -70,11 +71,21 @@ def _with_noms(rec: Recommendation, case: Case, fields: dict) -> None:
 
 
 def _locked_case(case: Case) -> Case:
-    return (
+    """The case, locked; Conflict (409) when it was withdrawn: no recommendation is written,
+    changed or signed for it, and no letter goes out."""
+    case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("referral", "patient", "meeting__series")
         .get(pk=case.pk)
     )
+    if case.status == Case.Status.WITHDRAWN:
+        raise Conflict(
+            f"Board case {case.pk} was withdrawn: no recommendation can be written or signed "
+            "for it.",
+            field="case",
+            code="case_withdrawn",
+        )
+    return case
 
 
 @transaction.atomic
@@ -106,6 +117,7 @@ def recommendation_update(
 ) -> Recommendation:
     """Change a draft. A signed recommendation never changes: 409, write a new version."""
     rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    _locked_case(rec.case)
     if rec.status == Recommendation.Status.SIGNED:
         raise Conflict(
             f"Version {rec.version} is signed and cannot change; post a new version instead.",
@@ -136,13 +148,13 @@ def recommendation_sign(*, recommendation: Recommendation, by, now: datetime) ->
     """Sign: the version freezes; navigator tasks, the letter to the referring oncologist
     and the surveillance plan follow, in this transaction."""
     rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    case = _locked_case(rec.case)
     if rec.status == Recommendation.Status.SIGNED:
         raise Conflict(f"Version {rec.version} is already signed.", code="signed")
     rec.signed_by = _signer(by)
     rec.signed_at = now
     rec.status = Recommendation.Status.SIGNED
     rec.save(update_fields=["signed_by", "signed_at", "status", "updated_at"])
-    case = _locked_case(rec.case)
     _tasks(rec, case, now)
     letter_enqueue(recommendation=rec, case=case)
     if rec.followup_modality:
@@ -188,8 +200,11 @@ def _tasks(rec: Recommendation, case: Case, now: datetime) -> list[Task]:
 
 
 def letter_enqueue(*, recommendation: Recommendation, case: Case) -> Message | None:
-    """The letter to the referring oncologist, an outbox row; rendered when sent
-    (board.letters). Without an address, the navigators are told to send it another way."""
+    """The letter to the referring oncologist, written now (board.letters) and handed to
+    the outbox; an unsent letter of an earlier version is cancelled. Without an address,
+    the navigators are told to send it another way."""
+    if case.status == Case.Status.WITHDRAWN:
+        return None
     referral = case.referral
     address = referral.referring_email if referral else ""
     if not address:
@@ -203,14 +218,24 @@ def letter_enqueue(*, recommendation: Recommendation, case: Case) -> Message | N
             patient=case.patient,
         )
         return None
+    earlier = case.recommendations.exclude(pk=recommendation.pk).values_list("pk", flat=True)
+    outbox.message_cancel(
+        idempotency_keys=[letter_key(pk) for pk in earlier],
+        reason="a newer signed version replaces this letter",
+    )
     return outbox.message_enqueue(
         channel=Message.Channel.EMAIL,
         to=address,
         template="board_letter",
         payload={"recommendation": recommendation.pk, "version": recommendation.version},
-        idempotency_key=f"board_letter:{recommendation.pk}",
+        content=letter_content(recommendation),
+        idempotency_key=letter_key(recommendation.pk),
         patient=case.patient,
     )
+
+
+def letter_key(recommendation_id: int) -> str:
+    return f"board_letter:{recommendation_id}"
 
 
 @transaction.atomic

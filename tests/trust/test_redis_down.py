@@ -1,6 +1,7 @@
 """Redis stopped: searches, bookings and pages go on (nothing the user does waits on the
 broker), /healthz says 503 and names Redis, and the booking's messages wait in the
-outbox until Redis and a worker are back. Redis here is a server of this test's own."""
+outbox until Redis and a worker are back. Redis here is a server of this test's own; the
+test and its worker share one fixed clock (NOW; the worker through tests.frozen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
 
 from notifications.models import Message
 from notifications.services import dispatch_due
@@ -47,16 +47,16 @@ def test_with_redis_stopped_the_work_goes_on_and_messages_follow_later(
         page.force_login(nina)
         assert page.get("/queue/").status_code == 200
         assert page.get("/day/?date=2026-03-09").status_code == 200
-    health = Client().get("/healthz")
-    assert health.status_code == 503
-    assert "redis" in health.json()["down"]
-    invites = Message.objects.filter(template="invite_request")
-    assert invites.count() == 3 and set(invites.values_list("status", flat=True)) == {"pending"}
+        health = Client().get("/healthz")
+        assert health.status_code == 503
+        assert "redis" in health.json()["down"]
+        invites = Message.objects.filter(template="invite_request")
+        assert invites.count() == 3 and set(invites.values_list("status", flat=True)) == {"pending"}
 
-    redis.start()
-    worker = start_worker(redis, twilio)
-    try:
-        enqueue_send(dispatch_due(now=timezone.now()))
-        wait_for(lambda: invites.filter(status="sent").count() == 3, "the invites to be sent")
-    finally:
-        kill(worker)
+        redis.start()
+        worker = start_worker(redis, twilio, now=NOW)
+        try:
+            enqueue_send(dispatch_due(now=NOW))
+            wait_for(lambda: invites.filter(status="sent").count() == 3, "the invites to be sent")
+        finally:
+            kill(worker)

@@ -4,7 +4,7 @@ language: the REST API's error body, or an OperationOutcome for a FHIR client.""
 import json
 
 import pytest
-from django.db import DatabaseError
+from django.db import OperationalError
 from django.test import RequestFactory
 
 from tests.interop.fhir_check import outcome_of
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def lost_database(request):
-    raise DatabaseError("server closed the connection unexpectedly")
+    raise OperationalError("server closed the connection unexpectedly")
 
 
 def test_a_rest_write_that_loses_the_database_says_nothing_was_saved():

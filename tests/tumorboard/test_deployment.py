@@ -23,7 +23,9 @@ def test_compose_gives_every_app_service_the_settings_it_reads():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for name in ("web", "worker", "beat"):
         environment = compose["services"][name]["environment"]
-        assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"} <= set(environment)
+        assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"} <= set(
+            environment
+        )
         assert environment["DATABASE_URL"].startswith("postgresql://")
         assert compose["services"][name]["depends_on"]["db"]["condition"] == "service_healthy"
 

@@ -51,3 +51,41 @@ def test_production_settings_pass_the_deploy_check_with_no_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def outside_development(**env):
+    """`manage.py check` as production runs it: no DEBUG, not under the embedded runner."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "TUMORBOARD_EMBEDDED", "DATABASE_URL", "REDIS_URL", "SITE_URL")
+    }
+    environment.update({"SECRET_KEY": "x", **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_database_url_refuses_to_start_instead_of_an_empty_database():
+    result = outside_development(REDIS_URL=os.environ["REDIS_URL"], SITE_URL="https://x.org")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: DATABASE_URL must be set in the environment")
+
+
+def test_production_without_a_site_url_refuses_to_start_rather_than_link_to_127_0_0_1():
+    result = outside_development(
+        DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"]
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: SITE_URL must be set in the environment")
+
+
+def test_development_keeps_the_embedded_default():
+    result = outside_development(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

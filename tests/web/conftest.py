@@ -85,13 +85,13 @@ def meeting(center, radiation):
 @pytest.fixture
 def board_case(meeting, alice, nina):
     referral = make_referral(
-        alice, mass_effect=True, now=BOARD_NOW, received_at=datetime(2026, 3, 1, 9, tzinfo=NY)
+        alice, mass_effect=True, now=BOARD_NOW, received_at=datetime(2026, 2, 28, 9, tzinfo=NY)
     )
-    return case_submit(
+    return case_submit(  # before the cutoff, 48 hours before the meeting
         meeting=meeting,
         referral=referral,
         question="Radiosurgery or resection?",
         by=nina,
-        now=datetime(2026, 3, 1, 10, tzinfo=NY),
+        now=datetime(2026, 2, 28, 10, tzinfo=NY),
         imaging_available=True,
     )

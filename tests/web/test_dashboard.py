@@ -30,7 +30,8 @@ def test_it_counts_consults_within_72_hours_by_week_of_receipt(alice, bob):
     late = make_referral(bob, received_at=datetime(2026, 2, 24, 9, tzinfo=NY))
     consulted(on_time, 30)
     consulted(late, 80)
-    make_referral(alice, received_at=NOW - timedelta(hours=3))  # still within its 72 h
+    # still within its 72 h (a second open referral of hers: another site)
+    make_referral(alice, received_at=NOW - timedelta(hours=3), sites="spine")
     weeks = metrics.consults_within_72h(now=NOW)
     assert len(weeks) == 12 and weeks[-1].week == NOW.date()
     assert (weeks[-2].hits, weeks[-2].total, weeks[-2].share) == (1, 2, 0.5)
@@ -38,8 +39,9 @@ def test_it_counts_consults_within_72_hours_by_week_of_receipt(alice, bob):
 
 
 def test_it_bins_the_time_from_referral_to_consult(alice, bob):
-    for patient, hours in ((alice, 5), (bob, 30), (alice, 100)):
-        consulted(make_referral(patient, received_at=NOW - timedelta(days=7)), hours)
+    for patient, hours, sites in ((alice, 5, "brain"), (bob, 30, "brain"), (alice, 100, "spine")):
+        referral = make_referral(patient, received_at=NOW - timedelta(days=7), sites=sites)
+        consulted(referral, hours)
     counts = {b.label: b.count for b in metrics.referral_to_consult(now=NOW)}
     assert counts["0-12 h"] == 1 and counts["24-48 h"] == 1 and counts["96-120 h"] == 1
 
