@@ -57,7 +57,7 @@ oidc-provider:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=lint-only DATABASE_URL=postgresql://lint@127.0.0.1:9/lint \
+	SECRET_KEY=lint-only SITE_URL=http://lint.invalid DATABASE_URL=postgresql://lint@127.0.0.1:9/lint \
 		REDIS_URL=redis://127.0.0.1:9/0 $(VENV)/bin/mypy
 
 bench: install
