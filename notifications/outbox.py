@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from notifications.models import Alert, Message
@@ -14,21 +14,42 @@ from notifications.models import Alert, Message
 log = logging.getLogger(__name__)
 
 
+def insert_once(instance: models.Model, *, unique: str) -> bool:
+    """INSERT the unsaved `instance` unless a row with the same `unique` field exists
+    (PostgreSQL's INSERT ... ON CONFLICT DO NOTHING): True, with `instance.pk` set, when
+    this call wrote it. Every other database error is raised, not swallowed."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key or f.get_default()]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({connection.ops.quote_name(meta.get_field(unique).column)}) "
+            f"DO NOTHING RETURNING {connection.ops.quote_name(meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    return True
+
+
 def alert_navigators(
     *, kind: str, text: str, dedupe_key: str, referral=None, patient=None
 ) -> Alert | None:
     """An in-app alert, written once per `dedupe_key` (None when it already exists)."""
-    try:
-        with transaction.atomic():
-            return Alert.objects.create(
-                kind=kind,
-                text=text,
-                dedupe_key=dedupe_key,
-                referral=referral,
-                patient=patient or getattr(referral, "patient", None),
-            )
-    except IntegrityError:
-        return None
+    alert = Alert(
+        kind=kind,
+        text=text,
+        dedupe_key=dedupe_key,
+        referral=referral,
+        patient=patient or getattr(referral, "patient", None),
+    )
+    return alert if insert_once(alert, unique="dedupe_key") else None
 
 
 def message_enqueue(

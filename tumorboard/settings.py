@@ -60,6 +60,10 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
+# Languages patients and their contacts may prefer for texts, emails, invites and their page;
+# another is a translation file in locale/ and a line here.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -284,6 +288,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "scheduling@localhost")
+# The ORGANIZER of calendar invites: the center's scheduling address patients may write to.
+CALENDAR_ORGANIZER_EMAIL = env_str("CALENDAR_ORGANIZER_EMAIL", "scheduling@brainspine.example.org")
 
 LOGIN_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
