@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG= WEB_SHOTS_DIR=tests/artifacts
 
-.PHONY: install run test lint bench browser services stop clean
+.PHONY: install run test lint bench browser calendar-tools services stop clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 		'python manage.py migrate --no-input && python manage.py load_demo && \
 		python manage.py welcome && exec honcho start -f Procfile.dev'
 
-test: install browser lint
+test: install browser calendar-tools lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
 
@@ -32,6 +32,18 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "WARNING: Chromium is missing, browser tests will be SKIPPED (sudo apt-get install chromium)" >&2; fi; }
+
+# Our invites and feeds are read in tests by libical (Debian's python3-gi and
+# gir1.2-ical-3.0, run by /usr/bin/python3) and by ical.js (npm, run by Debian's node).
+ICALJS := tests/notifications/icaljs
+calendar-tools:
+	@/usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")' 2>/dev/null && \
+		command -v node >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq python3-gi gir1.2-ical-3.0 nodejs npm >/dev/null; \
+		else echo "ERROR: sudo apt-get install python3-gi gir1.2-ical-3.0 nodejs npm" >&2; exit 1; fi; }
+	@test -d $(ICALJS)/node_modules/ical.js || \
+		npm ci --prefix $(ICALJS) --no-audit --no-fund --silent
 
 lint: install
 	$(VENV)/bin/ruff check .

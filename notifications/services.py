@@ -289,7 +289,7 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
     if appointment is None or appointment.sequence != message.payload["sequence"]:
         raise Drop("the visit changed again; a newer invite replaces this one")
-    invite = invites.visit_invite(appointment, now=now)
+    invite = invites.visit_invite(appointment, now=now, method="REQUEST")
     method = invites.method_of(invite)
     local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
     when = f"{local:%A %d %B %Y at %I:%M %p}".replace(" 0", " ")
