@@ -177,9 +177,7 @@ def visit_invite(appointment, *, now: datetime, method: str = "PUBLISH") -> byte
     if emailed and cancelled:
         method = "CANCEL"
     calendar = _calendar(method)
-    calendar.add_component(
-        visit_event(appointment, now=now, cancelled=cancelled, attendee=emailed)
-    )
+    calendar.add_component(visit_event(appointment, now=now, cancelled=cancelled, attendee=emailed))
     return _with_timezones(calendar, [appointment.start, now])
 
 

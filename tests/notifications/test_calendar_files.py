@@ -5,7 +5,7 @@ says how often to refresh; the organizer is the center's address; and a visit in
 month and one in a standard-time month read the wall-clock times they were booked for
 (issue 15, finding 5)."""
 
-from datetime import UTC, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -142,8 +142,8 @@ def test_the_feed_tells_subscribers_how_often_to_refresh(files):
 def test_a_zone_without_daylight_saving_has_one_plain_observance():
     zone = invites.vtimezone(
         "America/Phoenix",
-        first=datetime(2025, 1, 1, tzinfo=UTC).date(),
-        last=datetime(2027, 1, 1).date(),
+        first=date(2025, 1, 1),
+        last=date(2027, 1, 1),
     )
     assert [o.name for o in zone.subcomponents] == ["STANDARD"]
     assert "RRULE" not in zone.subcomponents[0] and "COMMENT" not in zone
