@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
+from django.utils.translation import gettext
 
 PRODID = "-//Tumor board scheduling//EN"
 UID_DOMAIN = "tumorboard"
@@ -91,6 +92,16 @@ def _address(email: str, name: str, **params) -> icalendar.vCalAddress:
     return address
 
 
+def visit_label(appointment) -> str:
+    """What a visit is, for the patient, in the active language and in words that name no
+    diagnosis and no specialty: "Scan", "First visit" or "Clinic visit"."""
+    if appointment.specialty == "neuroradiology":
+        return gettext("Scan")
+    if appointment.is_consult:
+        return gettext("First visit")
+    return gettext("Clinic visit")
+
+
 def organizer() -> icalendar.vCalAddress:
     """The center as ORGANIZER: its scheduling address (CALENDAR_ORGANIZER_EMAIL)."""
     return _address(settings.CALENDAR_ORGANIZER_EMAIL, settings.CENTER_NAME)
@@ -111,7 +122,9 @@ def visit_event(
     event.add("dtstamp", now)
     event.add("dtstart", appointment.start.astimezone(zone))
     event.add("dtend", appointment.end.astimezone(zone))
-    event.add("summary", "Clinic visit" if for_patient else "Clinic visit (patient)")
+    # The patient's own invite in the active language; a clinician's feed says whose kind
+    # of slot it is, in the center's language.
+    event.add("summary", visit_label(appointment) if for_patient else "Clinic visit (patient)")
     place = appointment.location
     event.add("location", ", ".join(p for p in (place.name, place.address) if p))
     event.add("class", "PRIVATE")
@@ -133,7 +146,7 @@ def visit_event(
     if for_patient and not cancelled:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", "Clinic visit")
+        alarm.add("description", visit_label(appointment))
         alarm.add("trigger", timedelta(hours=-2))
         event.add_component(alarm)
     return event

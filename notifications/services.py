@@ -280,6 +280,13 @@ def _render_page(message: Message) -> Content:
 
 
 def _render_invite(message: Message, now: datetime) -> Content:
+    """The emailed invite (REQUEST, or CANCEL) in the patient's language. A visit of a
+    same-day plan says which of the day's visits it is ("visit 2 of 3, Tuesday") and its
+    text part carries the whole day's plan; calendar clients act on one event per message,
+    so each visit has its own email, and they are written in the same transaction."""
+    from django.utils import dateformat
+    from django.utils.translation import override, pgettext
+
     from navigation.models import Appointment
 
     appointment = (
@@ -289,22 +296,56 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
     if appointment is None or appointment.sequence != message.payload["sequence"]:
         raise Drop("the visit changed again; a newer invite replaces this one")
-    invite = invites.visit_invite(appointment, now=now, method="REQUEST")
-    method = invites.method_of(invite)
-    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
-    when = f"{local:%A %d %B %Y at %I:%M %p}".replace(" 0", " ")
-    context = {
-        "first_name": appointment.patient.first_name,
-        "when": when,
-        "place": appointment.location,
-        "link": patient_link(appointment.patient, now),
-        "center": settings.CENTER_NAME,
-        "phone": settings.CENTER_PHONE,
-    }
-    kind = "cancel" if method == "CANCEL" else "request"
+    patient = appointment.patient
+    with override(patient.preferred_language):
+        invite = invites.visit_invite(appointment, now=now, method="REQUEST")
+        method = invites.method_of(invite)
+        zone = ZoneInfo(appointment.location.time_zone)
+        local = appointment.start.astimezone(zone)
+        when = dateformat.format(local, pgettext("email time", "l j F Y, g:i A"))
+        clock = pgettext("page time", "g:i A")
+        of_day = None
+        day_visits = [
+            a
+            for a in Appointment.objects.filter(
+                patient=patient,
+                status=Appointment.Status.BOOKED,
+                start__gte=local - timedelta(days=1),
+                start__lt=local + timedelta(days=1),
+            )
+            .select_related("location")
+            .order_by("start")
+            if a.start.astimezone(zone).date() == local.date()
+        ]
+        if method != "CANCEL" and len(day_visits) > 1 and appointment in day_visits:
+            of_day = {
+                "number": day_visits.index(appointment) + 1,
+                "count": len(day_visits),
+                "day": dateformat.format(local, "l"),
+                "plan": [
+                    {
+                        "when": dateformat.time_format(a.start.astimezone(zone), clock),
+                        "what": invites.visit_label(a),
+                        "place": a.location.name,
+                    }
+                    for a in day_visits
+                ],
+            }
+        context = {
+            "first_name": patient.first_name,
+            "when": when,
+            "place": appointment.location,
+            "link": patient_link(patient, now),
+            "center": settings.CENTER_NAME,
+            "phone": settings.CENTER_PHONE,
+            "of_day": of_day,
+        }
+        kind = "cancel" if method == "CANCEL" else "request"
+        subject = render_to_string(f"email/invite_{kind}_subject.txt", context).strip()
+        body = render_to_string(f"email/invite_{kind}.txt", context)
     return Content(
-        subject=render_to_string(f"email/invite_{kind}_subject.txt", context).strip(),
-        body=render_to_string(f"email/invite_{kind}.txt", context),
+        subject=subject,
+        body=body,
         attachments=(("invite.ics", invite, f"text/calendar; method={method}"),),
     )
 
