@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from notifications.models import Message, SmsOptOut
 from notifications.outbox import insert_once
@@ -21,13 +22,35 @@ def phone_opted_out(*, phone: str) -> bool:
 
 
 def people_on_phone(*, phone: str, lock: bool = False) -> list:
-    """The patients and contacts whose phone is `phone`, patients first, oldest first."""
+    """The patients a text from `phone` may be about: those whose own phone it is, then
+    those with a contact (caregiver, proxy) whose phone it is; oldest first, each once."""
+    from django.db.models import Case, IntegerField, Value, When
+
     from patients.models import Patient
 
-    patients = Patient.objects.filter(phone=phone).order_by("id")
+    patients = (
+        Patient.objects.filter(Q(phone=phone) | Q(contacts__phone=phone))
+        .annotate(
+            own=Case(
+                When(phone=phone, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("own", "id")
+    )
     if lock:
-        patients = patients.select_for_update()
-    return list(patients)
+        patients = patients.select_for_update(of=("self",))
+    return list(dict.fromkeys(patients))
+
+
+def language_of_phone(*, phone: str, patients: list) -> str:
+    """The preferred language of whoever uses `phone`: its patient's, else its contact's."""
+    from patients.models import Contact
+
+    for patient in patients:
+        if str(patient.phone) == phone:
+            return patient.preferred_language
+    contact = Contact.objects.filter(phone=phone).order_by("id").first()
+    return contact.preferred_language if contact else "en"
 
 
 @transaction.atomic
@@ -35,12 +58,13 @@ def phone_opt_out(*, phone: str, now: datetime, source: str) -> bool:
     """Record that `phone` opted out: consent off for everyone using it, pending texts to
     it cancelled (replies to its own messages excepted). Returns True when this call made
     the change (once per opt-out, however many workers or replies report it)."""
-    from patients.models import Patient
+    from patients.models import Contact, Patient
 
     created = insert_once(SmsOptOut(phone=phone, source=source, created_at=now), unique="phone")
-    Patient.objects.filter(phone=phone, sms_consent=True).update(
-        sms_consent=False, sms_consent_at=now, updated_at=now
-    )
+    for people in (Patient.objects, Contact.objects):
+        people.filter(phone=phone, sms_consent=True).update(
+            sms_consent=False, sms_consent_at=now, updated_at=now
+        )
     Message.objects.filter(
         channel=Message.Channel.SMS, to=phone, status=Message.Status.PENDING
     ).exclude(template__startswith="reply_").update(
@@ -54,9 +78,10 @@ def phone_opt_in(*, phone: str, now: datetime) -> None:
     """START from `phone`: texts to it are allowed again and everyone using it consents;
     their reminders are planned again."""
     from notifications.services import reminders_sync
-    from patients.models import Patient
+    from patients.models import Contact, Patient
 
     SmsOptOut.objects.filter(phone=phone).delete()
-    Patient.objects.filter(phone=phone).update(sms_consent=True, sms_consent_at=now, updated_at=now)
+    for people in (Patient.objects, Contact.objects):
+        people.filter(phone=phone).update(sms_consent=True, sms_consent_at=now, updated_at=now)
     for patient in people_on_phone(phone=phone):
         reminders_sync(patient=patient, now=now)

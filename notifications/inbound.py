@@ -177,7 +177,7 @@ def classify(body: str) -> str:
     return "unknown"
 
 
-def _reply(patient, sid: str, template: str, *, language: str, **context) -> Message:
+def _reply(patient, sid: str, template: str, *, language: str, to: str, **context) -> Message:
     text = sms_text.render(
         template,
         {
@@ -189,7 +189,7 @@ def _reply(patient, sid: str, template: str, *, language: str, **context) -> Mes
     )
     return message_enqueue(
         channel=Message.Channel.SMS,
-        to=str(patient.phone),
+        to=to,
         patient=patient,
         template=f"reply_{template}",
         payload={"text": text},
@@ -211,7 +211,12 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
     several have some, the navigator is asked (an alert naming them) and the sender is told
     a navigator will call: a reply is never guessed onto one patient's visit."""
     from navigation.models import Appointment
-    from notifications.consent import people_on_phone, phone_opt_in, phone_opt_out
+    from notifications.consent import (
+        language_of_phone,
+        people_on_phone,
+        phone_opt_in,
+        phone_opt_out,
+    )
     from notifications.services import short_when
 
     people = people_on_phone(phone=sender, lock=True)
@@ -220,7 +225,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
     if Message.objects.filter(idempotency_key=f"reply:{sid}").exists():
         return "duplicate"
     first = people[0]
-    language = first.preferred_language
+    language = language_of_phone(phone=sender, patients=people)
     kind = classify(body)
     upcoming = {
         patient: Appointment.objects.filter(
@@ -231,7 +236,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
     with_visits = [patient for patient, visits in upcoming.items() if visits.exists()]
     if kind in ("opt_out", "cancel"):
         if phone_opt_out(phone=sender, now=now, source=SmsOptOut.Source.KEYWORD):
-            _reply(first, sid, "opted_out", language=language)
+            _reply(first, sid, "opted_out", to=sender, language=language)
         if kind == "cancel":
             alert_navigators(
                 kind=Alert.Kind.PATIENT_REPLY,
@@ -242,9 +247,9 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
             )
     elif kind == "opt_in":
         phone_opt_in(phone=sender, now=now)
-        _reply(first, sid, "opted_in", language=language)
+        _reply(first, sid, "opted_in", to=sender, language=language)
     elif kind == "help":
-        _reply(first, sid, "help", language=language)
+        _reply(first, sid, "help", to=sender, language=language)
     elif kind in ("confirm", "reschedule") and len(with_visits) > 1:
         alert_navigators(
             kind=Alert.Kind.PATIENT_REPLY,
@@ -253,7 +258,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
             "meant? Please call them.",
             dedupe_key=f"sms:{sid}",
         )
-        _reply(first, sid, "shared_phone", language=language)
+        _reply(first, sid, "shared_phone", to=sender, language=language)
     elif kind == "confirm":
         visit = upcoming[with_visits[0]].first() if with_visits else None
         if visit:
@@ -266,11 +271,12 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
                 patient,
                 sid,
                 "confirmed",
-                language=patient.preferred_language,
-                when=short_when(visit.start, zone, patient.preferred_language),
+                to=sender,
+                language=language,
+                when=short_when(visit.start, zone, language),
             )
         else:
-            _reply(first, sid, "help", language=language)
+            _reply(first, sid, "help", to=sender, language=language)
     elif kind == "reschedule":
         patient = with_visits[0] if with_visits else first
         alert_navigators(
@@ -279,7 +285,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
             text=f"Patient {patient.mrn} asks to reschedule their next visit.",
             dedupe_key=f"sms:{sid}",
         )
-        _reply(patient, sid, "reschedule_requested", language=patient.preferred_language)
+        _reply(patient, sid, "reschedule_requested", to=sender, language=language)
     else:
         alert_navigators(
             kind=Alert.Kind.PATIENT_REPLY,
@@ -287,7 +293,7 @@ def sms_received(*, sender: str, body: str, sid: str, now: datetime) -> str:
             text=f"Patient {_mrns(people)} sent a text we could not read; please call them.",
             dedupe_key=f"sms:{sid}",
         )
-        _reply(first, sid, "unknown", language=language)
+        _reply(first, sid, "unknown", to=sender, language=language)
     return kind
 
 

@@ -113,7 +113,7 @@ def visit_event(
     now: datetime,
     cancelled: bool = False,
     for_patient: bool = True,
-    attendee: bool = True,
+    attendee: tuple[str, str] | None = None,
 ) -> icalendar.Event:
     zone = ZoneInfo(appointment.location.time_zone)
     event = icalendar.Event()
@@ -131,13 +131,13 @@ def visit_event(
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("organizer", organizer())
-    patient = appointment.patient if for_patient else None  # a feed never names patients
-    if patient is not None and patient.email and attendee:
+    if for_patient and attendee:  # a feed never names patients
+        email, name = attendee
         event.add(
             "attendee",
             _address(
-                patient.email,
-                patient.first_name,
+                email,
+                name,
                 ROLE="REQ-PARTICIPANT",
                 PARTSTAT="NEEDS-ACTION",
                 RSVP="FALSE",
@@ -179,18 +179,27 @@ def _zone_window(moments: list[datetime]) -> tuple[date, date]:
     return min(days) - timedelta(days=366), max(days) + timedelta(days=366)
 
 
-def visit_invite(appointment, *, now: datetime, method: str = "PUBLISH") -> bytes:
+def visit_invite(
+    appointment, *, now: datetime, method: str = "PUBLISH", attendee: tuple[str, str] | None = None
+) -> bytes:
     """The visit as it is now, as a calendar file.
 
     `method="PUBLISH"` (a file downloaded from a page: no ATTENDEE); `"REQUEST"` for the
-    invite emailed to an attendee (the patient's address as ATTENDEE), which becomes CANCEL
-    once the visit is cancelled (RFC 5546; PRODUCT.md, "Rules settled": messages)."""
+    invite emailed to an attendee (`attendee` (email, name), by default the patient), which
+    becomes CANCEL once the visit is cancelled (RFC 5546; PRODUCT.md, "Rules settled":
+    messages)."""
     cancelled = appointment.status == "cancelled"
     emailed = method == "REQUEST"
     if emailed and cancelled:
         method = "CANCEL"
     calendar = _calendar(method)
-    calendar.add_component(visit_event(appointment, now=now, cancelled=cancelled, attendee=emailed))
+    if emailed:
+        attendee = attendee or (appointment.patient.email, appointment.patient.first_name)
+    calendar.add_component(
+        visit_event(
+            appointment, now=now, cancelled=cancelled, attendee=attendee if emailed else None
+        )
+    )
     return _with_timezones(calendar, [appointment.start, now])
 
 

@@ -93,8 +93,9 @@ def _send_now(message_id: int, template: str) -> None:
 
 
 def appointment_changed(*, appointment, change: str, reminders: bool = True) -> list[Message]:
-    """The messages a booking, reschedule or cancel sends the patient: a calendar invite
-    by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE, and the
+    """The messages a booking, reschedule or cancel sends the patient (and each contact
+    the patient chose for invites): a calendar invite by email (REQUEST or CANCEL)
+    carrying the appointment's current SEQUENCE, and the
     reminder texts re-planned for all their visits (`reminders=False` leaves that to a
     later call in the same transaction, as for all but the last visit of an itinerary)."""
     from notifications.services import reminders_sync
@@ -103,19 +104,23 @@ def appointment_changed(*, appointment, change: str, reminders: bool = True) -> 
     if reminders:
         reminders_sync(patient=patient, now=timezone.now())
     messages = []
-    if patient.email:
+    recipients = [(patient.email, None)] + [
+        (contact.email, contact) for contact in patient.contacts.filter(gets_invites=True)
+    ]
+    for email, contact in recipients:
+        if not email:
+            continue
+        payload = {"appointment": appointment.pk, "sequence": appointment.sequence}
+        payload |= {"change": change} | ({"contact": contact.pk} if contact else {})
         messages.append(
             message_enqueue(
                 channel=Message.Channel.EMAIL,
-                to=patient.email,
+                to=email,
                 patient=patient,
                 template=f"invite_{'cancel' if change == 'cancelled' else 'request'}",
-                payload={
-                    "appointment": appointment.pk,
-                    "sequence": appointment.sequence,
-                    "change": change,
-                },
-                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}",
+                payload=payload,
+                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}"
+                + (f":c{contact.pk}" if contact else ""),
             )
         )
     return messages

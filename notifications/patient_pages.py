@@ -159,6 +159,9 @@ def verify(request, code: str):
         return _expired(request)
     patient = link.patient
     with translation.override(patient.preferred_language):
+        raw = (request.POST.get("birth_date") or "").strip()[:10]
+        if not raw:  # no answer is not a guess: it costs no try
+            return _verify_form(request, code, status=400, error=_("Please enter the birth date."))
         key = f"patient-verify:{code}"
         cache.add(key, 0, timeout=int(VERIFY_WINDOW.total_seconds()))
         if cache.incr(key) > VERIFY_TRIES:
@@ -169,8 +172,8 @@ def verify(request, code: str):
                 error=_("Too many tries. Please wait 15 minutes or call us."),
             )
         try:
-            answer = parse_date((request.POST.get("birth_date") or "").strip()[:10])
-        except ValueError:  # a well-formed date that does not exist (2 February 30th)
+            answer = parse_date(raw)
+        except ValueError:  # a well-formed date that does not exist (February 30th)
             answer = None
         if answer is None or answer != patient.birth_date:
             return _verify_form(

@@ -296,9 +296,18 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
     if appointment is None or appointment.sequence != message.payload["sequence"]:
         raise Drop("the visit changed again; a newer invite replaces this one")
+    from patients.models import Contact
+
     patient = appointment.patient
-    with override(patient.preferred_language):
-        invite = invites.visit_invite(appointment, now=now, method="REQUEST")
+    recipient = patient
+    if "contact" in message.payload:
+        recipient = Contact.objects.filter(pk=message.payload["contact"], gets_invites=True).first()
+        if recipient is None:
+            raise Drop("the contact was removed or no longer gets invites")
+    with override(recipient.preferred_language):
+        invite = invites.visit_invite(
+            appointment, now=now, method="REQUEST", attendee=(message.to, recipient.first_name)
+        )
         method = invites.method_of(invite)
         zone = ZoneInfo(appointment.location.time_zone)
         local = appointment.start.astimezone(zone)
@@ -332,7 +341,7 @@ def _render_invite(message: Message, now: datetime) -> Content:
                 ],
             }
         context = {
-            "first_name": patient.first_name,
+            "first_name": recipient.first_name,
             "when": when,
             "place": appointment.location,
             "link": patient_link(patient, now),
@@ -351,12 +360,20 @@ def _render_invite(message: Message, now: datetime) -> Content:
 
 
 def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
+    """A reminder to the patient, or to a contact of theirs (payload "contact"): in the
+    recipient's language and time zone, greeting the recipient; never a diagnosis."""
     from navigation.models import Appointment
+    from patients.models import Contact
 
     patient = message.patient
-    if not patient.sms_consent:
+    recipient = patient
+    if "contact" in message.payload:
+        recipient = Contact.objects.filter(pk=message.payload["contact"], gets_texts=True).first()
+        if recipient is None:
+            raise Drop("the contact was removed or no longer gets texts")
+    if not recipient.sms_consent:
         raise Drop("no SMS consent")
-    zone = ZoneInfo(patient.time_zone)
+    zone = ZoneInfo(recipient.time_zone)
     if policy:
         _check_reminder_moment(message, now, zone)
     days = set(message.payload["days"])
@@ -372,7 +389,11 @@ def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
         raise Drop("every visit it reminded of was cancelled, moved or has started")
     return Content(
         body=reminder_text(
-            patient, visits, zone, patient_link(patient, now), language=patient.preferred_language
+            recipient,
+            visits,
+            zone,
+            patient_link(patient, now),
+            language=recipient.preferred_language,
         )
     )
 
@@ -384,9 +405,9 @@ def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> N
     if not reminders.QUIET_END <= local.time() < reminders.QUIET_START:
         day = local.date() + timedelta(days=local.time() >= reminders.QUIET_START)
         raise Postpone(datetime.combine(day, reminders.QUIET_END, tzinfo=zone))
-    others = Message.objects.filter(patient=message.patient, template="reminder").exclude(
-        pk=message.pk
-    )
+    others = Message.objects.filter(
+        patient=message.patient, to=message.to, template="reminder"
+    ).exclude(pk=message.pk)
     if others.filter(
         send_after__gt=message.send_after,
         send_after__lte=now,
@@ -456,52 +477,61 @@ def patient_link(patient, now: datetime) -> str:
 
 
 def reminders_sync(*, patient, now: datetime) -> None:
-    """Make the pending reminder rows match the policy for the patient's live visits: a
-    reschedule or cancel replaces what was planned; what was sent stays sent."""
+    """Make the pending reminder rows match the policy for the patient's live visits, for
+    the patient and for each contact the patient chose to get their texts (each with
+    their own number, consent and time zone): a reschedule or cancel replaces what was
+    planned; what was sent stays sent."""
     from navigation.models import Appointment
 
-    planned = []
-    if patient.sms_consent and patient.phone:
-        visits = (
-            Appointment.objects.filter(patient=patient, start__gt=now)
-            .exclude(status=Appointment.Status.CANCELLED)
-            .values_list("start", "visit_type__reminder_offsets_hours")
-        )
+    visits = list(
+        Appointment.objects.filter(patient=patient, start__gt=now)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .values_list("start", "visit_type__reminder_offsets_hours")
+    )
+    recipients = [(patient, None)]
+    recipients += [(contact, contact) for contact in patient.contacts.filter(gets_texts=True)]
+    keys = set()
+    for person, contact in recipients:
+        if not (person.sms_consent and person.phone and visits):
+            continue
+        phone = str(person.phone)
         sent = Message.objects.filter(
             patient=patient,
+            to=phone,
             template="reminder",
             status=Message.Status.SENT,
             sent_at__gt=now - timedelta(days=7),
         ).values_list("sent_at", flat=True)
         planned = reminders.plan_reminders(
             visit_starts=[start for start, _ in visits],
-            time_zone=patient.time_zone,
+            time_zone=person.time_zone,
             now=now,
             already_sent=sent,
             offsets=[timedelta(hours=h) for h in settings.REMINDER_OFFSETS_HOURS],
             visit_offsets={
                 start: [timedelta(hours=h) for h in hours] for start, hours in visits if hours
             },
-            express_consent=patient.sms_express_consent,
+            express_consent=patient.sms_express_consent and contact is None,
         )
-    keys = set()
-    for text in planned:
-        days = sorted(day.isoformat() for day in text.days)
-        key = f"reminder:{patient.pk}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
-        keys.add(key)
-        message = message_enqueue(
-            channel=Message.Channel.SMS,
-            to=str(patient.phone),
-            patient=patient,
-            template="reminder",
-            payload={"days": days},
-            idempotency_key=key,
-            send_after=text.send_at,
-        )
-        if message.status == Message.Status.CANCELLED:  # planned again (e.g. after START)
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.PENDING, last_error="", enqueued_at=None
+        who = f"{patient.pk}:c{contact.pk}" if contact else f"{patient.pk}"
+        for text in planned:
+            days = sorted(day.isoformat() for day in text.days)
+            key = f"reminder:{who}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
+            keys.add(key)
+            payload = {"days": days} | ({"contact": contact.pk} if contact else {})
+            message = message_enqueue(
+                channel=Message.Channel.SMS,
+                to=phone,
+                patient=patient,
+                template="reminder",
+                payload=payload,
+                idempotency_key=key,
+                send_after=text.send_at,
             )
+            if message.status == Message.Status.CANCELLED:  # planned again (e.g. after START)
+                Message.objects.filter(pk=message.pk).update(
+                    status=Message.Status.PENDING, last_error="", enqueued_at=None
+                )
     Message.objects.filter(
         patient=patient, template="reminder", status=Message.Status.PENDING
     ).exclude(idempotency_key__in=keys).update(

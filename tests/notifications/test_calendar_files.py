@@ -56,12 +56,14 @@ def files(center, alice, bob, nina, as_navigator):
     other.location = chicago
     other.save()
     code = patient_link(alice, NOW).rsplit("/", 1)[1]
+    page = Client()
+    page.post(f"/p/{code}/verify", {"birth_date": alice.birth_date})
     clinician = center.first("pain_medicine")
     produced = {
         "emailed_winter": invites.visit_invite(winter, now=NOW, method="REQUEST"),
         "emailed_summer": invites.visit_invite(summer, now=NOW, method="REQUEST"),
         "api_download": as_navigator.get(f"/api/v1/appointments/{other.pk}/invite.ics").content,
-        "page_download": Client().get(f"/p/{code}/visit/{winter.pk}.ics").content,
+        "page_download": page.get(f"/p/{code}/visit/{winter.pk}.ics").content,
         "feed": Client().get(f"/calendar/{clinician.calendar_token}.ics").content,
     }
     appointment_cancel(appointment=winter, by=nina, now=NOW, reason="patient asked")

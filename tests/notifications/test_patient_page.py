@@ -104,7 +104,8 @@ def test_the_link_alone_shows_only_the_birth_date_question(visit, alice):
 
 def test_wrong_birth_dates_reveal_nothing_and_are_throttled(visit, alice):
     client = Client()
-    answers = ["1961-04-03", "", "not a date", "1961-02-30", "1900-01-01"]
+    assert client.post(f"{path_of(alice)}/verify", {"birth_date": ""}).status_code == 400
+    answers = ["1961-04-03", "02/04/1961", "not a date", "1961-02-30", "1900-01-01"]
     pages = [client.post(f"{path_of(alice)}/verify", {"birth_date": a}) for a in answers]
     assert [p.status_code for p in pages] == [400] * 5
     for page in pages:
