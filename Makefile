@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.tx
 WITH_SERVICES := $(PY) -m tumorboard.embedded run --
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG= WEB_SHOTS_DIR=tests/artifacts
 
-.PHONY: install install-runtime run test lint bench browser oidc-provider services stop clean
+.PHONY: install install-runtime run test lint bench browser oidc-provider calendar-tools services stop clean
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ run: install-runtime
 		'python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && \
 		python manage.py load_demo && python manage.py welcome && exec honcho start -f Procfile.dev'
 
-test: install browser oidc-provider lint
+test: install browser oidc-provider calendar-tools lint
 	$(TEST_ENV) $(WITH_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest -n 2 $(PYTEST_ARGS)'
 
@@ -52,6 +52,18 @@ oidc-provider:
 		else echo "WARNING: npm is missing, single sign-on tests will FAIL (sudo apt-get install nodejs npm)" >&2; fi; }
 	@test -f $(OIDC_PROVIDER)/node_modules/oidc-provider/package.json || \
 		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+
+# Our invites and feeds are read in tests by libical (Debian's python3-gi and
+# gir1.2-ical-3.0, run by /usr/bin/python3) and by ical.js (npm, run by Debian's node).
+ICALJS := tests/notifications/icaljs
+calendar-tools:
+	@/usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")' 2>/dev/null && \
+		command -v node >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq python3-gi gir1.2-ical-3.0 nodejs npm >/dev/null; \
+		else echo "ERROR: sudo apt-get install python3-gi gir1.2-ical-3.0 nodejs npm" >&2; exit 1; fi; }
+	@test -d $(ICALJS)/node_modules/ical.js || \
+		npm ci --prefix $(ICALJS) --no-audit --no-fund --silent
 
 # mypy reads the settings (django-stubs) but connects to nothing: the URLs are placeholders.
 lint: install

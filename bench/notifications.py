@@ -1,7 +1,9 @@
 """`make bench`, the notifications' figures (called from `bench.run.main`).
 
-6. reminder_fanout_per_s  10,000 due SMS rows sent by real Celery workers through Twilio's
-                          API (a local stub), against a no-op task on the same workers
+6. reminder_fanout_per_s  10,000 due reminder texts sent by real Celery workers through
+                          Twilio's API (a local stub), against a no-op task on the same
+                          workers: 5,000 patients' and 5,000 caregivers', half in English
+                          and half in Spanish, each rendered from its visit at send time
 7. feed_2000_events_ms    a clinician's calendar feed of 2,000 visits through gunicorn
 
 Both run on the throwaway bench database; the Celery figure on Redis database
@@ -22,9 +24,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from tumorboard.celery import app
 
@@ -130,24 +133,93 @@ def noop_throughput(counter, worker: subprocess.Popen, count: int, timeout: floa
     return count / (time.perf_counter() - started)
 
 
-def reminders_create(count: int, now: datetime) -> None:
-    """`count` due SMS rows whose text is in the payload (rendering reads no visit)."""
-    from notifications.models import Message
+DAYTIME_ZONES = (
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/Madrid",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+    "America/Sao_Paulo",
+)
 
-    Message.objects.bulk_create(
-        (
-            Message(
-                channel=Message.Channel.SMS,
-                to=f"+1617555{n % 10_000:04d}",
-                template="reply_help",
-                payload={"text": f"Bench reminder {n:05d}: your visit is tomorrow at 9:00am."},
-                idempotency_key=f"{FANOUT_KEY}{n}",
-                send_after=now - timedelta(minutes=1),
-            )
-            for n in range(count)
-        ),
-        batch_size=2000,
+
+def daytime_zone(now: datetime) -> str:
+    """A zone where `now` is between 09:00 and 17:59, so no reminder waits for the end of
+    quiet hours whenever the bench runs."""
+    from zoneinfo import ZoneInfo
+
+    return next(z for z in DAYTIME_ZONES if 9 <= now.astimezone(ZoneInfo(z)).hour < 18)
+
+
+def reminders_create(count: int, now: datetime) -> None:
+    """`count` due reminder rows: half to patients, half to a caregiver of each (their
+    own number), languages alternating English and Spanish; each patient has one visit
+    tomorrow, which the text is rendered from at send time, as in production."""
+    from navigation.models import Appointment, Clinician, Location
+    from notifications.models import Message
+    from patients.models import Contact, Patient
+
+    zone = daytime_zone(now)
+    place = Location.objects.create(name="Bench pavilion", time_zone=zone)
+    clinician = Clinician.objects.create(
+        name="Dr. Bench", specialty="pain_medicine", home_location=place
     )
+    patients = Patient.objects.bulk_create(
+        Patient(
+            mrn=f"BENCH-{n:05d}",
+            first_name=("Zoë", "Łucja", "Ana", "Nguyễn")[n % 4],
+            last_name="Bench",
+            birth_date=date(1950, 1, 1),
+            phone=f"+1617555{n % 10_000:04d}",
+            time_zone=zone,
+            preferred_language=("en", "es")[n % 2],
+            sms_consent=True,
+        )
+        for n in range(count // 2)
+    )
+    contacts = Contact.objects.bulk_create(
+        Contact(
+            patient=patient,
+            name="Dana Bench",
+            phone=f"+1617666{n % 10_000:04d}",
+            time_zone=zone,
+            preferred_language=("es", "en")[n % 2],
+            sms_consent=True,
+        )
+        for n, patient in enumerate(patients)
+    )
+    starts = [now + timedelta(days=1, minutes=30 * n) for n in range(len(patients))]
+    Appointment.objects.bulk_create(
+        Appointment(
+            patient=patient,
+            clinician=clinician,
+            location=place,
+            specialty="pain_medicine",
+            start=start,
+            end=start + timedelta(minutes=30),
+        )
+        for patient, start in zip(patients, starts, strict=True)
+    )
+    rows = []
+    for n, (patient, contact) in enumerate(zip(patients, contacts, strict=True)):
+        day = [starts[n].astimezone(ZoneInfo(zone)).date().isoformat()]
+        for who, phone, extra in (
+            ("p", patient.phone, {}),
+            ("c", contact.phone, {"contact": contact.pk}),
+        ):
+            rows.append(
+                Message(
+                    channel=Message.Channel.SMS,
+                    to=str(phone),
+                    patient=patient,
+                    template="reminder",
+                    payload={"days": day, **extra},
+                    idempotency_key=f"{FANOUT_KEY}{who}{n}",
+                    send_after=now - timedelta(minutes=1),
+                )
+            )
+    Message.objects.bulk_create(rows, batch_size=2000)
 
 
 def bench_reminder_fanout(bench_url: str) -> None:
@@ -193,7 +265,8 @@ def bench_reminder_fanout(bench_url: str) -> None:
                 enqueued = time.perf_counter() - started
                 finished = wait_for(lambda: sent.count() >= FANOUT, worker, FANOUT_TIMEOUT)
                 seconds = time.perf_counter() - started
-            bodies = Counter(m["body"] for m in stub.received)
+            bodies = Counter((m["to"], m["body"]) for m in stub.received)
+            spanish = sum(1 for m in stub.received if "recordatorio" in m["body"])
     finally:
         use_broker(previous)
         counter.flushdb()
@@ -214,6 +287,8 @@ def bench_reminder_fanout(bench_url: str) -> None:
         messages=FANOUT,
         delivered=len(stub.received),
         duplicates=sum(1 for n in bodies.values() if n > 1),
+        spanish=spanish,
+        caregivers=sent.filter(payload__has_key="contact").count(),
         lost=lost,
         seconds=round(seconds, 2),
     )

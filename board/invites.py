@@ -46,9 +46,7 @@ def meeting_event(meeting: Meeting, now: datetime) -> icalendar.Event:
     event.add("class", "PRIVATE")
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    organizer = icalendar.vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
-    organizer.params["CN"] = icalendar.vText(settings.CENTER_NAME)
-    event.add("organizer", organizer)
+    event.add("organizer", invites.organizer())
     return event
 
 

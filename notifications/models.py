@@ -118,3 +118,22 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:60]}"
+
+
+class SmsOptOut(models.Model):
+    """A phone number that said STOP (or whose carrier told us it did: Twilio error 21610).
+
+    Consent to texts belongs to the number (PRODUCT.md, "Rules settled": messages): while
+    a row exists nothing but a reply to the number's own text is sent to it, whoever uses
+    it; START from the number deletes it."""
+
+    class Source(models.TextChoices):
+        KEYWORD = "keyword", "replied with an opt-out word"
+        PROVIDER = "provider", "the provider reported an opt-out (Twilio 21610)"
+
+    phone = models.CharField(max_length=32, unique=True, help_text="E.164 phone number.")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"opt-out ({self.source})"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from notifications.models import Alert, Message
@@ -14,21 +14,42 @@ from notifications.models import Alert, Message
 log = logging.getLogger(__name__)
 
 
+def insert_once(instance: models.Model, *, unique: str) -> bool:
+    """INSERT the unsaved `instance` unless a row with the same `unique` field exists
+    (PostgreSQL's INSERT ... ON CONFLICT DO NOTHING): True, with `instance.pk` set, when
+    this call wrote it. Every other database error is raised, not swallowed."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key or f.get_default()]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({connection.ops.quote_name(meta.get_field(unique).column)}) "
+            f"DO NOTHING RETURNING {connection.ops.quote_name(meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    return True
+
+
 def alert_navigators(
     *, kind: str, text: str, dedupe_key: str, referral=None, patient=None
 ) -> Alert | None:
     """An in-app alert, written once per `dedupe_key` (None when it already exists)."""
-    try:
-        with transaction.atomic():
-            return Alert.objects.create(
-                kind=kind,
-                text=text,
-                dedupe_key=dedupe_key,
-                referral=referral,
-                patient=patient or getattr(referral, "patient", None),
-            )
-    except IntegrityError:
-        return None
+    alert = Alert(
+        kind=kind,
+        text=text,
+        dedupe_key=dedupe_key,
+        referral=referral,
+        patient=patient or getattr(referral, "patient", None),
+    )
+    return alert if insert_once(alert, unique="dedupe_key") else None
 
 
 def message_enqueue(
@@ -88,8 +109,9 @@ def _send_now(message_id: int, template: str) -> None:
 
 
 def appointment_changed(*, appointment, change: str, reminders: bool = True) -> list[Message]:
-    """The messages a booking, reschedule or cancel sends the patient: a calendar invite
-    by email (REQUEST or CANCEL) carrying the appointment's current SEQUENCE, and the
+    """The messages a booking, reschedule or cancel sends the patient (and each contact
+    the patient chose for invites): a calendar invite by email (REQUEST or CANCEL)
+    carrying the appointment's current SEQUENCE, and the
     reminder texts re-planned for all their visits (`reminders=False` leaves that to a
     later call in the same transaction, as for all but the last visit of an itinerary)."""
     from notifications.services import reminders_sync
@@ -98,19 +120,23 @@ def appointment_changed(*, appointment, change: str, reminders: bool = True) -> 
     if reminders:
         reminders_sync(patient=patient, now=timezone.now())
     messages = []
-    if patient.email:
+    recipients = [(patient.email, None)] + [
+        (contact.email, contact) for contact in patient.contacts.filter(gets_invites=True)
+    ]
+    for email, contact in recipients:
+        if not email:
+            continue
+        payload = {"appointment": appointment.pk, "sequence": appointment.sequence}
+        payload |= {"change": change} | ({"contact": contact.pk} if contact else {})
         messages.append(
             message_enqueue(
                 channel=Message.Channel.EMAIL,
-                to=patient.email,
+                to=email,
                 patient=patient,
                 template=f"invite_{'cancel' if change == 'cancelled' else 'request'}",
-                payload={
-                    "appointment": appointment.pk,
-                    "sequence": appointment.sequence,
-                    "change": change,
-                },
-                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}",
+                payload=payload,
+                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}"
+                + (f":c{contact.pk}" if contact else ""),
             )
         )
     return messages

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from notifications import invites, reminders, sms_text
 from notifications.channels import Content, DeliveryError, channel_for
-from notifications.models import Alert, Message, PatientLink
+from notifications.models import Alert, Message, PatientLink, SmsOptOut
 from notifications.outbox import alert_navigators, message_enqueue
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 BATCH = 500
-SENT_FLUSH = 10  # sent rows recorded together
 
 
 class Drop(Exception):
@@ -59,9 +58,10 @@ def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, s
     transaction (SKIP LOCKED: a row another worker holds is left to it), send each,
     record the outcomes; return what happened to each claimed id.
 
-    Outcomes are written as they happen, the sent ones a few at a time: a worker killed
-    mid-batch leaves its unrecorded rows in `sending`, and the dispatcher's recovery asks
-    the provider whether each went out before sending it again."""
+    Each outcome is written as soon as it happens, a sent row right after the provider took
+    it: a worker killed mid-batch leaves at most the one row it was sending in `sending`,
+    and the dispatcher's recovery asks the provider whether it went out before sending it
+    again (email cannot be asked: that one row is the most that can go twice)."""
     now = now or timezone.now()
     with transaction.atomic():
         claimed = list(
@@ -74,17 +74,13 @@ def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, s
             status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
         )
     outcomes: dict[int, str] = {}
-    sent: list[Message] = []
     for message in claimed:
         message.attempts += 1
-        outcomes[message.pk] = _send_claimed(message, now, sent)
-        if len(sent) >= SENT_FLUSH:
-            _record_sent(sent)
-    _record_sent(sent)
+        outcomes[message.pk] = _send_claimed(message, now)
     return outcomes
 
 
-def _send_claimed(message: Message, now: datetime, sent: list[Message]) -> str:
+def _send_claimed(message: Message, now: datetime) -> str:
     """One claimed row: rendered from the current state of its visit, then handed to its
     channel. Any error stays with this row; the rest of the batch goes on."""
     try:
@@ -120,21 +116,17 @@ def _send_claimed(message: Message, now: datetime, sent: list[Message]) -> str:
             f"the {message.channel} channel failed ({type(exc).__name__})", permanent=False
         )
         return _failed(message, failure, now)
-    message.status, message.provider_id = Message.Status.SENT, provider_id
-    message.sent_at, message.last_error = now, ""
-    sent.append(message)
+    # Only a row still `sending` (the dispatcher may have taken it back meanwhile: then it
+    # is recovered through the provider instead).
+    _finish(
+        message,
+        status=Message.Status.SENT,
+        provider_id=provider_id,
+        sent_at=now,
+        last_error="",
+    )
     log.info("message sent", extra={"message_id": message.pk, "template": message.template})
     return "sent"
-
-
-def _record_sent(sent: list[Message]) -> None:
-    """Mark the sent rows in one statement, and only those still `sending` (a row the
-    dispatcher took back meanwhile is recovered through the provider instead)."""
-    if sent:
-        Message.objects.filter(status=Message.Status.SENDING).bulk_update(
-            sent, ["status", "provider_id", "sent_at", "last_error"]
-        )
-        sent.clear()
 
 
 def _finish(message: Message, **fields) -> None:
@@ -148,6 +140,21 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _failed(message: Message, exc: DeliveryError, now: datetime) -> str:
+    if exc.opted_out:  # a STOP for the number (PRODUCT.md, "Rules settled": messages)
+        from notifications.consent import phone_opt_out
+
+        with transaction.atomic():
+            _finish(message, status=Message.Status.CANCELLED, last_error=exc.reason[:300])
+            if phone_opt_out(phone=message.to, now=now, source=SmsOptOut.Source.PROVIDER):
+                alert_navigators(
+                    kind=Alert.Kind.DELIVERY,
+                    text="A patient's phone number has opted out of our texts at the carrier "
+                    "(it replied STOP to our number): texts to it are off until it replies "
+                    "START. Please reach them another way.",
+                    dedupe_key=f"opted-out:{message.pk}",
+                    patient=message.patient,
+                )
+        return "opted_out"
     if exc.permanent or message.attempts >= MAX_ATTEMPTS:
         _finish(message, status=Message.Status.FAILED, last_error=exc.reason[:300])
         alert_navigators(
@@ -172,8 +179,11 @@ def dispatch_due(*, now: datetime | None = None) -> list[int]:
     """Due rows not yet handed to a worker (or whose worker died): mark and return their
     ids for the caller to enqueue. SKIP LOCKED lets several dispatchers run at once."""
     now = now or timezone.now()
-    for stale in Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - LEASE):
-        _recover(stale, now)
+    stale = Message.objects.filter(
+        status=Message.Status.SENDING, claimed_at__lt=now - LEASE
+    ).values_list("id", flat=True)
+    for message_id in list(stale):
+        _recover(message_id, now)
     with transaction.atomic():
         ids = list(
             Message.objects.select_for_update(skip_locked=True)
@@ -186,23 +196,45 @@ def dispatch_due(*, now: datetime | None = None) -> list[int]:
     return ids
 
 
-def _recover(message: Message, now: datetime) -> None:
-    """A worker died while sending: if the provider has the message, record it as sent;
-    otherwise give it back to be sent again."""
+def _recover(message_id: int, now: datetime) -> str:
+    """A worker died while sending row `message_id`: if the provider has the message,
+    record it as sent; otherwise give it back to be sent again. Each row is recovered on
+    its own: one that is locked by another dispatcher is skipped (SKIP LOCKED), one that
+    cannot be rendered or asked about is given back to be sent (and fails there, visibly,
+    alone), and neither stops the others. Returns what was done."""
     try:
-        content = render(message, now=now, policy=False)
-        provider_id = channel_for(message.channel).find_sent(
-            to=message.to, body=content.body, since=message.claimed_at
-        )
-    except Drop:
-        provider_id = None
-    if provider_id:
-        # It went out between the claim and the lease: the claim is the closer time.
-        _finish(
-            message, status=Message.Status.SENT, provider_id=provider_id, sent_at=message.claimed_at
-        )
-    else:
-        _finish(message, status=Message.Status.PENDING, enqueued_at=None)
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("patient")
+                .filter(pk=message_id, status=Message.Status.SENDING, claimed_at__lt=now - LEASE)
+                .first()
+            )
+            if message is None:
+                return "skipped"
+            try:
+                content = render(message, now=now, policy=False)
+                provider_id = channel_for(message.channel).find_sent(
+                    to=message.to, body=content.body, since=message.claimed_at
+                )
+            except DatabaseError:
+                raise
+            except Exception:  # noqa: BLE001 - Drop, a render error, a provider error
+                provider_id = None
+            if provider_id:
+                # It went out between the claim and the lease: the claim is the closer time.
+                _finish(
+                    message,
+                    status=Message.Status.SENT,
+                    provider_id=provider_id,
+                    sent_at=message.claimed_at,
+                )
+                return "sent"
+            _finish(message, status=Message.Status.PENDING, enqueued_at=None)
+            return "pending"
+    except DatabaseError:
+        log.exception("a stale message could not be recovered", extra={"message_id": message_id})
+        return "error"
 
 
 # --- rendering at send time -------------------------------------------------------------
@@ -211,6 +243,12 @@ def _recover(message: Message, now: datetime) -> None:
 def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
     """The message as it would be sent now; `policy=False` skips the reminder timing rules
     (to recognise a text the provider already took)."""
+    if (
+        message.channel == Message.Channel.SMS
+        and not message.template.startswith("reply_")
+        and SmsOptOut.objects.filter(phone=message.to).exists()
+    ):
+        raise Drop("the number opted out of texts")
     if "content" in message.payload:  # written by the app that wanted it sent
         return _written(message.payload["content"])
     if message.template.startswith("invite_"):
@@ -255,6 +293,13 @@ def _render_page(message: Message) -> Content:
 
 
 def _render_invite(message: Message, now: datetime) -> Content:
+    """The emailed invite (REQUEST, or CANCEL) in the patient's language. A visit of a
+    same-day plan says which of the day's visits it is ("visit 2 of 3, Tuesday") and its
+    text part carries the whole day's plan; calendar clients act on one event per message,
+    so each visit has its own email, and they are written in the same transaction."""
+    from django.utils import dateformat
+    from django.utils.translation import override, pgettext
+
     from navigation.models import Appointment
 
     appointment = (
@@ -266,33 +311,84 @@ def _render_invite(message: Message, now: datetime) -> Content:
         raise Drop("the visit changed again; a newer invite replaces this one")
     if appointment.end <= message.created_at:
         raise Drop("the visit was over before the invite was written (history recorded late)")
-    invite = invites.visit_invite(appointment, now=now)
-    method = invites.method_of(invite)
-    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
-    when = f"{local:%A %d %B %Y at %I:%M %p}".replace(" 0", " ")
-    context = {
-        "first_name": appointment.patient.first_name,
-        "when": when,
-        "place": appointment.location,
-        "link": patient_link(appointment.patient, now),
-        "center": settings.CENTER_NAME,
-        "phone": settings.CENTER_PHONE,
-    }
-    kind = "cancel" if method == "CANCEL" else "request"
+    from patients.models import Contact
+
+    patient = appointment.patient
+    recipient = patient
+    if "contact" in message.payload:
+        recipient = Contact.objects.filter(pk=message.payload["contact"], gets_invites=True).first()
+        if recipient is None:
+            raise Drop("the contact was removed or no longer gets invites")
+    with override(recipient.preferred_language):
+        invite = invites.visit_invite(
+            appointment, now=now, method="REQUEST", attendee=(message.to, recipient.first_name)
+        )
+        method = invites.method_of(invite)
+        zone = ZoneInfo(appointment.location.time_zone)
+        local = appointment.start.astimezone(zone)
+        when = dateformat.format(local, pgettext("email time", "l j F Y, g:i A"))
+        clock = pgettext("page time", "g:i A")
+        of_day = None
+        day_visits = [
+            a
+            for a in Appointment.objects.filter(
+                patient=patient,
+                status=Appointment.Status.BOOKED,
+                start__gte=local - timedelta(days=1),
+                start__lt=local + timedelta(days=1),
+            )
+            .select_related("location")
+            .order_by("start")
+            if a.start.astimezone(zone).date() == local.date()
+        ]
+        if method != "CANCEL" and len(day_visits) > 1 and appointment in day_visits:
+            of_day = {
+                "number": day_visits.index(appointment) + 1,
+                "count": len(day_visits),
+                "day": dateformat.format(local, "l"),
+                "plan": [
+                    {
+                        "when": dateformat.time_format(a.start.astimezone(zone), clock),
+                        "what": invites.visit_label(a),
+                        "place": a.location.name,
+                    }
+                    for a in day_visits
+                ],
+            }
+        context = {
+            "first_name": recipient.first_name,
+            "when": when,
+            "place": appointment.location,
+            "link": patient_link(patient, now),
+            "center": settings.CENTER_NAME,
+            "phone": settings.CENTER_PHONE,
+            "of_day": of_day,
+        }
+        kind = "cancel" if method == "CANCEL" else "request"
+        subject = render_to_string(f"email/invite_{kind}_subject.txt", context).strip()
+        body = render_to_string(f"email/invite_{kind}.txt", context)
     return Content(
-        subject=render_to_string(f"email/invite_{kind}_subject.txt", context).strip(),
-        body=render_to_string(f"email/invite_{kind}.txt", context),
+        subject=subject,
+        body=body,
         attachments=(("invite.ics", invite, f"text/calendar; method={method}"),),
     )
 
 
 def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
+    """A reminder to the patient, or to a contact of theirs (payload "contact"): in the
+    recipient's language and time zone, greeting the recipient; never a diagnosis."""
     from navigation.models import Appointment
+    from patients.models import Contact
 
     patient = message.patient
-    if not patient.sms_consent:
+    recipient = patient
+    if "contact" in message.payload:
+        recipient = Contact.objects.filter(pk=message.payload["contact"], gets_texts=True).first()
+        if recipient is None:
+            raise Drop("the contact was removed or no longer gets texts")
+    if not recipient.sms_consent:
         raise Drop("no SMS consent")
-    zone = ZoneInfo(patient.time_zone)
+    zone = ZoneInfo(recipient.time_zone)
     if policy:
         _check_reminder_moment(message, now, zone)
     days = set(message.payload["days"])
@@ -306,7 +402,15 @@ def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
     ]
     if not visits:
         raise Drop("every visit it reminded of was cancelled, moved or has started")
-    return Content(body=reminder_text(patient, visits, zone, patient_link(patient, now)))
+    return Content(
+        body=reminder_text(
+            recipient,
+            visits,
+            zone,
+            patient_link(patient, now),
+            language=recipient.preferred_language,
+        )
+    )
 
 
 def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> None:
@@ -316,9 +420,9 @@ def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> N
     if not reminders.QUIET_END <= local.time() < reminders.QUIET_START:
         day = local.date() + timedelta(days=local.time() >= reminders.QUIET_START)
         raise Postpone(datetime.combine(day, reminders.QUIET_END, tzinfo=zone))
-    others = Message.objects.filter(patient=message.patient, template="reminder").exclude(
-        pk=message.pk
-    )
+    others = Message.objects.filter(
+        patient=message.patient, to=message.to, template="reminder"
+    ).exclude(pk=message.pk)
     if others.filter(
         send_after__gt=message.send_after,
         send_after__lte=now,
@@ -330,31 +434,44 @@ def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> N
         raise Drop("the patient already had their one reminder text today")
 
 
-def short_when(moment: datetime, zone: ZoneInfo) -> str:
-    """Short local time for a text: "Mon 3/9 8:05am"."""
-    local = moment.astimezone(zone)
-    hour = local.hour % 12 or 12
-    return f"{local:%a} {local.month}/{local.day} {hour}:{local.minute:02d}{local:%p}".replace(
-        "AM", "am"
-    ).replace("PM", "pm")
+def short_when(moment: datetime, zone: ZoneInfo, language: str | None = None) -> str:
+    """Short local time for a text in `language` (the active one when None): "Mon 3/9
+    8:05am" in English, "lun 9/3 8:05" in Spanish. The format is itself translated."""
+    from django.utils import dateformat, translation
+
+    with translation.override(language or translation.get_language()):
+        # Translators: a date format (Django's `date` filter letters) for a short text.
+        pattern = translation.pgettext("sms time", "D n/j g:iA")
+        text = dateformat.format(moment.astimezone(zone), pattern)
+    return text.replace("AM", "am").replace("PM", "pm")
 
 
-def reminder_text(patient, visits, zone: ZoneInfo, link: str) -> str:
-    """One GSM-7 segment: first name, times, places, a link; never a diagnosis."""
+def reminder_text(patient, visits, zone: ZoneInfo, link: str, *, language: str = "en") -> str:
+    """One GSM-7 segment in `language`: first name, times, places, a link; never a
+    diagnosis. The name is transliterated to GSM-7; when the text still does not fit, the
+    places go, then the name; the time and the link always stay."""
     shown = visits[:2]
     context = {
         "first_name": sms_text.clip(patient.first_name, 20),
         "link": link,
+        "when": short_when(visits[0].start, zone, language),
         "visits": [
-            {"when": short_when(v.start, zone), "place": sms_text.clip(v.location.name, 24)}
+            {
+                "when": short_when(v.start, zone, language),
+                "place": sms_text.clip(v.location.name, 24),
+            }
             for v in shown
         ],
         "more": len(visits) - len(shown),
     }
-    text = sms_text.render("reminder", context)
-    if sms_text.encoded(text).segments > 1:
-        text = sms_text.render("reminder_short", context)
-    return text
+    return sms_text.render_fitting(
+        [
+            ("reminder", context),
+            ("reminder_short", context),
+            ("reminder_short", {**context, "first_name": ""}),
+        ],
+        language=language,
+    )
 
 
 def patient_link(patient, now: datetime) -> str:
@@ -375,53 +492,62 @@ def patient_link(patient, now: datetime) -> str:
 
 
 def reminders_sync(*, patient, now: datetime) -> None:
-    """Make the pending reminder rows match the policy for the patient's live visits: a
-    reschedule or cancel replaces what was planned; what was sent stays sent."""
+    """Make the pending reminder rows match the policy for the patient's live visits, for
+    the patient and for each contact the patient chose to get their texts (each with
+    their own number, consent and time zone): a reschedule or cancel replaces what was
+    planned; what was sent stays sent."""
     from navigation.models import Appointment
 
-    planned = []
-    if patient.sms_consent and patient.phone:
-        visits = (
-            # Booked visits only: held time is not a visit yet, a cancel or no-show not one.
-            Appointment.objects.filter(
-                patient=patient, start__gt=now, status=Appointment.Status.BOOKED
-            ).values_list("start", "visit_type__reminder_offsets_hours")
-        )
+    visits = list(
+        # Booked visits only: held time is not a visit yet, a cancel or no-show not one.
+        Appointment.objects.filter(
+            patient=patient, start__gt=now, status=Appointment.Status.BOOKED
+        ).values_list("start", "visit_type__reminder_offsets_hours")
+    )
+    recipients = [(patient, None)]
+    recipients += [(contact, contact) for contact in patient.contacts.filter(gets_texts=True)]
+    keys = set()
+    for person, contact in recipients:
+        if not (person.sms_consent and person.phone and visits):
+            continue
+        phone = str(person.phone)
         sent = Message.objects.filter(
             patient=patient,
+            to=phone,
             template="reminder",
             status=Message.Status.SENT,
             sent_at__gt=now - timedelta(days=7),
         ).values_list("sent_at", flat=True)
         planned = reminders.plan_reminders(
             visit_starts=[start for start, _ in visits],
-            time_zone=patient.time_zone,
+            time_zone=person.time_zone,
             now=now,
             already_sent=sent,
             offsets=[timedelta(hours=h) for h in settings.REMINDER_OFFSETS_HOURS],
             visit_offsets={
                 start: [timedelta(hours=h) for h in hours] for start, hours in visits if hours
             },
-            express_consent=patient.sms_express_consent,
+            express_consent=patient.sms_express_consent and contact is None,
         )
-    keys = set()
-    for text in planned:
-        days = sorted(day.isoformat() for day in text.days)
-        key = f"reminder:{patient.pk}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
-        keys.add(key)
-        message = message_enqueue(
-            channel=Message.Channel.SMS,
-            to=str(patient.phone),
-            patient=patient,
-            template="reminder",
-            payload={"days": days},
-            idempotency_key=key,
-            send_after=text.send_at,
-        )
-        if message.status == Message.Status.CANCELLED:  # planned again (e.g. after START)
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.PENDING, last_error="", enqueued_at=None
+        who = f"{patient.pk}:c{contact.pk}" if contact else f"{patient.pk}"
+        for text in planned:
+            days = sorted(day.isoformat() for day in text.days)
+            key = f"reminder:{who}:{text.send_at:%Y%m%dT%H%MZ}:{','.join(days)}"
+            keys.add(key)
+            payload = {"days": days} | ({"contact": contact.pk} if contact else {})
+            message = message_enqueue(
+                channel=Message.Channel.SMS,
+                to=phone,
+                patient=patient,
+                template="reminder",
+                payload=payload,
+                idempotency_key=key,
+                send_after=text.send_at,
             )
+            if message.status == Message.Status.CANCELLED:  # planned again (e.g. after START)
+                Message.objects.filter(pk=message.pk).update(
+                    status=Message.Status.PENDING, last_error="", enqueued_at=None
+                )
     Message.objects.filter(
         patient=patient, template="reminder", status=Message.Status.PENDING
     ).exclude(idempotency_key__in=keys).update(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import django_filters
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from patients import selectors, services
 from patients.clinical import AT_RISK, BREACHED, MET, ON_TRACK
-from patients.models import Referral
-from patients.serializers import PatientSerializer, ReferralSerializer
+from patients.models import Contact, Patient, Referral
+from patients.serializers import ContactSerializer, PatientSerializer, ReferralSerializer
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
 
@@ -93,3 +94,40 @@ class ReferralViewSet(
         serializer.instance = services.referral_update(
             referral=serializer.instance, now=self.now, **serializer.validated_data
         )
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    """`/api/v1/patients/{patient}/contacts/`: the caregivers and health-care proxies a
+    patient chose to receive their visit texts and invites, each with their own phone
+    (E.164), email, language, time zone and consent to texts."""
+
+    serializer_class = ContactSerializer
+    permission_classes = [RolePermission]
+    read_roles = (*STAFF_ROLES, PATIENT)
+    write_roles = (NAVIGATOR, ADMIN)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _patient(self) -> Patient:
+        return get_object_or_404(
+            selectors.patient_list(user=self.request.user), pk=self.kwargs["patient_pk"]
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Contact.objects.none()
+        return self._patient().contacts.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contact_save(
+            patient=self._patient(), **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.contact_save(
+            patient=serializer.instance.patient,
+            contact=serializer.instance,
+            **serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        services.contact_delete(contact=instance)

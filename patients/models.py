@@ -59,7 +59,7 @@ class Patient(models.Model):
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
-    preferred_language = models.CharField(max_length=16, default="en")
+    preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
     sms_consent = models.BooleanField(default=False)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     sms_express_consent = models.BooleanField(
@@ -283,3 +283,42 @@ class Referral(models.Model):
             primary_cancer=self.primary_cancer,
             frankel=self.frankel_grade,
         )
+
+
+class Contact(models.Model):
+    """Someone a patient chose to receive their visit texts and invites: a caregiver or a
+    health-care proxy (FHIR RelatedPerson). Their phone, email, language, time zone and
+    consent are their own; their texts never name a diagnosis, and a STOP from their
+    number is theirs alone (consent belongs to the number)."""
+
+    class Relationship(models.TextChoices):
+        CAREGIVER = "caregiver"
+        PROXY = "proxy", "health-care proxy"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=100)
+    relationship = models.CharField(
+        max_length=16, choices=Relationship.choices, default=Relationship.CAREGIVER
+    )
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    sms_consent = models.BooleanField(default=False)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+    gets_texts = models.BooleanField(default=True, help_text="The patient's reminder texts.")
+    gets_invites = models.BooleanField(default=True, help_text="The patient's calendar invites.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["patient", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_relationship_display()} of patient {self.patient_id}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else ""

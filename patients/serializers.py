@@ -9,7 +9,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from patients import clinical
-from patients.models import Patient, Referral, validate_time_zone
+from patients.models import Contact, Patient, Referral, validate_time_zone
 from tumorboard.audit import AuditedSerializer
 from tumorboard.serializers import StrictModelSerializer
 
@@ -175,3 +175,32 @@ class ReferralSerializer(AuditedSerializer, StrictModelSerializer):
         """The revised Tokuhashi score; `category` is the expected-survival band."""
         score = referral.tokuhashi()
         return {"value": score.value, "category": score.category} if score else None
+
+
+class ContactSerializer(AuditedSerializer, StrictModelSerializer):
+    """A patient's caregiver or health-care proxy, with their own consent to texts."""
+
+    phone = PhoneNumberField(
+        required=False, allow_blank=True, error_messages={"invalid": PHONE_ERROR}
+    )
+    time_zone = serializers.CharField(required=False, validators=[validate_time_zone])
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "patient",
+            "name",
+            "relationship",
+            "phone",
+            "email",
+            "time_zone",
+            "preferred_language",
+            "sms_consent",
+            "sms_consent_at",
+            "gets_texts",
+            "gets_invites",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["patient", "sms_consent_at", "created_at", "updated_at"]

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients import clinical
-from patients.models import Patient, Referral
+from patients.models import Contact, Patient, Referral
 from tumorboard.errors import Conflict, DomainError
 
 # What changes the reminder texts a patient should get.
@@ -144,3 +144,30 @@ def referral_update(*, referral: Referral, now: datetime | None = None, **fields
     if referral.urgency == clinical.EMERGENCY:
         _alert_emergency(referral)
     return referral
+
+
+@transaction.atomic
+def contact_save(*, patient: Patient, contact: Contact | None = None, **fields) -> Contact:
+    """Add a contact to `patient`, or change one; giving consent records when. Their
+    reminder texts are planned again at once (the patient chooses what they get)."""
+    from notifications.services import reminders_sync
+
+    contact = contact or Contact(patient=patient)
+    if fields.get("sms_consent") and not contact.sms_consent:
+        contact.sms_consent_at = timezone.now()
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    reminders_sync(patient=patient, now=timezone.now())
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact; their pending texts are cancelled with it."""
+    from notifications.services import reminders_sync
+
+    patient = contact.patient
+    contact.delete()
+    reminders_sync(patient=patient, now=timezone.now())

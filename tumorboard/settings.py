@@ -61,6 +61,10 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
+# Languages patients and their contacts may prefer for texts, emails, invites and their page;
+# another is a translation file in locale/ and a line here.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # The embedded PostgreSQL and Redis are for a developer's machine and tests only: with
 # DEBUG=1, or under `python -m tumorboard.embedded run` (every make target), which exports
@@ -329,6 +333,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "scheduling@localhost")
+# The ORGANIZER of calendar invites: the center's scheduling address patients may write to.
+CALENDAR_ORGANIZER_EMAIL = env_str("CALENDAR_ORGANIZER_EMAIL", "scheduling@brainspine.example.org")
 
 LOGIN_URL = "/login/"
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path(
         "p/<str:code>/visit/<int:visit_id>.ics", patient_pages.visit_ics, name="patient-visit-ics"
     ),
+    path("p/<str:code>/verify", patient_pages.verify, name="patient-verify"),
     path("p/<str:code>/confirm", patient_pages.confirm, name="patient-confirm"),
     path("p/<str:code>/reschedule", patient_pages.reschedule, name="patient-reschedule"),
     path("admin/login/", identity_views.admin_login, name="admin-login"),

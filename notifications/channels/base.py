@@ -8,10 +8,12 @@ from datetime import datetime
 class DeliveryError(Exception):
     """The provider did not take the message. Permanent errors are not retried."""
 
-    def __init__(self, reason: str, *, permanent: bool):
+    def __init__(self, reason: str, *, permanent: bool, opted_out: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        # The recipient opted out at the provider (Twilio 21610): a STOP for the number.
+        self.opted_out = opted_out
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from notifications.channels.base import Channel, Content, DeliveryError
 
 log = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(minutes=1)
+# Twilio's "Attempt to send to unsubscribed recipient": the number replied STOP to our
+# sending number, and Twilio will refuse every text to it until it replies START.
+OPTED_OUT_CODES = {21610}
 
 
 class ConsoleSMS(Channel):
@@ -48,6 +51,12 @@ class TwilioSMS(Channel):
         try:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
+            if exc.code in OPTED_OUT_CODES:
+                raise DeliveryError(
+                    f"the recipient opted out at the provider (code {exc.code})",
+                    permanent=True,
+                    opted_out=True,
+                ) from None
             temporary = exc.status == 429 or exc.status >= 500
             raise DeliveryError(
                 f"provider said {exc.status} (code {exc.code})", permanent=not temporary

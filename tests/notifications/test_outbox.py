@@ -95,7 +95,7 @@ def test_the_invite_api_returns_the_current_invite(as_navigator, center, alice, 
     appointment = book(center, alice, nina)
     response = as_navigator.get(f"/api/v1/appointments/{appointment.pk}/invite.ics")
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/calendar; method=REQUEST")
+    assert response["Content-Type"].startswith("text/calendar; method=PUBLISH")  # downloaded
     assert vobject.readOne(response.content.decode()).vevent.uid.value.startswith(
         str(appointment.uid)
     )

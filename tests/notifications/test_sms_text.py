@@ -5,9 +5,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from navigation.models import Appointment, Location
-from notifications import sms_text
+from notifications import services, sms_text
 from notifications.services import reminder_text
 from patients.models import Patient
 
@@ -87,3 +90,75 @@ def test_no_template_mentions_a_diagnosis_or_a_specialty():
     for path in [*TEMPLATES.glob("*.txt"), *(TEMPLATES.parent / "email").glob("*.txt")]:
         text = path.read_text().lower()
         assert not any(word in text for word in words), path.name
+
+
+# --- any name, any language: one segment (issue 15, finding 1) ---------------------------
+
+LANGUAGES = ("en", "es")
+LINK = "https://scheduling.example-hospital.org/p/AbCdEfGhIj"
+
+
+@pytest.mark.parametrize("name", ["Zoë", "Łucja", "Nguyễn", "Ana 🙂", "Þórunn", "Jürgen"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_writes_a_name_outside_gsm7_in_gsm7_and_keeps_one_segment(name, language):
+    patient = Patient(first_name=name, mrn="X", birth_date=date(1950, 1, 1))
+    place = Location(name="Pavilion B")
+    visits = [Appointment(start=datetime(2026, 3, 9, 14, tzinfo=NY), location=place)]
+    text = reminder_text(patient, visits, NY, LINK, language=language)
+    assert sms_text.encoded(text).encoding == "GSM-7", text
+    assert sms_text.encoded(text).segments == 1
+    assert sms_text.gsm7(name).split()[0] in text
+
+
+def test_it_transliterates_letters_and_drops_what_has_none():
+    assert sms_text.gsm7("Zoë") == "Zoe"
+    assert sms_text.gsm7("Łucja") == "Lucja"
+    assert sms_text.gsm7("Nguyễn") == "Nguyen"
+    assert sms_text.gsm7("Ana 🙂") == "Ana"
+    assert sms_text.gsm7("Muñoz") == "Muñoz"  # GSM-7 has ñ: kept, no cost
+
+
+names = st.text(min_size=0, max_size=60)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(first_name=names, place=names, language=st.sampled_from(LANGUAGES), days=st.integers(1, 4))
+def test_every_reminder_fits_one_segment_for_any_unicode_name(first_name, place, language, days):
+    """Any name and place, in every language: one GSM-7 segment that keeps the time and
+    the link (only the name and the places may go)."""
+    patient = Patient(first_name=first_name, mrn="X", birth_date=date(1950, 1, 1))
+    visits = [
+        Appointment(
+            start=datetime(2026, 12, 27 + day, 12, 55, tzinfo=NY), location=Location(name=place)
+        )
+        for day in range(days)
+    ]
+    text = reminder_text(patient, visits, NY, LINK, language=language)
+    assert sms_text.encoded(text) == sms_text.Encoded("GSM-7", sms_text.encoded(text).units, 1)
+    assert LINK in text
+    assert services.short_when(visits[0].start, NY, language) in text
+
+
+@hsettings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(center=names, language=st.sampled_from(LANGUAGES))
+def test_every_keyword_reply_fits_one_segment_in_every_language(center, language):
+    for template in (
+        "confirmed",
+        "help",
+        "opted_in",
+        "opted_out",
+        "reschedule_requested",
+        "unknown",
+        "shared_phone",
+    ):
+        text = sms_text.render(
+            template,
+            {
+                "center": sms_text.clip(center, sms_text.CENTER_LIMIT),
+                "phone": "+16175550100",
+                "when": "Wed 12/30 12:55pm",
+            },
+            language=language,
+        )
+        assert sms_text.encoded(text).encoding == "GSM-7", (template, text)
+        assert sms_text.encoded(text).segments == 1, (template, language, text)

@@ -16,6 +16,7 @@ from navigation.services import VisitRequest, appointment_book
 from notifications.models import Message
 from notifications.services import dispatch_due
 from notifications.tasks import enqueue_send
+from tests.notifications.smtp_sink import SmtpSink
 from tests.services import kill, start_worker, wait_for
 
 NY = ZoneInfo("America/New_York")
@@ -115,3 +116,79 @@ def test_an_invite_goes_out_as_soon_as_the_booking_commits(redis, twilio, center
     finally:
         kill(worker)
     assert Message.objects.get(pk=invite.pk).enqueued_at is None  # the dispatcher never ran
+
+
+def test_a_worker_killed_mid_batch_of_emails_sends_at_most_the_one_in_flight_again(redis, alice):
+    """Email cannot be asked what it already took, so each row is recorded as sent the
+    moment the mail relay accepts it: a SIGKILL mid-batch leaves at most the one message
+    then in flight to be sent again, never the several of a batch."""
+    total = 30
+    for index in range(total):
+        Message.objects.create(
+            channel="email",
+            to="alice@example.org",
+            patient=alice,
+            template="note",
+            payload={"text": f"message {index}"},
+            idempotency_key=f"mail:{index}",
+            send_after=NOW,
+        )
+    with SmtpSink() as sink:
+        sink.delay = 0.1  # a slow relay, so the kill lands in the middle of the batch
+        first = start_worker(redis, sink, now=NOW)
+        try:
+            enqueue_send(dispatch_due(now=NOW))
+            wait_for(lambda: len(sink.accepted) >= 15, "the first emails")
+        finally:
+            kill(first)
+        killed_at = len(sink.accepted)
+        assert killed_at < total  # it died mid-batch
+        recorded = sent_count()
+        assert recorded >= killed_at - 1  # every accepted mail but the one in flight
+        second = start_worker(redis, sink, now=NOW)
+        try:
+            enqueue_send(dispatch_due(now=NOW + timedelta(minutes=6)))
+            wait_for(lambda: sent_count() == total, "every email to be sent")
+        finally:
+            kill(second)
+        ids = Counter(m["message_id"] for m in sink.accepted)
+    assert len(ids) == total  # nothing lost
+    assert sum(ids.values()) - total <= 1, ids.most_common(3)  # at most the one in flight
+
+
+def test_recovery_isolates_every_stale_row_and_skips_rows_locked_by_others(alice):
+    """One stale row that cannot be rendered never stops the others, and a row another
+    dispatcher holds is left to it (SKIP LOCKED)."""
+    import psycopg
+
+    from tests.services import database_url
+
+    claimed = NOW - timedelta(minutes=10)
+    rows = [
+        Message.objects.create(
+            channel="sms",
+            to=str(alice.phone),
+            patient=alice,
+            template=template,
+            payload=payload,
+            idempotency_key=f"stale:{n}",
+            send_after=claimed,
+            status="sending",
+            claimed_at=claimed,
+        )
+        for n, (template, payload) in enumerate(
+            [
+                ("reminder", {}),  # broken: no "days", it cannot be rendered
+                ("reply_help", {"text": "held by another dispatcher"}),
+                ("reply_help", {"text": "an ordinary stale row"}),
+            ]
+        )
+    ]
+    broken, locked, ordinary = rows
+    with psycopg.connect(database_url()) as other:
+        other.execute("SELECT id FROM notifications_message WHERE id = %s FOR UPDATE", [locked.pk])
+        dispatch_due()
+        statuses = dict(Message.objects.values_list("pk", "status"))
+    assert statuses[broken.pk] == "pending"  # given back: it fails visibly when sent
+    assert statuses[ordinary.pk] == "pending"
+    assert statuses[locked.pk] == "sending"  # left to the one holding it

@@ -22,7 +22,10 @@ FROM_NUMBER = "+16175550100"
 class TwilioStub:
     def __init__(self):
         self.received: list[dict] = []
-        self.script: list[str | int] = []  # per request: "ok", an HTTP status, or "timeout"
+        # per request: "ok", an HTTP status, "timeout", or "opted_out" (Twilio's 21610)
+        self.script: list[str | int] = []
+        self.opted_out: set[str] = set()  # numbers that replied STOP to FROM_NUMBER
+        self.refused: list[str] = []  # the numbers of requests answered with an error
         self.delay = 0.0
         self.in_flight = 0
         self.lock = threading.Lock()
@@ -64,6 +67,20 @@ class TwilioStub:
                         stub.in_flight -= 1
 
             def _create(self, form: dict, action) -> None:
+                if action == "opted_out" or form.get("To") in stub.opted_out:
+                    # Twilio's answer for a number that replied STOP to the sender: HTTP 400,
+                    # error 21610, and the message is not created.
+                    with stub.lock:
+                        stub.refused.append(form.get("To"))
+                    return self._reply(
+                        400,
+                        {
+                            "code": 21610,
+                            "message": "Attempt to send to unsubscribed recipient",
+                            "more_info": "https://www.twilio.com/docs/errors/21610",
+                            "status": 400,
+                        },
+                    )
                 if action == "timeout":
                     time.sleep(3)
                     return self._reply(503, {"code": 20500, "message": "late", "status": 503})

@@ -34,6 +34,7 @@ from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
+from patients.models import Contact
 from patients.services import referral_create
 from simulator.models import SimulationPlot, SimulationRun
 from tests.center import board_series
@@ -54,7 +55,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'healthz', "healthz"): PUBLIC,
     ("GET", 'calendar/<str:token>.ics', "calendar/{token}.ics"): (200, 200, 200, 200, 200, 200),
     ("GET", 'p/<str:code>', "p/{code}"): (200, 200, 200, 200, 200, 200),
-    ("GET", 'p/<str:code>/visit/<int:visit_id>.ics', "p/{code}/visit/{appointment}.ics"): (200, 200, 200, 200, 200, 200),
+    ("GET", 'p/<str:code>/visit/<int:visit_id>.ics', "p/{code}/visit/{appointment}.ics"): (302, 302, 302, 302, 302, 302),
+    ("GET", 'p/<str:code>/verify', "p/{code}/verify"): (405, 405, 405, 405, 405, 405),
+    ("POST", 'p/<str:code>/verify', "p/{code}/verify"): (400, 400, 400, 400, 400, 400),
     ("GET", 'p/<str:code>/confirm', "p/{code}/confirm"): (405, 405, 405, 405, 405, 405),
     ("POST", 'p/<str:code>/confirm', "p/{code}/confirm"): (302, 302, 302, 302, 302, 302),
     ("GET", 'p/<str:code>/reschedule', "p/{code}/reschedule"): (405, 405, 405, 405, 405, 405),
@@ -116,6 +119,11 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'api/v1/^patients/$', "api/v1/patients/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^patients/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/"): (401, 200, 404, 200, 200, 200),
     ("PATCH", 'api/v1/^patients/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/$', "api/v1/patients/{patient}/contacts/"): (401, 200, 404, 200, 200, 200),
+    ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/$', "api/v1/patients/{patient}/contacts/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 200, 404, 200, 200, 200),
+    ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 200, 200),
+    ("DELETE", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 204, 204),
     ("GET", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^referrals/(?P<pk>[^/.]+)/$', "api/v1/referrals/{referral}/"): (401, 200, 404, 200, 200, 200),
@@ -333,6 +341,7 @@ def world(center, alice, bob, nina, sam, ada):
         link = patient_link(alice, NOW).rsplit("/", 1)[1]
     return {
         "patient": alice.pk,
+        "contact": Contact.objects.create(patient=alice, name="Dana Archer").pk,
         "referral": referral.pk,
         "appointment": appointment.pk,
         "itinerary": itinerary.pk,

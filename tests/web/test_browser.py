@@ -285,27 +285,50 @@ def test_a_specialist_checks_in_and_signs_the_boards_recommendation(
         expect(page.locator(".agenda .case").first).to_contain_text("Recommendation signed (v1)")
 
 
-def test_the_patient_page_from_a_link_fits_a_phone(browser, live_server, nina, center, alice):
+def test_the_patient_page_in_spanish_fits_a_phone_after_the_birth_date(
+    browser, live_server, nina, center, alice
+):
+    """The link alone asks for the birth date; then the plan, in the patient's language,
+    at 390 px wide: no horizontal scroll, axe clean, nothing refused by the CSP."""
     from playwright.sync_api import expect
 
-    appointment_book(
-        patient=alice,
-        visit=VisitRequest(
-            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 9, 14, tzinfo=NY)
-        ),
-        by=nina,
-        now=NOW,
-    )
+    alice.preferred_language = "es"
+    alice.save()
+    for hour, specialty in ((13, "neurosurgery"), (14, "pain_medicine")):
+        appointment_book(
+            patient=alice,
+            visit=VisitRequest(
+                clinician=center.first(specialty), start=datetime(2026, 3, 9, hour, tzinfo=NY)
+            ),
+            by=nina,
+            now=NOW,
+        )
     path = patient_link(alice, NOW).split("/p/", 1)[1]
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone.set_default_timeout(WAIT_MS)
+    refused = []
+    phone.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     page = phone.new_page()
     page.goto(f"{live_server.url}/p/{path}")
-    expect(page.get_by_role("heading", name="Hello Alice")).to_be_visible()
-    expect(page.get_by_role("link", name="Add to calendar")).to_be_visible()
+    expect(page.get_by_label("Fecha de nacimiento")).to_be_visible()
+    expect(page.get_by_text("Alice")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    shot(page, "patient-phone")
+    shot(page, "patient-phone-es-birth-date")
+    page.get_by_label("Fecha de nacimiento").fill("1961-04-02")
+    page.get_by_role("button", name="Ver mis citas").click()
+    expect(page.get_by_role("heading", name="Hola Alice")).to_be_visible()
+    expect(page.get_by_role("heading", name="lunes 9 de marzo")).to_be_visible()
+    expect(page.get_by_text("Dr. Nora Reyes")).to_be_visible()
+    expect(page.get_by_text("Camine 15 min desde Tower")).to_be_visible()
+    expect(page.get_by_role("link", name="Añadir al calendario").first).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "patient-phone-es")
     phone.close()
+    assert not refused, refused
 
 
 def test_the_login_page_fits_a_phone_too(browser, live_server):
