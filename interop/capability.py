@@ -21,6 +21,7 @@ RESOURCES = {
             ("date", "date", "The start, with prefixes eq, ge, gt, lt, le; may repeat."),
             ("status", "token", "Appointment status codes, comma-separated."),
             ("_id", "token", "The appointment's id."),
+            ("identifier", "token", "Its identifier, urn:ietf:rfc:3986|urn:uuid:…"),
         ),
     ),
     "Location": ("Clinics, buildings and rooms.", None),
@@ -85,10 +86,16 @@ def _resource(kind: str, systems: str) -> dict:
             {"name": name, "type": kind_, "documentation": text}
             for name, kind_, text in (*search, *PAGING)
         ]
+    if kind in ("Patient", "ServiceRequest"):
+        resource["interaction"].append({"code": "create"})
+        if kind == "Patient":
+            resource["conditionalCreate"] = True
     if kind == "Appointment":
+        resource["interaction"] += [{"code": "update"}, {"code": "patch"}]
+        ihe = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
         resource["operation"] = [
-            {"name": "find", "definition": f"{systems}OperationDefinition/Appointment-find"},
-            {"name": "book", "definition": f"{systems}OperationDefinition/Appointment-book"},
+            {"name": "find", "definition": f"{ihe}appointment-find"},
+            {"name": "book", "definition": f"{ihe}appointment-book"},
         ]
     return resource
 
@@ -111,10 +118,32 @@ def capability_statement(base: str, systems: str) -> dict:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Unknown search parameters are refused (400), not ignored.",
+                "documentation": "Unknown search parameters are refused (400), not ignored, "
+                "unless the request says `Prefer: handling=lenient`.",
                 "security": {
-                    "description": "Send `Authorization: Token <key>` with a key from POST "
-                    "/api/v1/auth/token/; the same roles apply as in the REST API.",
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                            "oauth-uris",
+                            "extension": [{"url": "token", "valueUri": f"{base}auth/token"}],
+                        }
+                    ],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "SMART Backend Services: a bearer token from auth/token "
+                    "(client credentials, private_key_jwt; see .well-known/smart-configuration) "
+                    "with system/ scopes (v2 cruds or v1 read/write). Or `Authorization: "
+                    "Token <key>` from POST /api/v1/auth/token/. The same roles apply as in "
+                    "the REST API.",
                 },
                 "resource": [_resource(kind, systems) for kind in RESOURCES],
             }

@@ -288,34 +288,60 @@ def _based_on(referral_id: int | None) -> dict:
 
 
 def proposed_appointment(
-    option, patient_id: int, names: dict[int, str], base: str, referral_id: int | None = None
+    option,
+    patient_id: int,
+    names: dict[int, str],
+    base: str,
+    referral_id: int | None = None,
+    *,
+    pk: str | None = None,
+    locations: dict[int, str] | None = None,
+    requested: tuple | None = None,
 ) -> dict:
     """One same-day option of the engine as a proposed Appointment: it spans the day's
-    visits, and each practitioner's `period` is their visit; `$book` takes it back, with
-    the referral it is for in `basedOn`."""
-    return {
-        "resourceType": "Appointment",
-        "status": "proposed",
-        **_based_on(referral_id),
-        "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
-        "description": f"Same-day visits on {option.day.isoformat()}, "
-        f"{option.total_wait} minutes of waiting between them",
-        "start": instant(option.visits[0].start),
-        "end": instant(option.finish),
-        "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
-        "participant": [
-            _participant(reference("Patient", patient_id), "needs-action"),
-            *(
-                _participant(
-                    reference("Practitioner", v.clinician_id, names.get(v.clinician_id)),
-                    "needs-action",
-                    performer=True,
-                    period=(v.start, v.end),
-                )
-                for v in option.visits
-            ),
-        ],
-    }
+    visits; each practitioner's `period` is their visit and each Location where one
+    happens is a participant; `requestedPeriod` is the window asked for (dates, clinic
+    time, as dates). `id` is the proposal's, for `$hold` and `$book` by reference."""
+    resource: dict = {"resourceType": "Appointment"}
+    if pk:
+        resource["id"] = pk
+    resource.update(
+        {
+            "status": "proposed",
+            **_based_on(referral_id),
+            "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
+            "description": f"Same-day visits on {option.day.isoformat()}, "
+            f"{option.total_wait} minutes of waiting between them",
+            "start": instant(option.visits[0].start),
+            "end": instant(option.finish),
+            "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
+        }
+    )
+    if requested:
+        resource["requestedPeriod"] = [
+            {"start": requested[0].isoformat(), "end": requested[1].isoformat()}
+        ]
+    seen: list[int] = []
+    for v in option.visits:
+        if v.location_id not in seen:
+            seen.append(v.location_id)
+    resource["participant"] = [
+        _participant(reference("Patient", patient_id), "needs-action"),
+        *(
+            _participant(
+                reference("Practitioner", v.clinician_id, names.get(v.clinician_id)),
+                "needs-action",
+                performer=True,
+                period=(v.start, v.end),
+            )
+            for v in option.visits
+        ),
+        *(
+            _participant(reference("Location", loc, (locations or {}).get(loc)), "needs-action")
+            for loc in seen
+        ),
+    ]
+    return resource
 
 
 # --- bundles and outcomes ------------------------------------------------------------
