@@ -224,14 +224,18 @@ def _participant(actor: dict, status: str, *, performer: bool = False, period=No
     return out
 
 
-def appointment_resource(appointment, base: str) -> dict:
-    """A booked visit: who, where, when and its status; never the case's clinical detail."""
+def appointment_resource(appointment, base: str, proposal: str | None = None) -> dict:
+    """A booked visit: who, where, when and its status; never the case's clinical detail.
+    `proposal`: the id of the `$find` proposal it was booked from, as a second identifier."""
     patient = appointment.patient
+    identifiers = [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}]
+    if proposal:
+        identifiers.append({"system": f"{base}NamingSystem/proposal", "value": proposal})
     return {
         "resourceType": "Appointment",
         "id": str(appointment.pk),
         "meta": {"lastUpdated": instant(appointment.updated_at)},
-        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}],
+        "identifier": identifiers,
         "status": appointment_status(appointment.status),
         "specialty": [specialty_concept(appointment.specialty, base)],
         "description": f"{SPECIALTY_LABEL[appointment.specialty]} visit",

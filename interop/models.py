@@ -82,3 +82,15 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"proposal {self.id}"
+
+
+class ProposalBooking(models.Model):
+    """Which proposal an Appointment was booked from: its identifier says so ever after."""
+
+    appointment = models.OneToOneField(
+        "navigation.Appointment", on_delete=models.CASCADE, related_name="+"
+    )
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="bookings")
+
+    def __str__(self) -> str:
+        return f"appointment {self.appointment_id} from {self.proposal_id}"

@@ -183,8 +183,11 @@ def find_input(body, *, user, base: str) -> FindInput:
     given = _parameters(body, tuple(FIND_PARAMETERS))
     names = {FIND_PARAMETERS[n][0]: n for n in given}
     patients = given.get("patient", []) + given.get("patient-reference", [])
-    if len(patients) != 1:
-        raise Invalid("Give the patient once, as “patient-reference”.", "patient-reference")
+    if not patients:
+        raise Invalid("Parameter “patient-reference” is required.", "patient-reference")
+    if len(patients) > 1:
+        first = "patient" if "patient" in given else "patient-reference"
+        raise Invalid(f"Parameter “{first}” is given more than once.", first)
     for name in ("start", "end"):
         if name not in given:
             raise Invalid(f"Parameter “{name}” is required.", name)
@@ -406,22 +409,15 @@ def book_input(body, *, user, now=None) -> BookInput:
     pk = appointment.get("id")
     if pk is not None and not isinstance(pk, str):
         raise Invalid("Appointment.id must be a string.", "Appointment.id")
-    if status == "cancelled":
-        if not pk or not pk.isdigit():
-            raise Invalid("Cancel a booked Appointment by its id.", "Appointment.id")
+    if status == "cancelled" and pk and pk.isdigit():
         return BookInput(
             patient=None, referral=None, visits=[], existing=int(pk), status="cancelled"
         )
     if status not in ("proposed", "pending", "booked"):
         raise Invalid(f"An Appointment that is {status} cannot be booked.", "Appointment.status")
-    if pk and not pk.isdigit():  # a proposal sent back whole: book what was proposed
-        proposal = proposal_get(pk, user=user, now=now)
-        return BookInput(
-            patient=proposal.patient,
-            referral=proposal.referral,
-            visits=proposal_visits(proposal),
-            proposal=proposal,
-        )
+    proposal = None
+    if pk and not pk.isdigit():  # a proposal sent back: book what is sent, linked to it
+        proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
     participants = appointment.get("participant")
     if not isinstance(participants, list):
         raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
@@ -459,8 +455,11 @@ def book_input(body, *, user, now=None) -> BookInput:
         raise _from_serializer(
             ValidationError(serializer.errors), {"visits": "Appointment.participant"}
         )
+    if proposal is not None and proposal.patient_id != patients[0].pk:
+        proposal = None
     return BookInput(
         patient=patients[0],
+        proposal=proposal,
         referral=_referral(appointment, patients[0], user),
         visits=[
             VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))

@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from interop import capability, errors, intake, mapping, operations, params, smart
-from interop.models import Proposal
+from interop.models import Proposal, ProposalBooking
 from interop.slots import slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
@@ -387,6 +387,15 @@ class SlotView(FhirView):
 # --- Appointment ---------------------------------------------------------------------
 
 
+def _proposals(appointments) -> dict[int, str]:
+    ids = [a.pk for a in appointments]
+    return dict(
+        ProposalBooking.objects.filter(appointment_id__in=ids).values_list(
+            "appointment_id", "proposal_id"
+        )
+    )
+
+
 class AppointmentView(FhirView):
     fhir_type = "Appointment"
     read_roles = (*STAFF_ROLES, PATIENT)
@@ -396,7 +405,11 @@ class AppointmentView(FhirView):
         if pk is not None:
             appointment = get_object_or_404(appointments, pk=_pk(pk))
             touch(request, appointment.patient_id)
-            return Response(mapping.appointment_resource(appointment, self.systems))
+            return Response(
+                mapping.appointment_resource(
+                    appointment, self.systems, _proposals([appointment]).get(appointment.pk)
+                )
+            )
         query = request.GET
         params.check_known(
             query, lenient=self.lenient, allowed=capability.search_parameters("Appointment")
@@ -432,10 +445,18 @@ class AppointmentView(FhirView):
                 except ValueError as exc:
                     raise params.Invalid(str(exc), "status") from None
             appointments = appointments.filter(status__in=[s for s in ours if s])
-        return self.page_queryset(
-            appointments.order_by("start", "pk"),
-            lambda a: mapping.appointment_resource(a, self.systems),
-            audit=lambda a: a.patient_id,
+        count, offset = params.count_offset(query)
+        appointments = appointments.order_by("start", "pk")
+        total = appointments.count()
+        items = list(appointments[offset : offset + count])
+        touch(request, *(a.patient_id for a in items))
+        links_to = _proposals(items)
+        return self.page(
+            items,
+            total,
+            count,
+            offset,
+            lambda a: mapping.appointment_resource(a, self.systems, links_to.get(a.pk)),
         )
 
     def patch(self, request, pk: str | None = None):
@@ -484,7 +505,11 @@ class AppointmentView(FhirView):
             reason="cancelled by the EHR",
         )
         appointment.refresh_from_db()
-        return Response(mapping.appointment_resource(appointment, self.systems))
+        return Response(
+            mapping.appointment_resource(
+                appointment, self.systems, _proposals([appointment]).get(appointment.pk)
+            )
+        )
 
 
 class FindView(FhirView):
@@ -616,12 +641,13 @@ class BookView(FhirView):
                 if given.proposal is not None:
                     proposal.booked = [a.pk for a in booked]
                     proposal.save(update_fields=["booked"])
-        resources = [mapping.appointment_resource(a, self.systems) for a in booked]
-        if given.proposal is not None:
-            for resource in resources:
-                resource.setdefault("identifier", []).append(
-                    {"system": f"{self.systems}NamingSystem/proposal", "value": given.proposal.pk}
-                )
+                    ProposalBooking.objects.bulk_create(
+                        ProposalBooking(appointment=a, proposal=proposal) for a in booked
+                    )
+        links_to = _proposals(booked)
+        resources = [
+            mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked
+        ]
         links = {"self": request.build_absolute_uri(request.path)}
         return Response(
             mapping.searchset(resources, base=self.base, total=len(resources), links=links)

@@ -3,6 +3,7 @@ the change that causes the message: the row commits with the change or not at al
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 
@@ -119,7 +120,7 @@ def siu_enqueue(*, appointment, change: str) -> Message | None:
     event = hl7v2.event_for(change)
     stamp = f"{appointment.updated_at:%Y%m%d%H%M%S%f}" if appointment.updated_at else "new"
     key = f"siu:{appointment.uid}:{appointment.sequence}:{change}:{stamp}"
-    control_id = f"{appointment.pk}-{appointment.sequence}-{stamp[-12:]}-{event}"[:20]
+    control_id = hashlib.sha256(key.encode()).hexdigest()[:20]  # MSH-10: ST, 20 at most
     text = hl7v2.siu_message(
         appointment=appointment,
         change=change,
