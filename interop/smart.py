@@ -82,14 +82,29 @@ def _narrow(asked: dict[str, set[str]], allowed: dict[str, set[str]]) -> str:
     return " ".join(out)
 
 
-def audit_refusal(request, reason: str, client_id: str = "") -> None:
-    """One audit row per refused credential: who claimed to be calling, and why not."""
+def audit_refusal(request, reason: str, client_id: str = "", status: int = 401) -> None:
+    """One audit row per refused credential: who claimed to be calling, and why not. A
+    refused write's transaction is rolled back (tumorboard.atomic), so the row is written
+    after it, by `refusals_write`."""
+    request = getattr(request, "_request", request)
+    request.__dict__.setdefault("_audit_refusals", []).append(
+        (reason, client_id, status, request.method, request.path)
+    )
+
+
+def refusals_write(request) -> None:
+    """Write the refusals `audit_refusal` noted on the request (once)."""
+    for reason, client_id, status, method, path in request.__dict__.pop("_audit_refusals", []):
+        _refusal_row(request, reason, client_id, status, method, path)
+
+
+def _refusal_row(request, reason, client_id, status, method, path) -> None:
     AuditEvent.objects.create(
         username=f"smart:{client_id}"[:150] if client_id else "smart:unknown",
         action="refused",
-        method=request.method,
-        path=request.path[:300],
-        status_code=401,
+        method=method,
+        path=path[:300],
+        status_code=status,
         ip=request.META.get("REMOTE_ADDR"),
         reason=reason[:200],
     )
@@ -113,9 +128,13 @@ def token_issue(*, form, token_url: str, now: datetime) -> dict:
     client_id, aud = this token endpoint's URL, exp within 5 minutes, and a jti never
     seen before. Raises Refused naming the first problem found."""
     if form.get("grant_type") != "client_credentials":
-        raise Refused("grant_type must be client_credentials", error="unsupported_grant_type")
+        raise Refused(
+            "grant_type must be client_credentials", error="unsupported_grant_type", status=400
+        )
     if form.get("client_assertion_type") != ASSERTION_TYPE:
-        raise Refused(f"client_assertion_type must be {ASSERTION_TYPE}", error="invalid_request")
+        raise Refused(
+            f"client_assertion_type must be {ASSERTION_TYPE}", error="invalid_request", status=400
+        )
     assertion = form.get("client_assertion") or ""
     claims = _unverified_claims(assertion)
     client_id = claims.get("iss")

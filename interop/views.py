@@ -674,7 +674,7 @@ def token(request):
             )
         except smart.Refused:
             pass
-        smart.audit_refusal(request, refused.reason, claims_iss)
+        smart.audit_refusal(request, refused.reason, claims_iss, refused.status)
         outcome = mapping.operation_outcome(f"{refused.error}: {refused.reason}.", "login")
         response = JsonResponse(
             outcome, status=refused.status, content_type="application/fhir+json"
