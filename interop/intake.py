@@ -32,8 +32,10 @@ def finding_system(base: str) -> str:
 
 def _bad(error: ValidationError, where: dict[str, str], default: str) -> Invalid:
     field, problems = next(iter(_flatten(error.detail).items()))
-    name = where.get(field.split(".")[0], default)
-    return Invalid(f"{name}: {problems[0]}", name)
+    top = field.split(".")[0]
+    if top in where:
+        return Invalid(f"{where[top]}: {problems[0]}", where[top])
+    return Invalid(f"{default} ({top}): {problems[0]}", default)
 
 
 def mrn_of(resource: dict, base: str) -> str | None:
@@ -142,7 +144,7 @@ def referral_fields(resource, *, user, base: str) -> dict:
         where[field] = f"ServiceRequest.contained[{index}]"
     serializer = ReferralSerializer(data=data, context={"now": None})
     if not serializer.is_valid():
-        raise _bad(ValidationError(serializer.errors), where, "ServiceRequest")
+        raise _bad(ValidationError(serializer.errors), where, "ServiceRequest.contained")
     return serializer.validated_data
 
 

@@ -50,13 +50,17 @@ class FhirParser(JSONParser):
     media_type = "application/fhir+json"
 
 
+class JsonPatchParser(JSONParser):
+    media_type = "application/json-patch+json"
+
+
 class FhirView(APIView):
     """JSON as FHIR whatever the Accept header says, and every error an OperationOutcome."""
 
     renderer_classes = [FhirRenderer]
     metadata_class = None  # OPTIONS is not FHIR: 405, as an OperationOutcome
     schema = None  # described by /fhir/R4/metadata, not by the REST API's OpenAPI schema
-    parser_classes = [FhirParser, JSONParser]
+    parser_classes = [FhirParser, JSONParser, JsonPatchParser]
     permission_classes = [RolePermission]
     authentication_classes = [
         SmartBearerAuthentication,
