@@ -557,7 +557,7 @@ class FindView(FhirView):
         ids = {v.clinician_id for option in options for v in option.visits}
         names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
         locations = dict(Location.objects.values_list("pk", "name"))
-        proposed = []
+        proposed, rows = [], []
         expires = now + timedelta(minutes=operations.PROPOSAL_MINUTES)
         for option in options:
             pk = uuid.uuid4().hex
@@ -571,22 +571,26 @@ class FindView(FhirView):
                 locations=locations,
                 requested=(found.search.first, found.search.last),
             )
-            Proposal.objects.create(
-                id=pk,
-                patient=patient,
-                referral=referral,
-                resource=resource,
-                expires_at=expires,
-                visits=[
-                    {
-                        "clinician": v.clinician_id,
-                        "start": v.start.isoformat(),
-                        "minutes": int((v.end - v.start).total_seconds() // 60),
-                    }
-                    for v in option.visits
-                ],
+            rows.append(
+                Proposal(
+                    id=pk,
+                    patient=patient,
+                    referral=referral,
+                    resource=resource,
+                    expires_at=expires,
+                    visits=[
+                        {
+                            "clinician": v.clinician_id,
+                            "start": v.start.isoformat(),
+                            "minutes": int((v.end - v.start).total_seconds() // 60),
+                        }
+                        for v in option.visits
+                    ],
+                )
             )
             proposed.append(resource)
+        Proposal.objects.bulk_create(rows)
+        Proposal.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
         outcome = None
         if result.reason:
             outcome = mapping.operation_outcome(result.reason, "informational", "information")
