@@ -33,10 +33,19 @@ RESOURCES = {
         ),
     ),
     "Practitioner": (
-        "Clinicians; the specialty is the qualification.",
+        "Clinicians (name); their specialty is in PractitionerRole.",
         (
             ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
             ("_id", "token", "The clinician's id."),
+        ),
+    ),
+    "PractitionerRole": (
+        "One per clinician (same id): the specialty (ours and SNOMED CT) and the location.",
+        (
+            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
+            ("practitioner", "reference", "The clinician, e.g. Practitioner/3."),
+            ("location", "reference", "Where they see patients, e.g. Location/2."),
+            ("_id", "token", "The role's id."),
         ),
     ),
     "Schedule": (

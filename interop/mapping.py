@@ -142,13 +142,26 @@ def patient_resource(patient, base: str) -> dict:
 
 
 def practitioner_resource(clinician, base: str) -> dict:
-    """R4 Practitioner has no specialty element; the specialty is its qualification."""
+    """The person (or suite): name and whether active. The specialty is the
+    PractitionerRole's (qualification is for degrees and licences)."""
     return {
         "resourceType": "Practitioner",
         "id": str(clinician.pk),
         "active": clinician.active,
         "name": [{"text": clinician.name}],
-        "qualification": [{"code": specialty_concept(clinician.specialty, base)}],
+    }
+
+
+def practitioner_role_resource(clinician, base: str) -> dict:
+    """One role per clinician (same id): their specialty, where they see patients, and
+    their Schedule's clinic sessions as availability."""
+    return {
+        "resourceType": "PractitionerRole",
+        "id": str(clinician.pk),
+        "active": clinician.active,
+        "practitioner": reference("Practitioner", clinician.pk, clinician.name),
+        "specialty": [specialty_concept(clinician.specialty, base)],
+        "location": [reference("Location", clinician.home_location_id)],
     }
 
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("Patient/<str:pk>", views.PatientView.as_view()),
     path("Practitioner", views.PractitionerView.as_view()),
     path("Practitioner/<str:pk>", views.PractitionerView.as_view()),
+    path("PractitionerRole", views.PractitionerRoleView.as_view()),
+    path("PractitionerRole/<str:pk>", views.PractitionerRoleView.as_view()),
     path("Location/<str:pk>", views.LocationView.as_view()),
     path("ServiceRequest", views.ServiceRequestView.as_view()),
     path("ServiceRequest/<str:pk>", views.ServiceRequestView.as_view()),

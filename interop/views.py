@@ -303,6 +303,27 @@ class PractitionerView(FhirView):
         )
 
 
+class PractitionerRoleView(FhirView):
+    fhir_type = "PractitionerRole"
+
+    def get(self, request, pk: str | None = None):
+        if pk is not None:
+            clinician = get_object_or_404(Clinician, pk=_pk(pk))
+            return Response(mapping.practitioner_role_resource(clinician, self.systems))
+        query = request.GET
+        params.check_known(
+            query, lenient=self.lenient, allowed=capability.search_parameters("PractitionerRole")
+        )
+        clinicians = _clinicians(query, self.systems)
+        if "practitioner" in query:
+            clinicians = clinicians.filter(pk__in=_ids(query, "practitioner", "Practitioner"))
+        if "location" in query:
+            clinicians = clinicians.filter(home_location_id__in=_ids(query, "location", "Location"))
+        return self.page_queryset(
+            clinicians, lambda c: mapping.practitioner_role_resource(c, self.systems)
+        )
+
+
 class LocationView(FhirView):
     fhir_type = "Location"
 

@@ -112,12 +112,28 @@ def test_staff_find_a_patient_by_mrn(as_specialist, alice, bob):
     assert [e.patient_ids for e in AuditEvent.objects.all()] == [[bob.pk], [bob.pk]]
 
 
-def test_a_practitioner_carries_its_specialty_coding(as_navigator, center):
+def test_a_practitioner_role_carries_the_specialty_coding_not_the_qualification(
+    as_navigator, center
+):
     surgeon = center.first("neurosurgery")
     practitioner = ok(as_navigator.get(f"/fhir/R4/Practitioner/{surgeon.pk}"))
-    codings = practitioner["qualification"][0]["code"]["coding"]
-    assert {"system": "http://snomed.info/sct", "code": "394610002"} in codings
+    assert "qualification" not in practitioner
     assert practitioner["name"] == [{"text": "Dr. Nora Reyes"}]
+    role = ok(as_navigator.get(f"/fhir/R4/PractitionerRole/{surgeon.pk}"))
+    assert role["practitioner"]["reference"] == f"Practitioner/{surgeon.pk}"
+    assert {"system": "http://snomed.info/sct", "code": "394610002"} in role["specialty"][0][
+        "coding"
+    ]
+    found = ok(
+        as_navigator.get(
+            "/fhir/R4/PractitionerRole",
+            {"specialty": "http://snomed.info/sct|394610002", "location": center.tower.pk},
+        )
+    )
+    assert {e["resource"]["practitioner"]["display"] for e in found["entry"]} == {
+        "Dr. Nora Reyes",
+        "Dr. Paul Singh",
+    }
 
 
 def test_practitioners_are_searched_by_specialty_in_either_code_system(as_navigator, center):

@@ -153,6 +153,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'fhir/R4/Patient/<str:pk>', "fhir/R4/Patient/{patient}"): (401, 200, 404, 200, 200, 200),
     ("GET", 'fhir/R4/Practitioner', "fhir/R4/Practitioner"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Practitioner/<str:pk>', "fhir/R4/Practitioner/{clinician}"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'fhir/R4/PractitionerRole', "fhir/R4/PractitionerRole"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'fhir/R4/PractitionerRole/<str:pk>', "fhir/R4/PractitionerRole/{clinician}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Location/<str:pk>', "fhir/R4/Location/{location}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Schedule', "fhir/R4/Schedule"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Schedule/<str:pk>', "fhir/R4/Schedule/{clinician}"): (401, 403, 403, 200, 200, 200),
