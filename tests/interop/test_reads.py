@@ -36,7 +36,7 @@ def test_anyone_may_read_what_the_server_supports(anonymous):
     served = {r["type"]: r for r in rest["resource"]}
     assert set(served) == {
         *("Appointment", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
-        "ServiceRequest",
+        *("ServiceRequest", "PractitionerRole"),
     }
     assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "book"]
 
