@@ -357,7 +357,7 @@ def main() -> int:
     log(f"database {name}: dropped and created")
     try:
         django_start(bench_url)
-        from bench import fhir, load, notifications, simulate
+        from bench import fhir, interop, load, notifications, simulate
 
         # First, while the outbox holds only its own rows.
         notifications.bench_reminder_fanout(bench_url)
@@ -366,6 +366,8 @@ def main() -> int:
         simulate.bench_simulate(bench_url)
         fhir.bench_slot_search(bench_url)
         load.bench_mixed_load(bench_url)
+        interop.bench_fhir_find(bench_url)
+        interop.bench_siu(bench_url)
     finally:
         if "django.db" in sys.modules:
             from django.db import connections

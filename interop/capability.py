@@ -21,6 +21,7 @@ RESOURCES = {
             ("date", "date", "The start, with prefixes eq, ge, gt, lt, le; may repeat."),
             ("status", "token", "Appointment status codes, comma-separated."),
             ("_id", "token", "The appointment's id."),
+            ("identifier", "token", "Its identifier, urn:ietf:rfc:3986|urn:uuid:…"),
         ),
     ),
     "Location": ("Clinics, buildings and rooms.", None),
@@ -32,10 +33,19 @@ RESOURCES = {
         ),
     ),
     "Practitioner": (
-        "Clinicians; the specialty is the qualification.",
+        "Clinicians (name); their specialty is in PractitionerRole.",
         (
             ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
             ("_id", "token", "The clinician's id."),
+        ),
+    ),
+    "PractitionerRole": (
+        "One per clinician (same id): the specialty (ours and SNOMED CT) and the location.",
+        (
+            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
+            ("practitioner", "reference", "The clinician, e.g. Practitioner/3."),
+            ("location", "reference", "Where they see patients, e.g. Location/2."),
+            ("_id", "token", "The role's id."),
         ),
     ),
     "Schedule": (
@@ -85,10 +95,16 @@ def _resource(kind: str, systems: str) -> dict:
             {"name": name, "type": kind_, "documentation": text}
             for name, kind_, text in (*search, *PAGING)
         ]
+    if kind in ("Patient", "ServiceRequest"):
+        resource["interaction"].append({"code": "create"})
+        if kind == "Patient":
+            resource["conditionalCreate"] = True
     if kind == "Appointment":
+        resource["interaction"] += [{"code": "update"}, {"code": "patch"}]
+        ihe = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
         resource["operation"] = [
-            {"name": "find", "definition": f"{systems}OperationDefinition/Appointment-find"},
-            {"name": "book", "definition": f"{systems}OperationDefinition/Appointment-book"},
+            {"name": "find", "definition": f"{ihe}appointment-find"},
+            {"name": "book", "definition": f"{ihe}appointment-book"},
         ]
     return resource
 
@@ -111,10 +127,32 @@ def capability_statement(base: str, systems: str) -> dict:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Unknown search parameters are refused (400), not ignored.",
+                "documentation": "Unknown search parameters are refused (400), not ignored, "
+                "unless the request says `Prefer: handling=lenient`.",
                 "security": {
-                    "description": "Send `Authorization: Token <key>` with a key from POST "
-                    "/api/v1/auth/token/; the same roles apply as in the REST API.",
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                            "oauth-uris",
+                            "extension": [{"url": "token", "valueUri": f"{base}auth/token"}],
+                        }
+                    ],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "SMART Backend Services: a bearer token from auth/token "
+                    "(client credentials, private_key_jwt; see .well-known/smart-configuration) "
+                    "with system/ scopes (v2 cruds or v1 read/write). Or `Authorization: "
+                    "Token <key>` from POST /api/v1/auth/token/. The same roles apply as in "
+                    "the REST API.",
                 },
                 "resource": [_resource(kind, systems) for kind in RESOURCES],
             }

@@ -143,13 +143,26 @@ def patient_resource(patient, base: str) -> dict:
 
 
 def practitioner_resource(clinician, base: str) -> dict:
-    """R4 Practitioner has no specialty element; the specialty is its qualification."""
+    """The person (or suite): name and whether active. The specialty is the
+    PractitionerRole's (qualification is for degrees and licences)."""
     return {
         "resourceType": "Practitioner",
         "id": str(clinician.pk),
         "active": clinician.active,
         "name": [{"text": clinician.name}],
-        "qualification": [{"code": specialty_concept(clinician.specialty, base)}],
+    }
+
+
+def practitioner_role_resource(clinician, base: str) -> dict:
+    """One role per clinician (same id): their specialty, where they see patients, and
+    their Schedule's clinic sessions as availability."""
+    return {
+        "resourceType": "PractitionerRole",
+        "id": str(clinician.pk),
+        "active": clinician.active,
+        "practitioner": reference("Practitioner", clinician.pk, clinician.name),
+        "specialty": [specialty_concept(clinician.specialty, base)],
+        "location": [reference("Location", clinician.home_location_id)],
     }
 
 
@@ -225,14 +238,18 @@ def _participant(actor: dict, status: str, *, performer: bool = False, period=No
     return out
 
 
-def appointment_resource(appointment, base: str) -> dict:
-    """A booked visit: who, where, when and its status; never the case's clinical detail."""
+def appointment_resource(appointment, base: str, proposal: str | None = None) -> dict:
+    """A booked visit: who, where, when and its status; never the case's clinical detail.
+    `proposal`: the id of the `$find` proposal it was booked from, as a second identifier."""
     patient = appointment.patient
+    identifiers = [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}]
+    if proposal:
+        identifiers.append({"system": f"{base}NamingSystem/proposal", "value": proposal})
     return {
         "resourceType": "Appointment",
         "id": str(appointment.pk),
         "meta": {"lastUpdated": instant(appointment.updated_at)},
-        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}],
+        "identifier": identifiers,
         "status": appointment_status(appointment.status),
         "specialty": [specialty_concept(appointment.specialty, base)],
         "description": f"{SPECIALTY_LABEL[appointment.specialty]} visit",
@@ -289,34 +306,60 @@ def _based_on(referral_id: int | None) -> dict:
 
 
 def proposed_appointment(
-    option, patient_id: int, names: dict[int, str], base: str, referral_id: int | None = None
+    option,
+    patient_id: int,
+    names: dict[int, str],
+    base: str,
+    referral_id: int | None = None,
+    *,
+    pk: str | None = None,
+    locations: dict[int, str] | None = None,
+    requested: tuple | None = None,
 ) -> dict:
     """One same-day option of the engine as a proposed Appointment: it spans the day's
-    visits, and each practitioner's `period` is their visit; `$book` takes it back, with
-    the referral it is for in `basedOn`."""
-    return {
-        "resourceType": "Appointment",
-        "status": "proposed",
-        **_based_on(referral_id),
-        "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
-        "description": f"Same-day visits on {option.day.isoformat()}, "
-        f"{option.total_wait} minutes of waiting between them",
-        "start": instant(option.visits[0].start),
-        "end": instant(option.finish),
-        "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
-        "participant": [
-            _participant(reference("Patient", patient_id), "needs-action"),
-            *(
-                _participant(
-                    reference("Practitioner", v.clinician_id, names.get(v.clinician_id)),
-                    "needs-action",
-                    performer=True,
-                    period=(v.start, v.end),
-                )
-                for v in option.visits
-            ),
-        ],
-    }
+    visits; each practitioner's `period` is their visit and each Location where one
+    happens is a participant; `requestedPeriod` is the window asked for (dates, clinic
+    time, as dates). `id` is the proposal's, for `$hold` and `$book` by reference."""
+    resource: dict = {"resourceType": "Appointment"}
+    if pk:
+        resource["id"] = pk
+    resource.update(
+        {
+            "status": "proposed",
+            **_based_on(referral_id),
+            "specialty": [specialty_concept(v.specialty, base) for v in option.visits],
+            "description": f"Same-day visits on {option.day.isoformat()}, "
+            f"{option.total_wait} minutes of waiting between them",
+            "start": instant(option.visits[0].start),
+            "end": instant(option.finish),
+            "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
+        }
+    )
+    if requested:
+        resource["requestedPeriod"] = [
+            {"start": requested[0].isoformat(), "end": requested[1].isoformat()}
+        ]
+    seen: list[int] = []
+    for v in option.visits:
+        if v.location_id not in seen:
+            seen.append(v.location_id)
+    resource["participant"] = [
+        _participant(reference("Patient", patient_id), "needs-action"),
+        *(
+            _participant(
+                reference("Practitioner", v.clinician_id, names.get(v.clinician_id)),
+                "needs-action",
+                performer=True,
+                period=(v.start, v.end),
+            )
+            for v in option.visits
+        ),
+        *(
+            _participant(reference("Location", loc, (locations or {}).get(loc)), "needs-action")
+            for loc in seen
+        ),
+    ]
+    return resource
 
 
 # --- bundles and outcomes ------------------------------------------------------------

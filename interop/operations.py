@@ -6,14 +6,16 @@ problem they find is reported under the FHIR parameter's name.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from interop import mapping
+from interop.models import Proposal
 from interop.params import Invalid, reference_id
-from navigation.models import Clinician
+from navigation.models import Clinician, Location
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.models import Patient, Referral
@@ -21,20 +23,37 @@ from patients.selectors import patient_list, referral_list
 from tumorboard.errors import _flatten
 
 FIND_PARAMETERS = {
-    # FHIR parameter: (our field, value[x] types accepted)
+    # FHIR parameter: (our field, value[x] types accepted). IHE ITI Scheduling's names
+    # (patient-reference, start/end as dateTime, specialty as a token, practitioner,
+    # location-reference, visit-type, reason, referral-identifier) and ours before them.
     "patient": ("patient", ("valueReference", "valueString")),
-    "start": ("date_from", ("valueDate",)),
-    "end": ("date_to", ("valueDate",)),
-    "specialty": ("specialties", ("valueCodeableConcept", "valueCoding", "valueCode")),
-    "practitioner": ("clinicians", ("valueReference",)),
-    "max-wait": ("max_total_wait", ("valueInteger",)),
-    "earliest-arrival": ("earliest_arrival", ("valueTime",)),
-    "latest-departure": ("latest_departure", ("valueTime",)),
-    "_count": ("limit", ("valueInteger", "valuePositiveInt")),
-    "referral": ("referral", ("valueReference",)),
+    "patient-reference": ("patient", ("valueReference", "valueString")),
+    "start": ("date_from", ("valueDate", "valueDateTime", "valueString")),
+    "end": ("date_to", ("valueDate", "valueDateTime", "valueString")),
+    "specialty": (
+        "specialties",
+        ("valueCodeableConcept", "valueCoding", "valueCode", "valueString"),
+    ),
+    "practitioner": ("clinicians", ("valueReference", "valueString")),
+    "provider": ("clinicians", ("valueReference", "valueString")),
+    "location-reference": ("location", ("valueReference", "valueString")),
+    "location": ("location", ("valueReference", "valueString")),
+    "visit-type": (
+        "visit_type",
+        ("valueCodeableConcept", "valueCoding", "valueCode", "valueString"),
+    ),
+    "reason": ("reason", ("valueCodeableConcept", "valueCoding", "valueCode", "valueString")),
+    "max-wait": ("max_total_wait", ("valueInteger", "valueString")),
+    "earliest-arrival": ("earliest_arrival", ("valueTime", "valueString")),
+    "latest-departure": ("latest_departure", ("valueTime", "valueString")),
+    "_count": ("limit", ("valueInteger", "valuePositiveInt", "valueString")),
+    "referral": ("referral", ("valueReference", "valueString")),
+    "referral-identifier": ("referral", ("valueIdentifier", "valueString")),
 }
-REPEATING = {"specialty", "practitioner"}
-BOOK_PARAMETERS = ("appointment", "appt-resource")  # ours, and Argonaut's name
+REPEATING = {"specialty", "practitioner", "provider", "location-reference", "location"}
+REPEATING |= {"visit-type", "reason"}
+PROPOSAL_MINUTES = 15
+BOOK_PARAMETERS = ("appointment-reference", "appointment-resource", "appointment", "appt-resource")
 
 
 def _parameters(body, allowed) -> dict[str, list[dict]]:
@@ -42,7 +61,10 @@ def _parameters(body, allowed) -> dict[str, list[dict]]:
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         raise Invalid("The body must be a FHIR Parameters resource.", "Parameters")
     found: dict[str, list[dict]] = {}
-    for index, parameter in enumerate(body.get("parameter") or []):
+    listed = body.get("parameter") or []
+    if not isinstance(listed, list):
+        raise Invalid("Parameters.parameter must be a list.", "Parameters.parameter")
+    for index, parameter in enumerate(listed):
         name = parameter.get("name") if isinstance(parameter, dict) else None
         if name not in allowed:
             raise Invalid(
@@ -60,26 +82,82 @@ def _value(parameter: dict, name: str, types: tuple[str, ...]):
     raise Invalid(f"Parameter “{name}” needs a {' or '.join(types)}.", name)
 
 
+def query_parameters(query) -> dict:
+    """A GET's query string as the Parameters a POST would send (every value a string)."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": name, "valueString": value}
+            for name in query
+            for value in query.getlist(name)
+            if name not in ("_format", "_pretty")
+        ],
+    }
+
+
+def _ref(value, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("reference"), str):
+        return value["reference"]
+    raise Invalid(f"Parameter “{name}” needs a reference such as Patient/12.", name)
+
+
 def _patient(value, name: str, user) -> Patient:
-    ref = value.get("reference", "") if isinstance(value, dict) else str(value)
+    ref = _ref(value, name)
     patient = patient_list(user=user).filter(pk=reference_id(ref, "Patient", name)).first()
     if patient is None:
         raise Invalid(f"No patient “{ref}”.", name)
     return patient
 
 
-def _specialty(kind: str, value, base: str) -> str:
+def _codings(kind: str, value, name: str) -> list[dict]:
+    if kind == "valueString":
+        if not isinstance(value, str):
+            raise Invalid(f"Parameter “{name}” needs a token such as system|code.", name)
+        system, bar, code = value.rpartition("|")
+        return [{"system": system or None, "code": code}]
     if kind == "valueCode":
-        codings = [{"code": value}]
-    elif kind == "valueCoding":
-        codings = [value]
-    else:
-        codings = value.get("coding", []) if isinstance(value, dict) else []
-    for coding in codings:
-        found = mapping.specialty_from_coding(coding.get("system"), coding.get("code"), base)
+        if not isinstance(value, str):
+            raise Invalid(f"Parameter “{name}” needs a code.", name)
+        return [{"code": value}]
+    if kind == "valueCoding":
+        value = {"coding": [value]}
+    codings = value.get("coding") if isinstance(value, dict) else None
+    if not isinstance(codings, list) or not all(isinstance(c, dict) for c in codings):
+        raise Invalid(f"Parameter “{name}” needs a CodeableConcept with codings.", name)
+    return codings
+
+
+def _specialty(kind: str, value, base: str, name: str = "specialty") -> str:
+    for coding in _codings(kind, value, name):
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(code, str) or not isinstance(system, str | None):
+            continue
+        found = mapping.specialty_from_coding(system, code, base)
         if found:
             return found
-    raise Invalid(f"{value} is not a specialty we schedule.", "specialty")
+    raise Invalid(f"{name}: {value} is not a specialty we schedule.", name)
+
+
+def _date(kind: str, value, name: str):
+    """A date, or a dateTime read as its date in clinic time."""
+    from navigation.selectors import clinic_zone
+
+    if not isinstance(value, str):
+        raise Invalid(f"Parameter “{name}” needs a date such as 2026-03-09.", name)
+    text = value[2:] if value[:2] in ("ge", "le", "eq", "gt", "lt") else value
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError
+            return moment.astimezone(clinic_zone()).date().isoformat()
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise Invalid(
+            f"Parameter “{name}”: “{value}” is not a date or a dateTime with its offset.", name
+        ) from None
 
 
 def _from_serializer(error: ValidationError, names: dict[str, str]) -> Invalid:
@@ -89,63 +167,107 @@ def _from_serializer(error: ValidationError, names: dict[str, str]) -> Invalid:
     return Invalid(f"{name}: {problems[0]}", name)
 
 
-def find_input(body, *, user, base: str) -> tuple[Patient, Referral | None, ItinerarySearch]:
+@dataclass(frozen=True)
+class FindInput:
+    patient: Patient
+    referral: Referral | None
+    search: ItinerarySearch
+    locations: tuple[int, ...]  # required Location ids (any of them), empty for any
+
+
+def find_input(body, *, user, base: str) -> FindInput:
+    """`$find`'s Parameters (or a GET's query as Parameters) read and checked: the patient,
+    the referral, the search and the Locations the visits must be at. With a referral and
+    no specialty, the referral's clinical picture suggests the specialties (the REST
+    API's rule, navigation.rules.suggested_specialties)."""
     given = _parameters(body, tuple(FIND_PARAMETERS))
-    for name in ("patient", "start", "end"):
+    names = {FIND_PARAMETERS[n][0]: n for n in given}
+    patients = given.get("patient", []) + given.get("patient-reference", [])
+    if not patients:
+        raise Invalid("Parameter “patient-reference” is required.", "patient-reference")
+    if len(patients) > 1:
+        first = "patient" if "patient" in given else "patient-reference"
+        raise Invalid(f"Parameter “{first}” is given more than once.", first)
+    for name in ("start", "end"):
         if name not in given:
             raise Invalid(f"Parameter “{name}” is required.", name)
-    if "specialty" not in given and "referral" not in given:
-        raise Invalid(
-            "Name a “specialty”, or give the “referral” to suggest the specialties.", "specialty"
-        )
     data: dict = {"specialties": [], "clinicians": {}}
     patient = None
+    locations: list[int] = []
     for name, parameters in given.items():
         field, types = FIND_PARAMETERS[name]
         if len(parameters) > 1 and name not in REPEATING:
             raise Invalid(f"Parameter “{name}” is given more than once.", name)
         for parameter in parameters:
             kind, value = _value(parameter, name, types)
-            if name == "patient":
+            if field == "patient":
                 patient = _patient(value, name, user)
                 data["patient"] = patient.pk
-            elif name == "specialty":
-                data["specialties"].append(_specialty(kind, value, base))
-            elif name == "practitioner":
-                ref = value.get("reference", "") if isinstance(value, dict) else ""
-                clinician = Clinician.objects.filter(
-                    pk=reference_id(ref, "Practitioner", name), active=True
-                ).first()
-                if clinician is None:
-                    raise Invalid(f"No practitioner “{ref}” sees patients.", name)
-                if clinician.specialty in data["clinicians"]:
-                    specialty = mapping.SPECIALTY_LABEL[clinician.specialty].lower()
-                    raise Invalid(
-                        f"Two practitioners are pinned for {specialty}; each specialty is seen "
-                        f"once.",
-                        name,
-                    )
-                data["clinicians"][clinician.specialty] = clinician.pk
-            elif name == "referral":
-                ref = value.get("reference", "") if isinstance(value, dict) else ""
+            elif field == "specialties":
+                for part in value.split(",") if kind == "valueString" else [value]:
+                    data["specialties"].append(_specialty(kind, part, base, name))
+            elif field == "clinicians":
+                for ref in _ref(value, name).split(","):
+                    clinician = Clinician.objects.filter(
+                        pk=reference_id(ref, "Practitioner", name), active=True
+                    ).first()
+                    if clinician is None:
+                        raise Invalid(f"No practitioner “{ref}” sees patients.", name)
+                    if clinician.specialty in data["clinicians"]:
+                        label = mapping.SPECIALTY_LABEL[clinician.specialty].lower()
+                        raise Invalid(
+                            f"Two practitioners are pinned for {label}; each specialty is "
+                            f"seen once.",
+                            name,
+                        )
+                    data["clinicians"][clinician.specialty] = clinician.pk
+            elif field == "location":
+                for ref in _ref(value, name).split(","):
+                    pk = reference_id(ref, "Location", name)
+                    if not Location.objects.filter(pk=pk).exists():
+                        raise Invalid(f"No location “{ref}”.", name)
+                    locations.append(pk)
+            elif field == "visit_type":
+                # Our visit types are the specialties' new-patient consults.
+                for part in value.split(",") if kind == "valueString" else [value]:
+                    data["specialties"].append(_specialty(kind, part, base, name))
+            elif field == "reason":
+                _codings(kind, value, name)  # read, checked; triage comes from the referral
+            elif field == "referral":
+                if name == "referral-identifier":
+                    text = value if isinstance(value, str) else (value or {}).get("value")
+                    if not isinstance(text, str):
+                        raise Invalid("referral-identifier needs a value.", name)
+                    ref = text.rpartition("|")[2]
+                else:
+                    ref = _ref(value, name)
                 data["referral"] = reference_id(ref, "ServiceRequest", name)
+            elif field in ("date_from", "date_to"):
+                data[field] = _date(kind, value, name)
             else:
                 data[field] = value
+    data["specialties"] = list(dict.fromkeys(data["specialties"]))
+    if not data["specialties"]:
+        del data["specialties"]  # the referral suggests them, or the serializer says why
+        if "referral" not in data:
+            raise Invalid(
+                "Name a “specialty”, or give the referral to suggest the specialties.",
+                "specialty",
+            )
     serializer = ItinerarySearchSerializer(data=data)
     if not serializer.is_valid():
-        raise _from_serializer(
-            ValidationError(serializer.errors),
-            {field: name for name, (field, _) in FIND_PARAMETERS.items()},
-        )
+        raise _from_serializer(ValidationError(serializer.errors), names)
     valid = serializer.validated_data
     window = None
     if valid.get("earliest_arrival") or valid.get("latest_departure"):
         window = (valid.get("earliest_arrival"), valid.get("latest_departure"))
     referral = valid.get("referral")
-    return (
-        patient,
-        referral,
-        ItinerarySearch(
+    if referral is not None and referral.patient_id != patient.pk:
+        raise Invalid("The referral is not this patient's.", names.get("referral", "referral"))
+    return FindInput(
+        patient=patient,
+        referral=referral,
+        search=ItinerarySearch(
             specialties=tuple(valid["specialties"]),
             first=valid["date_from"],
             last=valid["date_to"],
@@ -154,6 +276,7 @@ def find_input(body, *, user, base: str) -> tuple[Patient, Referral | None, Itin
             pins=valid.get("clinicians"),
             limit=valid["limit"],
         ),
+        locations=tuple(locations),
     )
 
 
@@ -181,6 +304,8 @@ def _referral(appointment: dict, patient: Patient, user) -> Referral | None:
     if not based_on:
         return None
     ref = based_on[0].get("reference", "") if isinstance(based_on[0], dict) else ""
+    if not isinstance(ref, str):
+        ref = ""
     pk = reference_id(ref, "ServiceRequest", "Appointment.basedOn")
     referral = referral_list(user=user, now=timezone.now()).filter(pk=pk, patient=patient).first()
     if referral is None:
@@ -191,27 +316,120 @@ def _referral(appointment: dict, patient: Patient, user) -> Referral | None:
     return referral
 
 
-def book_input(body, *, user) -> tuple[Patient, Referral | None, list[VisitRequest]]:
-    """The proposed Appointment's patient, the referral it is based on, and a visit per
-    Practitioner with a period."""
+@dataclass(frozen=True)
+class BookInput:
+    patient: Patient
+    referral: Referral | None
+    visits: list[VisitRequest]
+    proposal: Proposal | None = None  # when booked by reference
+    existing: int | None = None  # an Appointment id: the $book is a change of it
+    status: str = "booked"  # what the Appointment should become
+
+
+def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
+    found = [(n, p) for n in names for p in given.get(n, [])]
+    if len(found) != 1:
+        raise Invalid(f"Give exactly one “{names[0]}” ({what}).", names[0])
+    return found[0]
+
+
+def appointment_reference(body, names=("appointment-reference",)) -> tuple[str, str] | None:
+    """The ("Appointment", id) a by-reference operation names, or None."""
     given = _parameters(body, BOOK_PARAMETERS)
-    resources = [p for name in BOOK_PARAMETERS for p in given.get(name, [])]
-    if len(resources) != 1:
+    refs = [p for n in names for p in given.get(n, [])]
+    if not refs:
+        return None
+    if len(refs) > 1:
+        raise Invalid("Give one “appointment-reference”.", "appointment-reference")
+    value = refs[0].get("valueReference", refs[0].get("valueString"))
+    ref = _ref(value, "appointment-reference").rstrip("/")
+    kind, _, pk = ref.rpartition("/")
+    if kind.rpartition("/")[2] not in ("", "Appointment") or not pk:
         raise Invalid(
-            "Give exactly one parameter “appointment” with the Appointment.", "appointment"
+            f"“{ref}” is not an Appointment reference such as Appointment/abc.",
+            "appointment-reference",
         )
-    appointment = resources[0].get("resource")
+    return "Appointment", pk
+
+
+def proposal_get(pk: str, *, user, now) -> Proposal:
+    """A proposal of `$find` still open, for a patient `user` may see."""
+    proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+    if proposal is None or not patient_list(user=user).filter(pk=proposal.patient_id).exists():
+        raise Invalid(
+            f"Appointment/{pk} is not a proposal of a recent $find (they last "
+            f"{PROPOSAL_MINUTES} minutes); run $find again.",
+            "appointment-reference",
+        )
+    return proposal
+
+
+def proposal_visits(proposal: Proposal) -> list[VisitRequest]:
+    clinicians = Clinician.objects.in_bulk([v["clinician"] for v in proposal.visits])
+    return [
+        VisitRequest(
+            clinician=clinicians[v["clinician"]],
+            start=datetime.fromisoformat(v["start"]),
+            minutes=v["minutes"],
+        )
+        for v in proposal.visits
+    ]
+
+
+def book_input(body, *, user, now=None) -> BookInput:
+    """`$book`: by reference (`appointment-reference`, IHE: a proposal of `$find`, or a
+    booked Appointment to cancel), or by resource (`appointment-resource`, Argonaut's
+    `appt-resource`, our `appointment`): the proposed Appointment, every Practitioner
+    participant with a period a visit; a booked Appointment's id with status cancelled
+    cancels it. Every shape is checked before use: 400 naming the element."""
+    now = now or timezone.now()
+    given = _parameters(body, BOOK_PARAMETERS)
+    name, parameter = _one(given, BOOK_PARAMETERS, "the proposed Appointment")
+    if name == "appointment-reference":
+        _, pk = appointment_reference(body)
+        if pk.isdigit():
+            raise Invalid(
+                f"Appointment/{pk} is already booked; to cancel it send it as "
+                f"“appointment-resource” with status cancelled.",
+                "appointment-reference",
+            )
+        proposal = proposal_get(pk, user=user, now=now)
+        return BookInput(
+            patient=proposal.patient,
+            referral=proposal.referral,
+            visits=proposal_visits(proposal),
+            proposal=proposal,
+        )
+    appointment = parameter.get("resource")
     if not isinstance(appointment, dict) or appointment.get("resourceType") != "Appointment":
-        raise Invalid("Parameter “appointment” must hold an Appointment resource.", "appointment")
-    if appointment.get("status", "proposed") not in ("proposed", "pending", "booked"):
-        raise Invalid(
-            f"An Appointment that is {appointment['status']} cannot be booked.",
-            "Appointment.status",
+        raise Invalid(f"Parameter “{name}” must hold an Appointment resource.", name)
+    status = appointment.get("status", "proposed")
+    if not isinstance(status, str):
+        raise Invalid("Appointment.status must be a code.", "Appointment.status")
+    pk = appointment.get("id")
+    if pk is not None and not isinstance(pk, str):
+        raise Invalid("Appointment.id must be a string.", "Appointment.id")
+    if status == "cancelled" and pk and pk.isdigit():
+        return BookInput(
+            patient=None, referral=None, visits=[], existing=int(pk), status="cancelled"
         )
+    if status not in ("proposed", "pending", "booked"):
+        raise Invalid(f"An Appointment that is {status} cannot be booked.", "Appointment.status")
+    proposal = None
+    if pk and not pk.isdigit():  # a proposal sent back: book what is sent, linked to it
+        proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+    participants = appointment.get("participant")
+    if not isinstance(participants, list):
+        raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
     patients, visits = [], []
-    for index, participant in enumerate(appointment.get("participant") or []):
+    for index, participant in enumerate(participants):
         path = f"Appointment.participant[{index}]"
-        ref = (participant.get("actor") or {}).get("reference", "")
+        if not isinstance(participant, dict):
+            raise Invalid(f"{path} must be an object with an actor.", path)
+        actor = participant.get("actor")
+        if not isinstance(actor, dict) or not isinstance(actor.get("reference"), str):
+            raise Invalid(f"{path}.actor needs a reference.", f"{path}.actor")
+        ref = actor["reference"]
         if ref.split("/")[-2:-1] == ["Patient"]:
             patients.append(_patient(ref, f"{path}.actor", user))
         elif ref.split("/")[-2:-1] == ["Practitioner"]:
@@ -237,10 +455,13 @@ def book_input(body, *, user) -> tuple[Patient, Referral | None, list[VisitReque
         raise _from_serializer(
             ValidationError(serializer.errors), {"visits": "Appointment.participant"}
         )
-    return (
-        patients[0],
-        _referral(appointment, patients[0], user),
-        [
+    if proposal is not None and proposal.patient_id != patients[0].pk:
+        proposal = None
+    return BookInput(
+        patient=patients[0],
+        proposal=proposal,
+        referral=_referral(appointment, patients[0], user),
+        visits=[
             VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
             for v in serializer.validated_data["visits"]
         ],

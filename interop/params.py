@@ -23,7 +23,16 @@ class Invalid(Exception):
         self.expression = expression
 
 
-def check_known(query, allowed: tuple[str, ...]) -> None:
+# Result-shaping parameters a client may send: with `Prefer: handling=lenient` they are
+# ignored (the full resources come back, in our order); strictly, they are refused.
+LENIENT = {"_summary", "_elements", "_sort", "_lastUpdated", "_include", "_revinclude"}
+
+
+def check_known(query, allowed: tuple[str, ...], *, lenient: bool = False) -> None:
+    """Refuse (400) a search parameter we do not support; with `lenient`
+    (`Prefer: handling=lenient`), ignore any unknown one instead, as FHIR asks."""
+    if lenient:
+        return
     for name in query:
         if name not in allowed and name not in IGNORED:
             supported = ", ".join(allowed)
@@ -34,7 +43,7 @@ def check_known(query, allowed: tuple[str, ...]) -> None:
 
 def count_offset(query) -> tuple[int, int]:
     """Page size (`_count`, at most 200: a larger ask gets pages of 200) and start."""
-    count = _integer(query.get("_count"), "_count", DEFAULT_COUNT, minimum=1)
+    count = _integer(query.get("_count"), "_count", DEFAULT_COUNT, minimum=0)
     offset = _integer(query.get("_offset"), "_offset", 0, minimum=0)
     return min(count, MAX_COUNT), offset
 

@@ -6,24 +6,33 @@ result with `interop.mapping`. The REST API's token, roles and audit apply uncha
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from interop import capability, errors, mapping, operations, params
+from interop import capability, errors, intake, mapping, operations, params, smart
+from interop.models import Proposal, ProposalBooking
 from interop.slots import slot_spans
+from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
 from navigation.models import Clinician, Location
 from patients.selectors import patient_list, referral_list
 from tumorboard.audit import touch
+from tumorboard.errors import Conflict
 from tumorboard.parsers import JSONParser
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
@@ -41,16 +50,52 @@ class FhirParser(JSONParser):
     media_type = "application/fhir+json"
 
 
+class JsonPatchParser(JSONParser):
+    media_type = "application/json-patch+json"
+
+
 class FhirView(APIView):
     """JSON as FHIR whatever the Accept header says, and every error an OperationOutcome."""
 
     renderer_classes = [FhirRenderer]
     metadata_class = None  # OPTIONS is not FHIR: 405, as an OperationOutcome
     schema = None  # described by /fhir/R4/metadata, not by the REST API's OpenAPI schema
-    parser_classes = [FhirParser, JSONParser]
+    parser_classes = [FhirParser, JSONParser, JsonPatchParser]
     permission_classes = [RolePermission]
+    authentication_classes = [
+        SmartBearerAuthentication,
+        *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+    ]
     read_roles = STAFF_ROLES
     write_roles = (NAVIGATOR, ADMIN)
+    fhir_type: str | None = None  # the resource type a SMART scope must grant
+    operation_action: str | None = None  # an operation's scope action (c r u d s)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        access = request.auth
+        if isinstance(access, SmartAccess) and self.fhir_type:
+            action = self.scope_action(request)
+            if not access.allows(self.fhir_type, action):
+                raise exceptions.PermissionDenied(
+                    f"The token's scopes do not grant system/{self.fhir_type}.{action}."
+                )
+
+    def scope_action(self, request) -> str:
+        """SMART v2 action of this interaction: r read, s search, c create, u update."""
+        if self.operation_action:
+            return self.operation_action
+        if request.method in ("GET", "HEAD"):
+            return "r" if self.kwargs.get("pk") else "s"
+        if request.method == "POST":
+            return "c"
+        return "d" if request.method == "DELETE" else "u"
+
+    @property
+    def lenient(self) -> bool:
+        """`Prefer: handling=lenient`: unknown search parameters are ignored."""
+        prefer = self.request.META.get("HTTP_PREFER", "")
+        return "handling=lenient" in prefer.replace(" ", "")
 
     def perform_content_negotiation(self, request, force=False):
         return FhirRenderer(), FhirRenderer.media_type
@@ -73,7 +118,7 @@ class FhirView(APIView):
         query = self.request.GET.copy()
         path = self.request.build_absolute_uri(self.request.path)
         links = {"self": f"{path}?{query.urlencode()}" if query else path}
-        if offset + count < total:
+        if count and offset + count < total:
             query["_offset"] = str(offset + count)
             query["_count"] = str(count)
             links["next"] = f"{path}?{query.urlencode()}"
@@ -115,6 +160,7 @@ class MetadataView(FhirView):
 
 
 class PatientView(FhirView):
+    fhir_type = "Patient"
     read_roles = (*STAFF_ROLES, PATIENT)
 
     def get(self, request, pk: str | None = None):
@@ -123,7 +169,9 @@ class PatientView(FhirView):
             patient = get_object_or_404(patients, pk=_pk(pk))
             touch(request, patient.pk)
             return Response(mapping.patient_resource(patient, self.systems))
-        params.check_known(request.GET, capability.search_parameters("Patient"))
+        params.check_known(
+            request.GET, lenient=self.lenient, allowed=capability.search_parameters("Patient")
+        )
         for value in request.GET.getlist("identifier"):
             system, bar, mrn = value.rpartition("|")
             if bar and system not in ("", mapping.mrn_system(self.systems)):
@@ -137,8 +185,47 @@ class PatientView(FhirView):
             audit=lambda p: p.pk,
         )
 
+    def post(self, request, pk: str | None = None):
+        if pk is not None:
+            raise exceptions.MethodNotAllowed("POST")
+        return _patient_post(self, request)
+
+
+def _created(resource: dict, base: str, status: int = 201) -> Response:
+    return Response(
+        resource,
+        status=status,
+        headers={"Location": f"{base}{resource['resourceType']}/{resource['id']}"},
+    )
+
+
+def _patient_post(view, request):
+    """`POST Patient`: matched on the MRN first (200 with the one we have), created
+    otherwise (201). With `If-None-Exist: identifier=...` a match is also 200; a
+    condition matching nothing creates."""
+    from patients.services import patient_create
+
+    condition = request.META.get("HTTP_IF_NONE_EXIST", "")
+    if condition:
+        name, _, value = condition.partition("=")
+        if name != "identifier" or not value:
+            raise params.Invalid("If-None-Exist supports identifier=[system|]MRN.", "If-None-Exist")
+        existing = intake.patient_by_mrn(value.rpartition("|")[2])
+        if existing is not None:
+            touch(request, existing.pk)
+            return Response(mapping.patient_resource(existing, view.systems))
+    fields = intake.patient_fields(request.data, view.systems)
+    existing = intake.patient_by_mrn(fields["mrn"])
+    if existing is not None:
+        touch(request, existing.pk)
+        return Response(mapping.patient_resource(existing, view.systems))
+    patient = patient_create(**fields)
+    touch(request, patient.pk)
+    return _created(mapping.patient_resource(patient, view.systems), view.base)
+
 
 class ServiceRequestView(FhirView):
+    fhir_type = "ServiceRequest"
     """Referrals, as the orders an Appointment is `basedOn`: patients see their own."""
 
     read_roles = (*STAFF_ROLES, PATIENT)
@@ -149,7 +236,11 @@ class ServiceRequestView(FhirView):
             referral = get_object_or_404(referrals, pk=_pk(pk))
             touch(request, referral.patient_id)
             return Response(mapping.service_request_resource(referral))
-        params.check_known(request.GET, capability.search_parameters("ServiceRequest"))
+        params.check_known(
+            request.GET,
+            lenient=self.lenient,
+            allowed=capability.search_parameters("ServiceRequest"),
+        )
         if "patient" in request.GET:
             referrals = referrals.filter(patient_id__in=_ids(request.GET, "patient", "Patient"))
         if "_id" in request.GET:
@@ -169,6 +260,17 @@ class ServiceRequestView(FhirView):
             audit=lambda r: r.patient_id,
         )
 
+    def post(self, request, pk: str | None = None):
+        """A referral from the EHR, triaged like one taken in the browser."""
+        from patients.services import referral_create
+
+        if pk is not None:
+            raise exceptions.MethodNotAllowed("POST")
+        fields = intake.referral_fields(request.data, user=request.user, base=self.systems)
+        referral = referral_create(now=timezone.now(), created_by=request.user, **fields)
+        touch(request, referral.patient_id)
+        return _created(mapping.service_request_resource(referral), self.base)
+
 
 def _clinicians(query, specialty_base: str):
     clinicians = Clinician.objects.order_by("pk")
@@ -186,28 +288,59 @@ def _clinicians(query, specialty_base: str):
 
 
 class PractitionerView(FhirView):
+    fhir_type = "Practitioner"
+
     def get(self, request, pk: str | None = None):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.practitioner_resource(clinician, self.systems))
-        params.check_known(request.GET, capability.search_parameters("Practitioner"))
+        params.check_known(
+            request.GET, lenient=self.lenient, allowed=capability.search_parameters("Practitioner")
+        )
         return self.page_queryset(
             _clinicians(request.GET, self.systems),
             lambda c: mapping.practitioner_resource(c, self.systems),
         )
 
 
+class PractitionerRoleView(FhirView):
+    fhir_type = "PractitionerRole"
+
+    def get(self, request, pk: str | None = None):
+        if pk is not None:
+            clinician = get_object_or_404(Clinician, pk=_pk(pk))
+            return Response(mapping.practitioner_role_resource(clinician, self.systems))
+        query = request.GET
+        params.check_known(
+            query, lenient=self.lenient, allowed=capability.search_parameters("PractitionerRole")
+        )
+        clinicians = _clinicians(query, self.systems)
+        if "practitioner" in query:
+            clinicians = clinicians.filter(pk__in=_ids(query, "practitioner", "Practitioner"))
+        if "location" in query:
+            clinicians = clinicians.filter(home_location_id__in=_ids(query, "location", "Location"))
+        return self.page_queryset(
+            clinicians, lambda c: mapping.practitioner_role_resource(c, self.systems)
+        )
+
+
 class LocationView(FhirView):
+    fhir_type = "Location"
+
     def get(self, request, pk: str):
         return Response(mapping.location_resource(get_object_or_404(Location, pk=_pk(pk))))
 
 
 class ScheduleView(FhirView):
+    fhir_type = "Schedule"
+
     def get(self, request, pk: str | None = None):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.schedule_resource(clinician, self.systems))
-        params.check_known(request.GET, capability.search_parameters("Schedule"))
+        params.check_known(
+            request.GET, lenient=self.lenient, allowed=capability.search_parameters("Schedule")
+        )
         clinicians = _clinicians(request.GET, self.systems)
         if "actor" in request.GET:
             clinicians = clinicians.filter(pk__in=_ids(request.GET, "actor", "Practitioner"))
@@ -218,12 +351,16 @@ class ScheduleView(FhirView):
 
 
 class SlotView(FhirView):
+    fhir_type = "Slot"
+
     def get(self, request, pk: str | None = None):
         now = timezone.now()
         if pk is not None:
             return self.read(pk, now)
         query = request.GET
-        params.check_known(query, capability.search_parameters("Slot"))
+        params.check_known(
+            query, lenient=self.lenient, allowed=capability.search_parameters("Slot")
+        )
         count, offset = params.count_offset(query)
         after, before = params.date_bounds(query.getlist("start"), "start", selectors.clinic_zone())
         if after is None:
@@ -275,7 +412,17 @@ class SlotView(FhirView):
 # --- Appointment ---------------------------------------------------------------------
 
 
+def _proposals(appointments) -> dict[int, str]:
+    ids = [a.pk for a in appointments]
+    return dict(
+        ProposalBooking.objects.filter(appointment_id__in=ids).values_list(
+            "appointment_id", "proposal_id"
+        )
+    )
+
+
 class AppointmentView(FhirView):
+    fhir_type = "Appointment"
     read_roles = (*STAFF_ROLES, PATIENT)
 
     def get(self, request, pk: str | None = None):
@@ -283,9 +430,15 @@ class AppointmentView(FhirView):
         if pk is not None:
             appointment = get_object_or_404(appointments, pk=_pk(pk))
             touch(request, appointment.patient_id)
-            return Response(mapping.appointment_resource(appointment, self.systems))
+            return Response(
+                mapping.appointment_resource(
+                    appointment, self.systems, _proposals([appointment]).get(appointment.pk)
+                )
+            )
         query = request.GET
-        params.check_known(query, capability.search_parameters("Appointment"))
+        params.check_known(
+            query, lenient=self.lenient, allowed=capability.search_parameters("Appointment")
+        )
         if "patient" in query:
             appointments = appointments.filter(patient_id__in=_ids(query, "patient", "Patient"))
         if "practitioner" in query:
@@ -294,6 +447,16 @@ class AppointmentView(FhirView):
             )
         if "_id" in query:
             appointments = appointments.filter(pk__in=_ids(query, "_id", "Appointment"))
+        for value in query.getlist("identifier"):
+            uids = []
+            for part in value.split(","):
+                system, _, code = part.rpartition("|")
+                if system in ("", "urn:ietf:rfc:3986"):
+                    try:
+                        uids.append(uuid.UUID(code.removeprefix("urn:uuid:")))
+                    except ValueError:
+                        pass  # not one of ours: matches nothing
+            appointments = appointments.filter(uid__in=uids)
         after, before = params.date_bounds(query.getlist("date"), "date", selectors.clinic_zone())
         if after:
             appointments = appointments.filter(start__gte=after)
@@ -307,36 +470,152 @@ class AppointmentView(FhirView):
                 except ValueError as exc:
                     raise params.Invalid(str(exc), "status") from None
             appointments = appointments.filter(status__in=[s for s in ours if s])
-        return self.page_queryset(
-            appointments.order_by("start", "pk"),
-            lambda a: mapping.appointment_resource(a, self.systems),
-            audit=lambda a: a.patient_id,
+        count, offset = params.count_offset(query)
+        appointments = appointments.order_by("start", "pk")
+        total = appointments.count()
+        items = list(appointments[offset : offset + count])
+        touch(request, *(a.patient_id for a in items))
+        links_to = _proposals(items)
+        return self.page(
+            items,
+            total,
+            count,
+            offset,
+            lambda a: mapping.appointment_resource(a, self.systems, links_to.get(a.pk)),
+        )
+
+    def patch(self, request, pk: str | None = None):
+        """Argonaut's cancel: a JSON Patch replacing /status with cancelled (or a FHIRPath
+        Patch Parameters doing the same)."""
+        body = request.data
+        status = None
+        if isinstance(body, list):
+            for op in body:
+                if not isinstance(op, dict) or op.get("path") != "/status":
+                    raise params.Invalid("Only /status can be patched (to cancelled).", "path")
+                if op.get("op") not in ("replace", "add"):
+                    raise params.Invalid("Use op replace on /status.", "op")
+                status = op.get("value")
+        else:
+            raise params.Invalid(
+                "Send a JSON Patch (application/json-patch+json) replacing /status.", "body"
+            )
+        return self._change_status(request, pk, status)
+
+    def put(self, request, pk: str | None = None):
+        """An update that changes only the status to cancelled cancels the visit; any other
+        change is refused (reschedule with $find and $book)."""
+        body = request.data
+        if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
+            raise params.Invalid("The body must be an Appointment.", "Appointment")
+        if body.get("id") != pk:
+            raise params.Invalid("Appointment.id must match the URL.", "Appointment.id")
+        return self._change_status(request, pk, body.get("status"))
+
+    def _change_status(self, request, pk, status):
+        if pk is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        if status != "cancelled":
+            raise params.Invalid(
+                "Only a change of status to cancelled is accepted here.", "Appointment.status"
+            )
+        appointment = get_object_or_404(selectors.appointment_list(user=request.user), pk=_pk(pk))
+        touch(request, appointment.patient_id)
+        from navigation.services import appointment_cancel
+
+        appointment = appointment_cancel(
+            appointment=appointment,
+            by=request.user,
+            now=timezone.now(),
+            reason="cancelled by the EHR",
+        )
+        appointment.refresh_from_db()
+        return Response(
+            mapping.appointment_resource(
+                appointment, self.systems, _proposals([appointment]).get(appointment.pk)
+            )
         )
 
 
 class FindView(FhirView):
-    """`Appointment/$find`: the itinerary engine's ranked same-day options, proposed."""
+    """`Appointment/$find` (IHE ITI-115, GET or POST): the itinerary engine's ranked
+    same-day options, proposed, each with an id `$hold` and `$book` take for
+    PROPOSAL_MINUTES."""
+
+    fhir_type = "Appointment"
+    operation_action = "s"
+    read_roles = (NAVIGATOR, ADMIN)
+
+    def get(self, request):
+        return self.find(operations.query_parameters(request.GET))
 
     def post(self, request):
-        patient, referral, search = operations.find_input(
-            request.data, user=request.user, base=self.systems
-        )
+        return self.find(request.data)
+
+    def find(self, body):
+        request = self.request
+        found = operations.find_input(body, user=request.user, base=self.systems)
+        patient, referral, search = found.patient, found.referral, found.search
         touch(request, patient.pk)
         from navigation.services import itinerary_search
 
-        result = itinerary_search(patient=patient, search=search, now=timezone.now())
-        ids = {v.clinician_id for option in result.options for v in option.visits}
+        if found.locations:  # ask for more, keep those at the required locations
+            search = replace(search, limit=min(search.limit * 4, 40))
+        now = timezone.now()
+        result = itinerary_search(patient=patient, search=search, now=now)
+        options = list(result.options)
+        if found.locations:
+            wanted = set(found.locations)
+            parents = dict(Location.objects.values_list("pk", "parent_id"))
+            options = [
+                o
+                for o in options
+                if all(
+                    v.location_id in wanted or parents.get(v.location_id) in wanted
+                    for v in o.visits
+                )
+            ][: found.search.limit]
+        ids = {v.clinician_id for option in options for v in option.visits}
         names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
-        proposed = [
-            mapping.proposed_appointment(
-                option, patient.pk, names, self.systems, referral.pk if referral else None
+        locations = dict(Location.objects.values_list("pk", "name"))
+        proposed, rows = [], []
+        expires = now + timedelta(minutes=operations.PROPOSAL_MINUTES)
+        for option in options:
+            pk = uuid.uuid4().hex
+            resource = mapping.proposed_appointment(
+                option,
+                patient.pk,
+                names,
+                self.systems,
+                referral.pk if referral else None,
+                pk=pk,
+                locations=locations,
+                requested=(found.search.first, found.search.last),
             )
-            for option in result.options
-        ]
+            rows.append(
+                Proposal(
+                    id=pk,
+                    patient=patient,
+                    referral=referral,
+                    resource=resource,
+                    expires_at=expires,
+                    visits=[
+                        {
+                            "clinician": v.clinician_id,
+                            "start": v.start.isoformat(),
+                            "minutes": int((v.end - v.start).total_seconds() // 60),
+                        }
+                        for v in option.visits
+                    ],
+                )
+            )
+            proposed.append(resource)
+        Proposal.objects.bulk_create(rows)
+        Proposal.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
         outcome = None
         if result.reason:
             outcome = mapping.operation_outcome(result.reason, "informational", "information")
-        links = {"self": request.build_absolute_uri(request.path)}
+        links = {"self": request.build_absolute_uri(request.get_full_path())}
         return Response(
             mapping.searchset(
                 proposed, base=self.base, total=len(proposed), links=links, outcome=outcome
@@ -345,27 +624,155 @@ class FindView(FhirView):
 
 
 class BookView(FhirView):
-    """`Appointment/$book`: every visit of a proposed Appointment, or none (409)."""
+    """`Appointment/$book` (IHE ITI-117): a proposal by reference or resource becomes its
+    visits, all or none (409); a booked Appointment sent with status cancelled is
+    cancelled. A searchset Bundle of what was booked or cancelled."""
+
+    fhir_type = "Appointment"
+    operation_action = "c"
 
     def post(self, request):
-        from navigation.services import itinerary_book
+        from navigation.services import appointment_cancel, itinerary_book
 
-        patient, referral, visits = operations.book_input(request.data, user=request.user)
-        touch(request, patient.pk)
-        itinerary = itinerary_book(
-            patient=patient, visits=visits, by=request.user, now=timezone.now(), referral=referral
-        )
-        booked = itinerary.appointments.select_related("patient", "clinician", "location")
-        return Response(
-            mapping.collection(
-                [mapping.appointment_resource(a, self.systems) for a in booked.order_by("start")],
-                base=self.base,
+        now = timezone.now()
+        given = operations.book_input(request.data, user=request.user, now=now)
+        if given.existing is not None:
+            appointment = get_object_or_404(
+                selectors.appointment_list(user=request.user), pk=given.existing
             )
+            touch(request, appointment.patient_id)
+            appointment = appointment_cancel(
+                appointment=appointment, by=request.user, now=now, reason="cancelled by the EHR"
+            )
+            appointment.refresh_from_db()
+            booked = [appointment]
+        else:
+            touch(request, given.patient.pk)
+            with transaction.atomic():
+                if given.proposal is not None:
+                    proposal = Proposal.objects.select_for_update().get(pk=given.proposal.pk)
+                    if proposal.booked:
+                        raise Conflict(
+                            "This proposal was booked already.", field="appointment-reference"
+                        )
+                itinerary = itinerary_book(
+                    patient=given.patient,
+                    visits=given.visits,
+                    by=request.user,
+                    now=now,
+                    referral=given.referral,
+                )
+                booked = list(
+                    itinerary.appointments.select_related(
+                        "patient", "clinician", "location"
+                    ).order_by("start")
+                )
+                if given.proposal is not None:
+                    proposal.booked = [a.pk for a in booked]
+                    proposal.save(update_fields=["booked"])
+                    ProposalBooking.objects.bulk_create(
+                        ProposalBooking(appointment=a, proposal=proposal) for a in booked
+                    )
+        links_to = _proposals(booked)
+        resources = [
+            mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked
+        ]
+        links = {"self": request.build_absolute_uri(request.path)}
+        return Response(
+            mapping.searchset(resources, base=self.base, total=len(resources), links=links)
         )
 
 
-def unknown(request, path: str = ""):
-    body = mapping.operation_outcome(
-        f"“/fhir/R4/{path}” is not supported here; see /fhir/R4/metadata.", "not-supported"
+# --- SMART Backend Services ------------------------------------------------------------
+
+
+@csrf_exempt
+def token(request):
+    """The OAuth 2.0 token endpoint (client credentials, private_key_jwt). A refusal is 401
+    (400 for a bad scope) with an OperationOutcome, and an audit row saying why."""
+    if request.method != "POST":
+        return unknown(request, "auth/token")
+    url = request.build_absolute_uri(reverse("fhir-token"))
+    try:
+        body = smart.token_issue(form=request.POST, token_url=url, now=timezone.now())
+    except smart.Refused as refused:
+        claims_iss = ""
+        try:
+            claims_iss = str(
+                smart._unverified_claims(request.POST.get("client_assertion", "")).get("iss", "")
+            )
+        except smart.Refused:
+            pass
+        smart.audit_refusal(request, refused.reason, claims_iss, refused.status)
+        outcome = mapping.operation_outcome(f"{refused.error}: {refused.reason}.", "login")
+        response = JsonResponse(
+            outcome, status=refused.status, content_type="application/fhir+json"
+        )
+        response["WWW-Authenticate"] = f'Bearer error="{refused.error}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def smart_configuration(request):
+    """`/.well-known/smart-configuration`: where and how to get a token."""
+    return JsonResponse(
+        {
+            "token_endpoint": request.build_absolute_uri(reverse("fhir-token")),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": list(smart.ALGORITHMS),
+            "scopes_supported": [
+                "system/*.rs",
+                "system/*.cruds",
+                "system/*.read",
+                "system/*.write",
+            ],
+            "capabilities": ["client-confidential-asymmetric", "permission-v1", "permission-v2"],
+        }
     )
-    return JsonResponse(body, status=404, content_type="application/fhir+json")
+
+
+# Resource types we serve: a method they lack is a 405 (the views say so themselves).
+SERVED = (
+    "Appointment",
+    "Location",
+    "Patient",
+    "Practitioner",
+    "Schedule",
+    "ServiceRequest",
+    "Slot",
+)
+
+
+@csrf_exempt
+def unknown(request, path: str = ""):
+    """Every other request under /fhir/, any method: an OperationOutcome, never Django's
+    HTML pages. A batch or transaction (POST to the base) and an operation we do not
+    implement are 501; a method a served type lacks is 405; anything else is 404."""
+    where = request.path
+    parts = [p for p in path.split("/") if p]
+    if not parts and request.method == "POST":
+        status, text = 501, "Batches and transactions are not supported; send each request alone."
+    elif parts and parts[-1].startswith("$"):
+        status, text = 501, f"The operation “{parts[-1]}” is not supported here."
+    elif (
+        parts
+        and (parts[0] in SERVED or parts == ["auth", "token"])
+        and request.method
+        not in (
+            "GET",
+            "HEAD",
+        )
+        or parts == ["auth", "token"]
+    ):
+        status, text = 405, f"{request.method} is not supported on “{where}”."
+    else:
+        status, text = 404, f"“{where}” is not supported here; see /fhir/R4/metadata."
+    body = mapping.operation_outcome(text, "not-supported")
+    response = JsonResponse(body, status=status, content_type="application/fhir+json")
+    if status == 405:
+        response["Allow"] = "GET"
+    return response

@@ -11,6 +11,7 @@ class Message(models.Model):
     class Channel(models.TextChoices):
         SMS = "sms"
         EMAIL = "email"
+        HL7 = "hl7", "HL7 v2 (MLLP)"
 
     class Status(models.TextChoices):
         PENDING = "pending"

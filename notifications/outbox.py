@@ -3,6 +3,7 @@ the change that causes the message: the row commits with the change or not at al
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 
@@ -139,7 +140,46 @@ def appointment_changed(*, appointment, change: str, reminders: bool = True) -> 
                 + (f":c{contact.pk}" if contact else ""),
             )
         )
+    siu = siu_enqueue(appointment=appointment, change=change)
+    if siu is not None:
+        messages.append(siu)
     return messages
+
+
+def siu_enqueue(*, appointment, change: str) -> Message | None:
+    """The HL7 v2 SIU message (S12 booked, S13 rescheduled, S14 arrived or completed, S15
+    cancelled, S26 no-show) for this change, when `HL7_MLLP_ENDPOINT` is set; None for a
+    change that sends none. Built now, from the visit as the change left it, so each event
+    says what happened then; its MSH-10 stays the same through every retry. One row per
+    visit, change and moment (`updated_at`): the same change written twice is one row."""
+    from django.conf import settings
+
+    from interop import hl7v2
+
+    if not settings.HL7_MLLP_ENDPOINT or hl7v2.event_for(change) is None:
+        return None
+    change = hl7v2.CHANGE_ALIASES.get(change, change)
+    event = hl7v2.event_for(change)
+    stamp = f"{appointment.updated_at:%Y%m%d%H%M%S%f}" if appointment.updated_at else "new"
+    key = f"siu:{appointment.uid}:{appointment.sequence}:{change}:{stamp}"
+    control_id = hashlib.sha256(key.encode()).hexdigest()[:20]  # MSH-10: ST, 20 at most
+    text = hl7v2.siu_message(
+        appointment=appointment,
+        change=change,
+        control_id=control_id,
+        sending_facility=settings.HL7_SENDING_FACILITY,
+        receiving_application=settings.HL7_RECEIVING_APPLICATION,
+        receiving_facility=settings.HL7_RECEIVING_FACILITY,
+        now=timezone.now(),
+    )
+    return message_enqueue(
+        channel=Message.Channel.HL7,
+        to=settings.HL7_MLLP_ENDPOINT[:254],
+        patient=appointment.patient,
+        template=f"siu_{event.lower()}",
+        payload={"text": text, "appointment": appointment.pk, "event": event},
+        idempotency_key=key,
+    )
 
 
 def page_emergency(*, referral) -> list[Message]:

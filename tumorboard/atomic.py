@@ -22,6 +22,14 @@ class AtomicWritesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self._respond(request)
+        if "_audit_refusals" in request.__dict__:  # refused credentials outlive a rollback
+            from interop.smart import refusals_write
+
+            refusals_write(request)
+        return response
+
+    def _respond(self, request):
         if request.method in SAFE_METHODS:
             return self.get_response(request)
         try:

@@ -27,12 +27,13 @@ class AuditEvent(models.Model):
         db_constraint=False,
     )
     username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=8)  # read | change
+    action = models.CharField(max_length=8)  # read | change | refused
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=300)
     status_code = models.PositiveSmallIntegerField()
     ip = models.GenericIPAddressField(null=True)
     patient_ids = ArrayField(models.BigIntegerField(), default=list)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was refused.")
 
     class Meta:
         app_label = "tumorboard"

@@ -335,6 +335,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "scheduling@localhost")
 # The ORGANIZER of calendar invites: the center's scheduling address patients may write to.
 CALENDAR_ORGANIZER_EMAIL = env_str("CALENDAR_ORGANIZER_EMAIL", "scheduling@brainspine.example.org")
+# HL7 v2 SIU messages to the hospital's interface engine over MLLP (host:port); unset: none.
+HL7_MLLP_ENDPOINT = os.environ.get("HL7_MLLP_ENDPOINT", "")
+HL7_MLLP_TIMEOUT_SECONDS = env_int("HL7_MLLP_TIMEOUT_SECONDS", 10)
+HL7_SENDING_FACILITY = os.environ.get("HL7_SENDING_FACILITY", "")
+HL7_RECEIVING_APPLICATION = os.environ.get("HL7_RECEIVING_APPLICATION", "")
+HL7_RECEIVING_FACILITY = os.environ.get("HL7_RECEIVING_FACILITY", "")
+# SMART Backend Services: lifetime of an access token (minutes).
+SMART_TOKEN_MINUTES = env_int("SMART_TOKEN_MINUTES", 5)
 
 LOGIN_URL = "/login/"
 

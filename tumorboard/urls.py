@@ -1,12 +1,13 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from identity import views as identity_views
 from identity.api import SignInEventViewSet
+from interop.views import unknown as fhir_unknown
 from notifications import patient_pages
 from notifications.api import clinician_feed
 from tumorboard import auth
@@ -44,6 +45,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("fhir/R4/", include("interop.urls")),
+    re_path(r"^fhir/(?P<path>.*)$", fhir_unknown),  # other FHIR versions: OperationOutcome
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's page carries one inline <style>; its script is a separate request.
     path(

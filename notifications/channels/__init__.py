@@ -38,6 +38,10 @@ def channel_for(name: str) -> Channel:
             from notifications.channels.email import EmailChannel
 
             _channels[key] = EmailChannel()
+        elif name == "hl7":
+            from notifications.channels.mllp import MLLPChannel
+
+            _channels[key] = MLLPChannel()
         else:
             raise ValueError(f"unknown channel {name!r}")
     return _channels[key]

@@ -3,8 +3,41 @@ cardinality), the FHIRPath invariants they do not check, and the required code b
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 import fhirpathpy
+import jsonschema_rs
 from fhir.resources.R4B import get_fhir_model_class
+
+SCHEMA = Path(__file__).parent / "fhir_schema" / "fhir.schema.json"
+
+
+@functools.cache
+def _schema() -> dict:
+    return json.loads(SCHEMA.read_text())
+
+
+@functools.cache
+def _validator(kind: str | None = None):
+    """HL7's official R4 JSON schema (vendored, CC0): the whole of it, or one resource
+    type's definition (slower to build; used to name what is wrong)."""
+    schema = _schema()
+    if kind:
+        schema = {"$ref": f"#/definitions/{kind}", "definitions": schema["definitions"]}
+    return jsonschema_rs.Draft6Validator(schema)
+
+
+def schema_errors(resource: dict) -> list[str]:
+    """What breaks the R4 JSON schema in `resource` (empty when valid)."""
+    if _validator().is_valid(resource):
+        return []
+    return [
+        f"{'/'.join(map(str, e.instance_path))}: {e.message[:200]}"
+        for e in _validator(resource.get("resourceType")).iter_errors(resource)
+    ] or ["invalid (no detail)"]
+
 
 # Invariants of R4 (identical in R4B) for the resources we serve, as FHIRPath.
 INVARIANTS = {
@@ -42,6 +75,7 @@ INVARIANTS = {
         "address.exists() or organization.exists())"
     },
     "Practitioner": {},
+    "PractitionerRole": {},
     "Location": {},
     "OperationOutcome": {},
     "ServiceRequest": {"prr-1": "orderDetail.empty() or code.exists()"},
@@ -161,6 +195,8 @@ BINDINGS = {
 def check(resource: dict) -> dict:
     """Validate `resource` (and every resource a Bundle holds); returns it for chaining."""
     kind = resource["resourceType"]
+    errors = schema_errors(resource)
+    assert not errors, f"{kind} breaks HL7's R4 JSON schema: {errors[:3]}"
     get_fhir_model_class(kind).model_validate(resource)
     rules = {**INVARIANTS[kind], **({} if kind == "Bundle" else DOMAIN_RESOURCE)}
     for key, expression in rules.items():

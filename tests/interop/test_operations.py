@@ -97,7 +97,7 @@ def test_an_ehr_lists_finds_books_and_reads_back_a_same_day_plan(as_navigator, c
     assert proposed["participant"][0]["actor"]["reference"] == f"Patient/{alice.pk}"
 
     booked = ok(post(as_navigator, "book", book_body(proposed)))
-    assert booked["type"] == "collection"
+    assert booked["type"] == "searchset"  # IHE ITI-117
     appointments = [e["resource"] for e in booked["entry"]]
     assert {a["status"] for a in appointments} == {"booked"}
     assert sorted(
@@ -192,7 +192,11 @@ def test_a_pinned_practitioner_and_a_window_are_respected(as_navigator, center, 
     ("body", "named", "words"),
     [
         ({"resourceType": "Appointment"}, "Parameters", "must be a FHIR Parameters"),
-        (parameters({"name": "start", "valueDate": "2026-03-09"}), "patient", "is required"),
+        (
+            parameters({"name": "start", "valueDate": "2026-03-09"}),
+            "patient-reference",
+            "is required",
+        ),
         (
             parameters({"name": "colour", "valueString": "red"}),
             "Parameters.parameter[0]",
@@ -271,7 +275,7 @@ def test_malformed_book_parameters_are_named(as_navigator, center, alice):
             "exactly one Patient",
         ),
         (book_body({"resourceType": "Patient"}), "appointment", "must hold an Appointment"),
-        (parameters(), "appointment", "exactly one parameter"),
+        (parameters(), "appointment-reference", "Give exactly one"),
         (book_body({**proposed, "status": "cancelled"}), "Appointment.status", "cannot be booked"),
     ]
     for body, named, words in cases:

@@ -36,7 +36,7 @@ def test_anyone_may_read_what_the_server_supports(anonymous):
     served = {r["type"]: r for r in rest["resource"]}
     assert set(served) == {
         *("Appointment", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
-        "ServiceRequest",
+        *("ServiceRequest", "PractitionerRole"),
     }
     assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "book"]
 
@@ -64,7 +64,7 @@ def test_every_search_parameter_it_lists_is_accepted_and_no_other(as_navigator, 
 def test_without_a_token_it_asks_to_log_in(anonymous, path):
     response = anonymous.get(f"/fhir/R4/{path}")
     outcome_of(response, 401, "login")
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"].startswith("Bearer")  # SMART first; Token works too
 
 
 def test_an_expired_or_made_up_token_is_refused(anonymous):
@@ -112,12 +112,28 @@ def test_staff_find_a_patient_by_mrn(as_specialist, alice, bob):
     assert [e.patient_ids for e in AuditEvent.objects.all()] == [[bob.pk], [bob.pk]]
 
 
-def test_a_practitioner_carries_its_specialty_coding(as_navigator, center):
+def test_a_practitioner_role_carries_the_specialty_coding_not_the_qualification(
+    as_navigator, center
+):
     surgeon = center.first("neurosurgery")
     practitioner = ok(as_navigator.get(f"/fhir/R4/Practitioner/{surgeon.pk}"))
-    codings = practitioner["qualification"][0]["code"]["coding"]
-    assert {"system": "http://snomed.info/sct", "code": "394610002"} in codings
+    assert "qualification" not in practitioner
     assert practitioner["name"] == [{"text": "Dr. Nora Reyes"}]
+    role = ok(as_navigator.get(f"/fhir/R4/PractitionerRole/{surgeon.pk}"))
+    assert role["practitioner"]["reference"] == f"Practitioner/{surgeon.pk}"
+    assert {"system": "http://snomed.info/sct", "code": "394610002"} in role["specialty"][0][
+        "coding"
+    ]
+    found = ok(
+        as_navigator.get(
+            "/fhir/R4/PractitionerRole",
+            {"specialty": "http://snomed.info/sct|394610002", "location": center.tower.pk},
+        )
+    )
+    assert {e["resource"]["practitioner"]["display"] for e in found["entry"]} == {
+        "Dr. Nora Reyes",
+        "Dr. Paul Singh",
+    }
 
 
 def test_practitioners_are_searched_by_specialty_in_either_code_system(as_navigator, center):
