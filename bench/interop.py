@@ -81,7 +81,7 @@ def bench_fhir_find(bench_url: str) -> None:
 
     from bench.center_db import patients_create
     from bench.fhir import slot_search_load
-    from bench.run import emit, gunicorn, log, next_monday, p50, p95, wait_until_up
+    from bench.common import emit, gunicorn, log, next_monday, p50, p95, wait_until_up
     from navigation.models import Clinician
 
     _, api_token = slot_search_load()
@@ -182,7 +182,7 @@ def bench_siu(bench_url: str) -> None:
         use_broker,
         wait_for,
     )
-    from bench.run import emit, log
+    from bench.common import emit, log
     from notifications.models import Message
     from notifications.services import dispatch_due
     from notifications.tasks import enqueue_send

@@ -9,7 +9,7 @@ rule depends on every caller remembering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -95,90 +95,34 @@ def alerts_sweep(*, now: datetime) -> int:
     resolved += consult.filter(referral__status="closed").update(
         resolved_at=now, resolved_reason=REFERRAL_CLOSED
     )
-    resolved += _sweep_board(unresolved, now)
-    resolved += _sweep_imaging(unresolved, now)
+    resolved += sum(sweep(unresolved, now) for sweep in SWEEPS)
     return resolved
 
 
-def _key_ids(key: str) -> list[int]:
+# Other apps' sweeps (the board's readiness and imaging alerts), handed over at start-up
+# (`sweep_source`): notifications never imports them.
+SWEEPS: list[Callable[..., int]] = []
+
+
+def sweep_source(sweep: Callable[..., int]) -> None:
+    """Register `sweep(unresolved_alerts, now) -> resolved count`, run by `alerts_sweep`.
+    Call it from an AppConfig.ready."""
+    if sweep not in SWEEPS:
+        SWEEPS.append(sweep)
+
+
+def key_ids(key: str) -> list[int]:
+    """The ids in a dedupe key such as "board_unready:12:34"."""
     return [int(part) for part in key.split(":")[1:] if part.isdigit()]
 
 
-def _resolve(alerts: dict[int, str], now: datetime) -> int:
+def resolve_each(alerts: dict[int, str], now: datetime) -> int:
+    """Resolve each alert id with its own reason; returns how many."""
     for pk, reason in alerts.items():
         Alert.objects.filter(pk=pk, resolved_at__isnull=True).update(
             resolved_at=now, resolved_reason=reason
         )
     return len(alerts)
-
-
-def _sweep_board(unresolved, now: datetime) -> int:
-    from board.models import Case
-
-    alerts = list(
-        unresolved.filter(
-            kind=Alert.Kind.BOARD, dedupe_key__startswith="board_unready:"
-        ).values_list("pk", "dedupe_key")
-    )
-    keys = {pk: _key_ids(key) for pk, key in alerts}
-    cases = Case.objects.in_bulk([ids[1] for ids in keys.values() if len(ids) == 2])
-    gone = {}
-    for pk, ids in keys.items():
-        case = cases.get(ids[1]) if len(ids) == 2 else None
-        if case is None or case.status == Case.Status.WITHDRAWN:
-            gone[pk] = "The case was withdrawn from the board."
-        elif case.meeting_id != ids[0]:
-            gone[pk] = "The case moved to another meeting."
-        elif case.readiness()[0]:
-            gone[pk] = CASE_READY
-    return _resolve(gone, now)
-
-
-def _sweep_imaging(unresolved, now: datetime) -> int:
-    from board.models import Scan, SurveillancePlan
-
-    alerts = list(unresolved.filter(kind=Alert.Kind.IMAGING).values_list("pk", "dedupe_key"))
-    if not alerts:
-        return 0
-    gone = {}
-    for pk, key in alerts:
-        what, ids = key.split(":", 1)[0], _key_ids(key)
-        if what in ("imaging_unrecorded", "imaging_missed") and ids:
-            scan = Scan.objects.filter(pk=ids[0]).select_related("plan").first()
-            if scan is None:
-                continue
-            if what == "imaging_unrecorded" and scan.status != Scan.Status.BOOKED:
-                gone[pk] = (
-                    SCAN_DONE if scan.status == Scan.Status.DONE else "The scan was recorded."
-                )
-            elif what == "imaging_missed":
-                later = scan.plan.scans.filter(pk__gt=scan.pk).exclude(
-                    status__in=[Scan.Status.CANCELLED, Scan.Status.MISSED]
-                )
-                if later.filter(status=Scan.Status.DONE).exists():
-                    gone[pk] = SCAN_DONE
-                elif later.exists():
-                    gone[pk] = SCAN_BOOKED
-        elif what in ("imaging_overdue", "imaging_no_slot") and ids:
-            plan = SurveillancePlan.objects.filter(pk=ids[0]).first()
-            if plan is None or plan.status != SurveillancePlan.Status.ACTIVE:
-                gone[pk] = "The surveillance plan ended."
-                continue
-            scans = plan.scans.filter(status__in=[Scan.Status.BOOKED, Scan.Status.DONE])
-            if (
-                plan.last_scan_on >= _due(key)
-                or scans.filter(status=Scan.Status.DONE).filter(due_on__gte=_due(key)).exists()
-            ):
-                gone[pk] = SCAN_DONE
-            elif scans.filter(status=Scan.Status.BOOKED).exists():
-                gone[pk] = SCAN_BOOKED
-    return _resolve(gone, now)
-
-
-def _due(key: str):
-    from datetime import date
-
-    return date.fromisoformat(key.rsplit(":", 1)[1])
 
 
 def alerts_list(*, show_all: bool = False):

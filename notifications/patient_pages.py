@@ -48,7 +48,14 @@ def _expired(request):
 
 
 def _verified(request, code: str) -> bool:
-    return code in request.session.get(SESSION_KEY, [])
+    """The birth date was confirmed on this link in this browser, or the patient logged in
+    with their own password (who holds the link is then known)."""
+    if code in request.session.get(SESSION_KEY, []):
+        return True
+    user = request.user
+    return (
+        user.is_authenticated and PatientLink.objects.filter(code=code, patient__user=user).exists()
+    )
 
 
 def _upcoming(patient):

@@ -117,11 +117,12 @@ def test_wrong_birth_dates_reveal_nothing_and_are_throttled(visit, alice):
 
 
 def test_the_page_says_who_what_and_the_walk_between_buildings(center, alice, nina):
-    for start, specialty in ((13, "neurosurgery"), (14, "pain_medicine")):
+    # 13:00-14:00 in the Tower, then 14:15 in the Pavilion: the 15-minute walk between.
+    for start, specialty in (((13, 0), "neurosurgery"), ((14, 15), "pain_medicine")):
         appointment_book(
             patient=alice,
             visit=VisitRequest(
-                clinician=center.first(specialty), start=datetime(2026, 3, 9, start, tzinfo=NY)
+                clinician=center.first(specialty), start=datetime(2026, 3, 9, *start, tzinfo=NY)
             ),
             by=nina,
             now=NOW,

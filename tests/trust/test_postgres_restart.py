@@ -116,9 +116,9 @@ def server(tmp_path):
         pg_ctl(["-w", "stop", "-m", "immediate"], pgdata=pgdata, user=postgres.system_user)
 
 
-def at(day: date, hour: int) -> str:
+def at(day: date, hour: int, minute: int = 0) -> str:
     """Clinic wall-clock time, whatever the season."""
-    return datetime.combine(day, time(hour), tzinfo=NY).isoformat()
+    return datetime.combine(day, time(hour, minute), tzinfo=NY).isoformat()
 
 
 def call(method: str, path: str, body: dict | None = None, token: str | None = None):
@@ -163,7 +163,8 @@ def test_a_restart_mid_burst_leaves_only_whole_itineraries(server):
                     "patient": patients[(week * 6 + index) % len(patients)],
                     "visits": [
                         {"clinician": clinicians["Dr. Nora Reyes"], "start": at(day, hour)},
-                        {"clinician": clinicians["Dr. Ravi Shah"], "start": at(day, hour + 1)},
+                        # after the 15-minute walk from the Tower to the Pavilion
+                        {"clinician": clinicians["Dr. Ravi Shah"], "start": at(day, hour + 1, 15)},
                     ],
                 }
             )
@@ -218,7 +219,10 @@ def test_a_restart_mid_burst_leaves_only_whole_itineraries(server):
                 "clinician": clinicians["Dr. Nora Reyes"],
                 "start": at(monday + timedelta(weeks=9), 8),
             },
-            {"clinician": clinicians["Dr. Ravi Shah"], "start": at(monday + timedelta(weeks=9), 9)},
+            {
+                "clinician": clinicians["Dr. Ravi Shah"],
+                "start": at(monday + timedelta(weeks=9), 9, 15),
+            },
         ],
     }
     assert call("POST", "/api/v1/itineraries/", after, token)[0] == 201

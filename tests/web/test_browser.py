@@ -294,11 +294,12 @@ def test_the_patient_page_in_spanish_fits_a_phone_after_the_birth_date(
 
     alice.preferred_language = "es"
     alice.save()
-    for hour, specialty in ((13, "neurosurgery"), (14, "pain_medicine")):
+    # 13:00-14:00 in the Tower, then 14:15 in the Pavilion: the 15-minute walk between.
+    for start, specialty in (((13, 0), "neurosurgery"), ((14, 15), "pain_medicine")):
         appointment_book(
             patient=alice,
             visit=VisitRequest(
-                clinician=center.first(specialty), start=datetime(2026, 3, 9, hour, tzinfo=NY)
+                clinician=center.first(specialty), start=datetime(2026, 3, 9, *start, tzinfo=NY)
             ),
             by=nina,
             now=NOW,

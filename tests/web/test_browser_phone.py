@@ -104,7 +104,8 @@ def test_the_agenda_and_the_sign_confirmation_fit_a_phone(
     assert fits(page)
     shot(page, "agenda-before-check-in-phone")
     with time_machine.travel(BOARD_NOW, tick=True):
-        page.goto(f"{live_server.url}/board/cases/{board_case.pk}/")
+        # A day later the idle session has ended: the specialist logs in again.
+        log_in(page, live_server.url, "sam", f"/board/cases/{board_case.pk}/")
         page.get_by_label("Radiosurgery (SRS)").check()
         page.get_by_label("Intent").select_option("local_control")
         page.get_by_label("Rationale").fill("Two small lesions; good performance status.")

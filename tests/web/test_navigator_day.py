@@ -5,6 +5,7 @@ emergency, handle a patient's request, and the board's task. A screenshot of eac
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from django.utils import timezone
 from navigation.models import Appointment
 from navigation.services import VisitRequest, appointment_book
 from notifications.inbound import sms_received
-from notifications.models import Message
+from notifications.models import Alert, Message
 from notifications.services import message_send
 from patients.models import Referral
 from tests.web.conftest import BOARD_NOW, NY
@@ -156,6 +157,9 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.locator(".messages")).to_contain_text("Consult booked with")
     expect(page.locator(".badge.state")).to_contain_text("Met")
     assert live_consults(emergency) == 1
+    # Its emergency alert ended with the booking, saying why.
+    assert not Alert.objects.filter(referral=emergency, resolved_at__isnull=True).exists()
+    assert Alert.objects.get(referral=emergency, kind="emergency").resolved_reason
     step(page, "day-05-emergency-consult")
 
     # 5. A three-specialist same-day visit for Petra.
@@ -182,7 +186,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.goto(f"{live_server.url}/referrals/{routine.pk}/")
 
     # 6. Reschedule one visit to a free time the engine offers.
-    page.locator("#booked-visits li", has_text="Palliative care").get_by_role("link").first.click()
+    page.locator("#booked-visits li", has_text="Spine surgery").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Reschedule")).to_be_visible()
     page.locator("input[name=slot]").first.check()
     page.get_by_role("button", name="Move the visit").click()
@@ -191,12 +195,10 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
 
     # 7. Cancel another, with a reason (none given first: refused beside the field).
     page.goto(f"{live_server.url}/referrals/{routine.pk}/")
-    page.locator("#booked-visits li", has_text="Radiation oncology").get_by_role(
-        "link"
-    ).first.click()
+    page.locator("#booked-visits li", has_text="Palliative care").get_by_role("link").first.click()
     page.get_by_role("button", name="Cancel the visit").click()
     expect(page.locator("#id_reason-error")).to_contain_text("Say why")
-    page.get_by_label("Reason for cancelling").fill("Radiotherapy planned at home hospital")
+    page.get_by_label("Reason for cancelling").fill("Palliative care at her home hospital")
     page.get_by_role("button", name="Cancel the visit").click()
     expect(page.locator(".messages")).to_contain_text("cancelled")
     expect(page.locator(".visit-status")).to_have_text("Cancelled")
@@ -204,7 +206,9 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
 
     # 8. A no-show, undone; then the patient arrives.
     page.goto(f"{live_server.url}/referrals/{routine.pk}/")
-    page.locator("#booked-visits li", has_text="Spine surgery").get_by_role("link").first.click()
+    page.locator("#booked-visits li", has_text="Radiation oncology").get_by_role(
+        "link"
+    ).first.click()
     page.get_by_role("button", name="Did not come (no-show)").click()
     expect(page.locator(".visit-status")).to_have_text("No-show")
     page.get_by_role("button", name="Back to booked").click()
@@ -239,7 +243,12 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.locator(".request.done")).to_contain_text("Called her: keeps the day")
     step(page, "day-12-request-handled")
 
+    # Every alert of the day whose cause went away ended by itself, saying why.
     page.goto(f"{live_server.url}/alerts/")
+    page.get_by_role("link", name="All alerts").click()
+    expect(page.locator("main")).to_contain_text("The consult is booked.")
+    open_ones = Alert.objects.filter(resolved_at__isnull=True, acknowledged_at__isnull=True)
+    assert not open_ones.filter(referral__in=[emergency, routine]).exclude(kind="override")
     step(page, "day-13-alerts")
 
     # 11. The case goes on the board; the specialist checks in and signs; the navigator
@@ -254,7 +263,11 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
         specialist = context.browser.new_context(viewport={"width": 1280, "height": 900})
         specialist.set_default_timeout(DAY_WAIT_MS)
         other = specialist.new_page()
-        log_in(other, live_server.url, "sam")
+        log_in(other, live_server.url, "sam")  # lands on "My week"
+        other.get_by_role("link", name=re.compile("Petra Novak")).first.click()
+        expect(other.get_by_role("heading", name="Clinical picture")).to_be_visible()
+        expect(other.get_by_role("button", name="Book consult")).to_have_count(0)  # reads only
+        shot(other, "day-14a-specialist-reads-the-referral")
         other.get_by_role("link", name="Tumor board", exact=True).click()
         other.get_by_role("link", name="Tue 3 Mar 2026, 07:00–08:30").click()
         other.get_by_role("button", name="Check in Dr. Ravi Shah").click()
@@ -265,11 +278,14 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
         other.get_by_label("Rationale").fill("Single lesion, stable spine.")
         other.get_by_label("Book a radiation planning visit").check()
         other.get_by_role("button", name="Sign the recommendation").click()
+        expect(other.get_by_role("alert")).to_contain_text("Sign this recommendation?")
+        other.get_by_role("button", name="Confirm and sign").click()
         expect(other.get_by_role("status")).to_contain_text("signed")
         shot(other, "day-14-board-signed")
         specialist.close()
 
-        page.goto(f"{live_server.url}/referrals/{routine.pk}/")
+        # The next morning: the navigator's idle session ended overnight; she logs in again.
+        log_in(page, live_server.url, "nina", f"/referrals/{routine.pk}/")
         expect(page.get_by_role("heading", name="Tasks from the board")).to_be_visible()
         page.get_by_role("button", name="Mark task done").click()
         expect(page.locator(".messages")).to_contain_text("Task done")
