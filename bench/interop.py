@@ -80,8 +80,8 @@ def bench_fhir_find(bench_url: str) -> None:
     import http.client
 
     from bench.center_db import patients_create
-    from bench.fhir import slot_search_load
     from bench.common import emit, gunicorn, log, next_monday, p50, p95, wait_until_up
+    from bench.fhir import slot_search_load
     from navigation.models import Clinician
 
     _, api_token = slot_search_load()
@@ -173,6 +173,7 @@ def siu_rows_create(count: int) -> None:
 def bench_siu(bench_url: str) -> None:
     from django.conf import settings
 
+    from bench.common import emit, log
     from bench.notifications import (
         COUNTER_URL,
         _redis,
@@ -182,7 +183,6 @@ def bench_siu(bench_url: str) -> None:
         use_broker,
         wait_for,
     )
-    from bench.common import emit, log
     from notifications.models import Message
     from notifications.services import dispatch_due
     from notifications.tasks import enqueue_send
