@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from navigation.models import Appointment
+from notifications.alerts import alerts_resolve
+from notifications.models import Alert
 from patients.models import Patient, Referral
 from web.models import PatientRequest
 
@@ -48,12 +50,19 @@ def patient_request_create(*, patient: Patient, source: str, now: datetime) -> P
 def patient_request_close(
     *, patient_request: PatientRequest, by, note: str, now: datetime
 ) -> PatientRequest:
-    """Mark a request handled (idempotent: a closed one stays as it was)."""
+    """Mark a request handled (idempotent: a closed one stays as it was); the patient's
+    reply alerts end with it, saying why."""
     updated = PatientRequest.objects.filter(
         pk=patient_request.pk, status=PatientRequest.Status.OPEN
     ).update(status=PatientRequest.Status.DONE, done_at=now, done_by=by, note=note)
     if updated:
         patient_request.refresh_from_db()
+        alerts_resolve(
+            kinds=[Alert.Kind.PATIENT_REPLY],
+            patient=patient_request.patient,
+            reason="The patient's request was handled.",
+            now=now,
+        )
     return patient_request
 
 

@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from board.models import Case
 from navigation.models import Appointment
 from navigation.services import VisitRequest, appointment_book
 from notifications.inbound import sms_received
@@ -241,6 +242,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.get_by_label("What was done").fill("Called her: keeps the day")
     page.get_by_role("button", name="Mark handled").click()
     expect(page.locator(".request.done")).to_contain_text("Called her: keeps the day")
+    assert not Alert.objects.filter(kind="patient_reply", resolved_at__isnull=True).exists()
     step(page, "day-12-request-handled")
 
     # Every alert of the day whose cause went away ended by itself, saying why.
@@ -249,6 +251,9 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.locator("main")).to_contain_text("The consult is booked.")
     open_ones = Alert.objects.filter(resolved_at__isnull=True, acknowledged_at__isnull=True)
     assert not open_ones.filter(referral__in=[emergency, routine]).exclude(kind="override")
+    assert not open_ones.filter(patient__in=[routine.patient, emergency.patient]).exclude(
+        kind="override"  # an override is an audit record for a person to acknowledge
+    )
     step(page, "day-13-alerts")
 
     # 11. The case goes on the board; the specialist checks in and signs; the navigator
@@ -259,17 +264,23 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.get_by_label("Imaging available").check()
     page.get_by_role("button", name="Put on the board").click()
     expect(page.locator(".messages")).to_contain_text("Put on the tumor board")
+    # Past this week's cutoff, the case went to the next meeting open for cases.
+    case = Case.objects.get(referral=routine)
+    start, end = case.meeting.start.astimezone(NY), case.meeting.end.astimezone(NY)
+    meeting_link = f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}–{end:%H:%M}"
+    specialist = context.browser.new_context(viewport={"width": 1280, "height": 900})
+    specialist.set_default_timeout(DAY_WAIT_MS)
+    other = specialist.new_page()
     with time_machine.travel(BOARD_NOW, tick=True):
-        specialist = context.browser.new_context(viewport={"width": 1280, "height": 900})
-        specialist.set_default_timeout(DAY_WAIT_MS)
-        other = specialist.new_page()
         log_in(other, live_server.url, "sam")  # lands on "My week"
         other.get_by_role("link", name=re.compile("Petra Novak")).first.click()
         expect(other.get_by_role("heading", name="Clinical picture")).to_be_visible()
         expect(other.get_by_role("button", name="Book consult")).to_have_count(0)  # reads only
         shot(other, "day-14a-specialist-reads-the-referral")
+    with time_machine.travel(start - timedelta(minutes=30), tick=True):
+        log_in(other, live_server.url, "sam")  # a new day, a new session
         other.get_by_role("link", name="Tumor board", exact=True).click()
-        other.get_by_role("link", name="Tue 3 Mar 2026, 07:00–08:30").click()
+        other.get_by_role("link", name=meeting_link).click()
         other.get_by_role("button", name="Check in Dr. Ravi Shah").click()
         expect(other.get_by_role("status")).to_contain_text("Dr. Ravi Shah is checked in")
         other.get_by_role("link", name="Petra Novak").click()
@@ -284,7 +295,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
         shot(other, "day-14-board-signed")
         specialist.close()
 
-        # The next morning: the navigator's idle session ended overnight; she logs in again.
+        # The navigator's idle session ended long ago; she logs in again.
         log_in(page, live_server.url, "nina", f"/referrals/{routine.pk}/")
         expect(page.get_by_role("heading", name="Tasks from the board")).to_be_visible()
         page.get_by_role("button", name="Mark task done").click()
