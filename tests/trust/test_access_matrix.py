@@ -55,7 +55,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'healthz', "healthz"): PUBLIC,
     ("GET", 'calendar/<str:token>.ics', "calendar/{token}.ics"): (200, 200, 200, 200, 200, 200),
     ("GET", 'p/<str:code>', "p/{code}"): (200, 200, 200, 200, 200, 200),
-    ("GET", 'p/<str:code>/visit/<int:visit_id>.ics', "p/{code}/visit/{appointment}.ics"): (302, 302, 302, 302, 302, 302),
+    # The calendar file waits for the birth date, unless the link's own patient is logged in.
+    ("GET", 'p/<str:code>/visit/<int:visit_id>.ics', "p/{code}/visit/{appointment}.ics"): (302, 200, 302, 302, 302, 302),
     ("GET", 'p/<str:code>/verify', "p/{code}/verify"): (405, 405, 405, 405, 405, 405),
     ("POST", 'p/<str:code>/verify', "p/{code}/verify"): (400, 400, 400, 400, 400, 400),
     ("GET", 'p/<str:code>/confirm', "p/{code}/confirm"): (405, 405, 405, 405, 405, 405),
