@@ -13,7 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from navigation import selectors, serializers, services
-from navigation.models import Appointment, AvailabilityTemplate, Clinician, Location, TimeOff
+from navigation.models import (
+    Appointment,
+    AvailabilityTemplate,
+    Clinician,
+    Hold,
+    Itinerary,
+    Location,
+    TimeOff,
+)
 from navigation.services import ItinerarySearch, VisitRequest
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
@@ -278,70 +286,66 @@ class ItinerarySearchView(APIView):
         )
 
 
-class ItineraryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Book a chosen option, all or nothing: 409 names the visit that clashed."""
+def _plan_call(request, serializer_class, service, *fields: str):
+    """Validate an option as the search returned it and the rules it was searched with,
+    and hand them to `service` (book or hold), with the extra `fields` asked for."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    return service(
+        patient=data["patient"],
+        referral=data.get("referral"),
+        visits=_visit_requests(data["visits"]),
+        plan=serializer.plan_rules(data),
+        by=request.user,
+        now=timezone.now(),
+        **{name: data.get(name) for name in fields},
+    )
 
-    serializer_class = serializers.ItinerarySerializer
+
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [RolePermission]
     read_roles = (NAVIGATOR, ADMIN)
     write_roles = (NAVIGATOR, ADMIN)
+    model = None
 
     def get_queryset(self):
-        from navigation.models import Itinerary
+        return self.model.objects.prefetch_related("appointments__clinician").order_by("-id")
 
-        return Itinerary.objects.prefetch_related("appointments__clinician").order_by("-id")
+
+class ItineraryViewSet(PlanViewSet):
+    """Book a chosen option, all or nothing: 409 names the visit that clashed."""
+
+    serializer_class = serializers.ItinerarySerializer
+    model = Itinerary
 
     @extend_schema(
         request=serializers.ItineraryBookSerializer,
         responses={201: serializers.ItinerarySerializer},
     )
     def create(self, request):
-        serializer = serializers.ItineraryBookSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        itinerary = services.itinerary_book(
-            patient=data["patient"],
-            referral=data.get("referral"),
-            visits=_visit_requests(data["visits"]),
-            plan=serializer.plan_rules(data),
-            by=request.user,
-            now=timezone.now(),
+        itinerary = _plan_call(
+            request, serializers.ItineraryBookSerializer, services.itinerary_book
         )
         return Response(
             serializers.ItinerarySerializer(itinerary).data, status=status.HTTP_201_CREATED
         )
 
 
-class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class HoldViewSet(PlanViewSet):
     """Holds: a navigator keeps an option's time while on the phone with the patient
     (default 10 minutes); `confirm` books it whole, DELETE lets it go. Held time is taken
     for everyone else; a booking over it is a 409 naming the hold."""
 
     serializer_class = serializers.HoldSerializer
-    permission_classes = [RolePermission]
-    read_roles = (NAVIGATOR, ADMIN)
-    write_roles = (NAVIGATOR, ADMIN)
-
-    def get_queryset(self):
-        from navigation.models import Hold
-
-        return Hold.objects.prefetch_related("appointments__clinician").order_by("-id")
+    model = Hold
 
     @extend_schema(
         request=serializers.HoldCreateSerializer, responses={201: serializers.HoldSerializer}
     )
     def create(self, request):
-        serializer = serializers.HoldCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        hold = services.itinerary_hold(
-            patient=data["patient"],
-            referral=data.get("referral"),
-            visits=_visit_requests(data["visits"]),
-            plan=serializer.plan_rules(data),
-            minutes=data.get("minutes"),
-            by=request.user,
-            now=timezone.now(),
+        hold = _plan_call(
+            request, serializers.HoldCreateSerializer, services.itinerary_hold, "minutes"
         )
         return Response(serializers.HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
