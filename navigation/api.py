@@ -26,6 +26,7 @@ from navigation.services import ItinerarySearch, VisitRequest
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
+from tumorboard.errors import DomainError
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission, has_role
 
 
@@ -288,11 +289,12 @@ class ItinerarySearchView(APIView):
 
 def _plan_call(request, serializer_class, service, *fields: str):
     """Validate an option as the search returned it and the rules it was searched with,
-    and hand them to `service` (book or hold), with the extra `fields` asked for."""
+    and hand them to `service` (book or hold), with the extra `fields` asked for.
+    Returns the validated data and what the service returned."""
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    return service(
+    return data, service(
         patient=data["patient"],
         referral=data.get("referral"),
         visits=_visit_requests(data["visits"]),
@@ -324,9 +326,23 @@ class ItineraryViewSet(PlanViewSet):
         responses={201: serializers.ItinerarySerializer},
     )
     def create(self, request):
-        itinerary = _plan_call(
+        data, itinerary = _plan_call(
             request, serializers.ItineraryBookSerializer, services.itinerary_book
         )
+        # The option's own figures, when posted back, must still be what was booked.
+        booked = {
+            "day": itinerary.day,
+            "total_wait": itinerary.total_wait_minutes,
+            "total_travel": itinerary.total_travel_minutes,
+        }
+        changed = [k for k, v in booked.items() if data.get(k) is not None and data[k] != v]
+        if changed:  # the request's transaction rolls back with this answer
+            raise DomainError(
+                f"The option is not what the search returned ({', '.join(changed)} differ); "
+                "search again. Nothing was booked.",
+                field=changed[0],
+                code="option_changed",
+            )
         return Response(
             serializers.ItinerarySerializer(itinerary).data, status=status.HTTP_201_CREATED
         )
@@ -344,7 +360,7 @@ class HoldViewSet(PlanViewSet):
         request=serializers.HoldCreateSerializer, responses={201: serializers.HoldSerializer}
     )
     def create(self, request):
-        hold = _plan_call(
+        _, hold = _plan_call(
             request, serializers.HoldCreateSerializer, services.itinerary_hold, "minutes"
         )
         return Response(serializers.HoldSerializer(hold).data, status=status.HTTP_201_CREATED)

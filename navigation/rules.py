@@ -78,6 +78,13 @@ def check_order(specialties: tuple[str, ...], order: tuple[tuple[str, str], ...]
                     field="order",
                     code="order_unknown",
                 )
+    for before, after in order:
+        if before == after:
+            raise DomainError(
+                f"The order pairs {_name(before)} with itself; a visit cannot come before itself.",
+                field="order",
+                code="order_conflict",
+            )
     defaults = set(default_order(specialties))
     seen: dict[str, list[tuple[str, str]]] = {s: [] for s in specialties}
     for pair in order:

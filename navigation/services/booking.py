@@ -325,8 +325,8 @@ def clash_message(
         why = "the patient already has a visit then"
     elif any(a.status == Appointment.Status.HELD for a in found):
         hold = next(a.hold for a in found if a.status == Appointment.Status.HELD)
-        until = f" until {_local(hold.expires_at, time_zone)}" if hold else ""
-        why = f"{clinician.name}'s time is held by another navigator{until}"
+        until = f" (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})" if hold else ""
+        why = f"{clinician.name}'s time is held for a patient{until}"
     else:
         why = f"{clinician.name} already has a visit then"
     return (

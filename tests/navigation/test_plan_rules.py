@@ -126,6 +126,26 @@ def test_a_search_option_is_booked_exactly_as_returned_with_the_same_figures(
     assert [a["start"] for a in body["appointments"]] == [v["start"] for v in option["visits"]]
 
 
+def test_an_option_whose_figures_were_changed_is_refused_and_books_nothing(
+    as_navigator, center, alice
+):
+    option = as_navigator.post(
+        "/api/v1/itineraries/search/",
+        {
+            "patient": alice.pk,
+            "specialties": ["neurosurgery", "radiation_oncology"],
+            "date_from": MONDAY,
+            "date_to": MONDAY,
+        },
+    ).json()["options"][0]
+    refused = as_navigator.post(
+        "/api/v1/itineraries/", {"patient": alice.pk, **option, "day": "2026-03-12"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "option_changed"
+    assert not Appointment.objects.exists()
+
+
 def test_error_keys_carry_the_visit_index_every_time(as_navigator, center, alice):
     response = as_navigator.post(
         "/api/v1/itineraries/",
@@ -158,6 +178,7 @@ def test_a_location_other_than_the_sessions_is_refused(as_navigator, center, ali
     [
         ([["neurosurgery", "neuroradiology"]], "imaging before the surgeon who reads it"),
         ([["pain_medicine", "neurosurgery"], ["neurosurgery", "pain_medicine"]], "pain medicine"),
+        ([["neurosurgery", "neurosurgery"]], "cannot come before itself"),
     ],
 )
 def test_order_pairs_that_cannot_be_kept_are_a_400_naming_order(
@@ -369,7 +390,10 @@ class TestHolds:
         )
         assert other.status_code == 409
         assert other.json()["clash"]["holds"] == [body["id"]]
-        assert "held by another navigator until Fri 06 Mar 10:10" in other.json()["message"]
+        assert (
+            f"held for a patient (hold {body['id']}, until Fri 06 Mar 10:10)"
+            in (other.json()["message"])
+        )
         # Not in anyone's search either.
         found = as_navigator.post(
             "/api/v1/itineraries/search/",
