@@ -61,6 +61,17 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             raise serializers.ValidationError("The birth date cannot be in the future.")
         return value
 
+    def validate(self, attrs):
+        """Consent to texts needs a number to text (on create, or a change that ends with
+        consent and no phone)."""
+        phone = attrs.get("phone", getattr(self.instance, "phone", ""))
+        consent = attrs.get("sms_consent", getattr(self.instance, "sms_consent", False))
+        if consent and not phone:
+            raise serializers.ValidationError(
+                {"phone": "Consent to text reminders needs a phone number to text."}
+            )
+        return super().validate(attrs)
+
 
 class ScoreSerializer(serializers.Serializer):
     value = serializers.IntegerField()

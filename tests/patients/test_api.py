@@ -199,3 +199,10 @@ def test_only_navigators_and_admins_take_referrals(
     assert as_alice.post("/api/v1/referrals/", new_referral(alice.pk)).status_code == 403
     assert as_outsider.get("/api/v1/referrals/").status_code == 403
     assert anonymous.get("/api/v1/referrals/").status_code == 401
+
+
+def test_consent_to_texts_without_a_phone_is_refused_naming_the_phone(as_navigator):
+    response = as_navigator.post("/api/v1/patients/", new_patient(phone="", sms_consent=True))
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["phone"]
+    assert not Patient.objects.exists()
