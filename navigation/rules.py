@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from patients.clinical import EMERGENCY, HIGH_GRADE_BILSKY, ClinicalPicture
-from tumorboard.errors import DomainError
 
 NEUROSURGERY = "neurosurgery"
 SPINE_SURGERY = "spine_surgery"
@@ -70,6 +69,7 @@ def check_order(specialties: tuple[str, ...], order: tuple[tuple[str, str], ...]
     other (a cycle, such as one asked against imaging before the surgeon who reads it).
 
     Raises DomainError on the field `order`, naming the pairs in words."""
+    from tumorboard.errors import DomainError  # rules stay importable without Django set up
     for before, after in order:
         for name in (before, after):
             if name not in specialties:
