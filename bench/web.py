@@ -15,6 +15,7 @@ REQUESTS = 40
 
 def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
     """Create the open referrals and a navigator's session; return the session key."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
@@ -46,7 +47,7 @@ def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
         )
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return session.session_key
