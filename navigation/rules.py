@@ -70,6 +70,7 @@ def check_order(specialties: tuple[str, ...], order: tuple[tuple[str, str], ...]
 
     Raises DomainError on the field `order`, naming the pairs in words."""
     from tumorboard.errors import DomainError  # rules stay importable without Django set up
+
     for before, after in order:
         for name in (before, after):
             if name not in specialties:
