@@ -36,6 +36,7 @@ SEVERITY = [
     Alert.Kind.BREACHED,
     Alert.Kind.NO_SLOT,
     Alert.Kind.AT_RISK,
+    Alert.Kind.CLOCK,
     Alert.Kind.PATIENT_REPLY,
     Alert.Kind.DELIVERY,
     Alert.Kind.OVERRIDE,

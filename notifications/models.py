@@ -87,6 +87,7 @@ class Alert(models.Model):
         PATIENT_REPLY = "patient_reply", "patient reply"
         BOARD = "board", "tumor board"
         IMAGING = "imaging", "surveillance imaging"
+        CLOCK = "clock", "care clock"
         DELIVERY = "delivery", "message not delivered"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "patients",
     "navigation",
     "board",
+    "care",
     "notifications",
     "web",
     "interop",
@@ -301,9 +302,25 @@ CELERY_BEAT_SCHEDULE = {
     "board-generate-meetings": {"task": "board.tasks.generate_meetings", "schedule": 3600.0},
     "board-unready-cases": {"task": "board.tasks.alert_unready_cases", "schedule": 900.0},
     "board-surveillance": {"task": "board.tasks.run_surveillance", "schedule": 3600.0},
+    # Care clocks turning at risk or breached alert the navigators (care.tasks).
+    "care-watch-clocks": {"task": "care.tasks.watch_clocks", "schedule": 300.0},
     # Dashboard simulations whose task was lost go back to a worker.
     "simulator-recover": {"task": "simulator.tasks.recover_simulations", "schedule": 300.0},
 }
+
+# Care clocks after the consult (PRODUCT.md, "Care clocks"; care.clocks): targets in hours;
+# CARE_TREATMENT_HOURS_BY_MODALITY is "modality:hours,..." (e.g. "srs:240,resection:168").
+CARE_BOARD_HOURS = env_int("CARE_BOARD_HOURS", 14 * 24)
+CARE_TREATMENT_HOURS = env_int("CARE_TREATMENT_HOURS", 14 * 24)
+CARE_TREATMENT_EMERGENCY_HOURS = env_int("CARE_TREATMENT_EMERGENCY_HOURS", 48)
+CARE_TREATMENT_HOURS_BY_MODALITY = {
+    name.strip(): int(hours)
+    for name, _, hours in (
+        item.partition(":") for item in env_list("CARE_TREATMENT_HOURS_BY_MODALITY")
+    )
+}
+CARE_POSTOP_SRS_DAYS = env_int("CARE_POSTOP_SRS_DAYS", 30)
+CARE_IMAGING_GRACE_DAYS = env_int("CARE_IMAGING_GRACE_DAYS", 7)
 
 # Messaging. The SMS backend is chosen like Django's email backends.
 CENTER_NAME = env_str("CENTER_NAME", "Brain & Spine Center")

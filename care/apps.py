@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    name = "care"
+    verbose_name = "care clocks"
+
+    def ready(self) -> None:
+        from care import signals
+        from care.alerts import sweep_clocks
+        from notifications import alerts
+
+        alerts.sweep_source(sweep_clocks)  # a clock's alerts end when it stops or goes
+        signals.connect()

@@ -1,0 +1,175 @@
+"""The care clocks after the first consult: pure functions, no ORM, no settings, no clock
+(time is an argument). PRODUCT.md, "Care clocks after the consult":
+
+- board discussion: starts at the consult once the case goes to the board; due at the
+  next meeting open for cases, at most 14 days.
+- treatment start: starts at the signed recommendation; 14 days (an emergency's
+  decompression or radiation: 48 h).
+- post-operative radiosurgery: starts at the resection, when the recommendation includes
+  SRS; 30 days.
+- next imaging: starts at the surveillance plan's last scan; its interval, a week of grace.
+
+Every clock follows the consult's rules (`patients.clinical`): met when it stops at or
+before its due time (`meets_deadline`), at risk when under a third of its window is left
+(`AT_RISK_SHARE`), breached when the due time passes first. The first consult's own clock
+is `patients.clinical.sla_status` and is not repeated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from patients import clinical
+
+BOARD = "board"
+TREATMENT = "treatment"
+POSTOP_SRS = "postop_srs"
+IMAGING = "imaging"
+PENDING = "pending"
+
+# What the board may ask for that is not a treatment to start (supportive care and
+# watching have no start-of-treatment clock).
+NOT_TREATMENT = frozenset({"observation", "clinical_trial", "palliative_care", "rehabilitation"})
+# "Emergency decompression or radiation": 48 hours for an emergency referral.
+EMERGENCY_TREATMENT = frozenset({"decompression_stabilization", "conventional_ebrt", "srs", "sbrt"})
+RESECTIONS = frozenset({"resection", "awake_craniotomy"})
+RADIOSURGERY = "srs"
+# Post-operative radiosurgery to the cavity within about a month: local recurrence at one
+# year rose from about 6% (within a month) to 27% (beyond two months) in the series issue 19
+# cites; Roth O'Brien et al., "Timing of adjuvant fractionated stereotactic radiosurgery
+# affects local control of resected brain metastases", Pract Radiat Oncol 2021 (PMID
+# 33578001): 2.3% local recurrence at 4 weeks or less against 23.6% beyond.
+POSTOP_SRS_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Each clock's target (PRODUCT.md defaults; each a setting). `treatment_by_modality`
+    overrides `treatment` for a modality; the treatment clock takes the shortest target of
+    the modalities recommended."""
+
+    board: timedelta = timedelta(days=14)
+    treatment: timedelta = timedelta(days=14)
+    treatment_emergency: timedelta = timedelta(hours=48)
+    treatment_by_modality: Mapping[str, timedelta] = field(default_factory=dict)
+    postop_srs: timedelta = timedelta(days=POSTOP_SRS_DAYS)
+    imaging_grace: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Events:
+    """What happened on one referral's path, as aware datetimes (any zone; compared as
+    instants). `treatments` are (modality, started_at) of the signed recommendation's
+    treatments; `imaging_due_on_end` is the end of the plan's due day in the patient's zone,
+    `imaging_grace_end` the end of the last day of grace (so a DST change inside the grace
+    week moves neither by an hour)."""
+
+    urgency: str = clinical.ROUTINE
+    consult_at: datetime | None = None
+    on_board: bool = False
+    next_meeting_at: datetime | None = None
+    discussed_at: datetime | None = None
+    recommended_at: datetime | None = None
+    modalities: tuple[str, ...] = ()
+    treatments: tuple[tuple[str, datetime], ...] = ()
+    imaging_from: datetime | None = None
+    imaging_due_on_end: datetime | None = None
+    imaging_grace_end: datetime | None = None
+    imaging_stopped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    at_risk_at: datetime
+    stopped_at: datetime | None
+    target: str  # why the due time is what it is, in plain words
+
+
+def clock_status(clock: Clock, now: datetime) -> str:
+    """met / breached (stopped late, or still running past due) / pending (its start is
+    booked but ahead) / at_risk (under a third of the window left) / on_track.
+    `care.models.ClockQuerySet.with_status` is its SQL twin, held to it by a test."""
+    if clock.stopped_at is not None:
+        met = clinical.meets_deadline(clock.stopped_at, clock.due_at)
+        return clinical.MET if met else clinical.BREACHED
+    if now < clock.started_at:
+        return PENDING
+    if now >= clock.due_at:
+        return clinical.BREACHED
+    return clinical.AT_RISK if now > clock.at_risk_at else clinical.ON_TRACK
+
+
+def _clock(kind: str, start: datetime, due: datetime, stop: datetime | None, target: str):
+    at_risk = clinical.at_risk_from(received_at=start, due_at=due)
+    return Clock(kind, start, due, at_risk, stop, target)
+
+
+def treatment_target(*, modalities: tuple[str, ...], urgency: str, targets: Targets):
+    """The treatment clock's target: the shortest of the recommended treatments' targets
+    (48 h for an emergency's decompression or radiation), with the modality that sets it;
+    None when nothing recommended is a treatment to start (observation, supportive care)."""
+    best: tuple[timedelta, str] | None = None
+    for modality in modalities:
+        if modality in NOT_TREATMENT:
+            continue
+        target = targets.treatment_by_modality.get(modality, targets.treatment)
+        if urgency == clinical.EMERGENCY and modality in EMERGENCY_TREATMENT:
+            target = min(target, targets.treatment_emergency)
+        if best is None or target < best[0]:
+            best = (target, modality)
+    return best
+
+
+def _hours(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
+
+
+def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
+    """The clocks a referral's events have started, in path order (board, treatment,
+    post-operative radiosurgery, imaging); a clock whose start event has not happened (or
+    been booked) is absent."""
+    clocks = []
+    if events.consult_at is not None and (events.on_board or events.discussed_at):
+        due = events.consult_at + targets.board
+        target = f"{_hours(targets.board)} after the consult"
+        if events.next_meeting_at is not None and events.next_meeting_at < due:
+            due, target = events.next_meeting_at, "the next meeting open for cases"
+        clocks.append(_clock(BOARD, events.consult_at, due, events.discussed_at, target))
+    picked = treatment_target(modalities=events.modalities, urgency=events.urgency, targets=targets)
+    if events.recommended_at is not None and picked is not None:
+        span, modality = picked
+        started = [at for name, at in events.treatments if name not in NOT_TREATMENT]
+        due = events.recommended_at + span
+        target = f"{_hours(span)} after the recommendation ({modality.replace('_', ' ')})"
+        clocks.append(
+            _clock(TREATMENT, events.recommended_at, due, min(started, default=None), target)
+        )
+    resected = [at for name, at in events.treatments if name in RESECTIONS]
+    if resected and RADIOSURGERY in events.modalities:
+        surgery = min(resected)
+        srs = [at for name, at in events.treatments if name == RADIOSURGERY and at >= surgery]
+        due = surgery + targets.postop_srs
+        target = f"{_hours(targets.postop_srs)} after the resection"
+        clocks.append(_clock(POSTOP_SRS, surgery, due, min(srs, default=None), target))
+    if (
+        events.imaging_from is not None
+        and events.imaging_due_on_end is not None
+        and events.imaging_grace_end is not None
+    ):
+        clocks.append(
+            Clock(
+                IMAGING,
+                events.imaging_from,
+                events.imaging_grace_end,
+                events.imaging_due_on_end,
+                events.imaging_stopped_at,
+                "the plan's interval and one week of grace",
+            )
+        )
+    return clocks
