@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("notifications.urls")),
     path("", include("patients.urls")),
     path("", include("board.urls")),
+    path("", include("care.urls")),
 ]
 
 urlpatterns = [
