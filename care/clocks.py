@@ -13,13 +13,17 @@ Every clock follows the consult's rules (`patients.clinical`): met when it stops
 before its due time (`meets_deadline`), at risk when under a third of its window is left
 (`AT_RISK_SHARE`), breached when the due time passes first. The first consult's own clock
 is `patients.clinical.sla_status` and is not repeated here.
+
+A target in whole days is counted in calendar days on the patient's wall clock (30 days
+after a 16:00 resection is 16:00, whatever daylight saving did meanwhile); a target in
+hours (an emergency's 48) is real elapsed hours, as the consult's is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from patients import clinical
 
@@ -78,6 +82,7 @@ class Events:
     imaging_due_on_end: datetime | None = None
     imaging_grace_end: datetime | None = None
     imaging_stopped_at: datetime | None = None
+    zone: tzinfo = UTC  # the patient's: whole-day targets are wall-clock days there
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,13 @@ def clock_status(clock: Clock, now: datetime) -> str:
     if now >= clock.due_at:
         return clinical.BREACHED
     return clinical.AT_RISK if now > clock.at_risk_at else clinical.ON_TRACK
+
+
+def due_after(start: datetime, span: timedelta, zone: tzinfo) -> datetime:
+    """`start` + `span`: whole days on `zone`'s wall clock, anything else in real time."""
+    if span % timedelta(days=1):
+        return start + span
+    return (start.astimezone(zone) + span).astimezone(UTC)
 
 
 def _clock(kind: str, start: datetime, due: datetime, stop: datetime | None, target: str):
@@ -136,7 +148,7 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     been booked) is absent."""
     clocks = []
     if events.consult_at is not None and (events.on_board or events.discussed_at):
-        due = events.consult_at + targets.board
+        due = due_after(events.consult_at, targets.board, events.zone)
         target = f"{_hours(targets.board)} after the consult"
         if events.next_meeting_at is not None and events.next_meeting_at < due:
             due, target = events.next_meeting_at, "the next meeting open for cases"
@@ -145,7 +157,7 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     if events.recommended_at is not None and picked is not None:
         span, modality = picked
         started = [at for name, at in events.treatments if name not in NOT_TREATMENT]
-        due = events.recommended_at + span
+        due = due_after(events.recommended_at, span, events.zone)
         target = f"{_hours(span)} after the recommendation ({modality.replace('_', ' ')})"
         clocks.append(
             _clock(TREATMENT, events.recommended_at, due, min(started, default=None), target)
@@ -154,7 +166,7 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     if resected and RADIOSURGERY in events.modalities:
         surgery = min(resected)
         srs = [at for name, at in events.treatments if name == RADIOSURGERY and at >= surgery]
-        due = surgery + targets.postop_srs
+        due = due_after(surgery, targets.postop_srs, events.zone)
         target = f"{_hours(targets.postop_srs)} after the resection"
         clocks.append(_clock(POSTOP_SRS, surgery, due, min(srs, default=None), target))
     if (

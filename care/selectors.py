@@ -83,6 +83,7 @@ def referral_events(referral: Referral, *, grace: timedelta) -> clocks.Events:
         recommended_at=first.signed_at if first else None,
         modalities=tuple(latest.modalities) if latest else (),
         treatments=treatments,
+        zone=ZoneInfo(referral.patient.time_zone),
     )
     plan = (
         SurveillancePlan.objects.filter(case__referral=referral)
@@ -91,7 +92,7 @@ def referral_events(referral: Referral, *, grace: timedelta) -> clocks.Events:
     )
     if plan is None:
         return events
-    zone = ZoneInfo(referral.patient.time_zone)
+    zone = events.zone
     due_end = _day_start(plan.next_due_on + timedelta(days=1), zone)
     return clocks.Events(
         **{
@@ -155,3 +156,16 @@ def referral_clocks(referral: Referral, *, now: datetime) -> list[ClockView]:
         )
         for row in rows
     ]
+
+
+def with_clock(referrals, *, kind: str, now: datetime):
+    """`referrals` that clock `kind` has started, annotated with its `clock_status` (at
+    `now`), `clock_due_at` and `clock_stopped_at`: the queue's filter by clock."""
+    from django.db.models import OuterRef, Subquery
+
+    found = Clock.objects.filter(referral=OuterRef("pk"), kind=kind).with_status(now)
+    return referrals.filter(clocks__kind=kind).annotate(
+        clock_status=Subquery(found.values("status")[:1]),
+        clock_due_at=Subquery(found.values("due_at")[:1]),
+        clock_stopped_at=Subquery(found.values("stopped_at")[:1]),
+    )

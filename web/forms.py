@@ -18,6 +18,7 @@ from board.models import (
     Recommendation,
     Task,
 )
+from care.models import Clock
 from navigation.models import Clinician, Specialty
 from navigation.services import VisitRequest
 from patients import clinical
@@ -33,6 +34,9 @@ class QueueFilter(forms.Form):
         required=False, choices=[("", "Any urgency"), *Referral.Urgency.choices]
     )
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *STATE_WORDS.items()])
+    # Which clock the deadline, the state and the order follow (care.clocks); none: the
+    # first consult's.
+    clock = forms.ChoiceField(required=False, choices=[("", "First consult"), *Clock.Kind.choices])
 
 
 def _sins_choices(points: dict[str, int], notes: dict[str, str]) -> list[tuple[str, str]]:

@@ -3,8 +3,9 @@ referrals fast, and Django's per-cell date filters and url tags are the slow par
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +34,14 @@ class QueueRow:
     state_word: str
     state_icon: str
     late_consult: str = ""  # a consult booked after the deadline, when there is one
+    referral: Any = field(default=None, repr=False, compare=False)
 
 
-def queue_rows(referrals, *, now: datetime) -> list[QueueRow]:
+def queue_rows(referrals, *, now: datetime, clock: str = "") -> list[QueueRow]:
+    """The rows; with `clock` (a care clock's kind, the referrals annotated by
+    `care.selectors.with_clock`), due, time left and state are that clock's."""
+    if clock:
+        return [_clock_row(row, now) for row in queue_rows(referrals, now=now)]
     prefix = reverse("web:referral", args=[0]).removesuffix("0/")
     rows = []
     for r in referrals:
@@ -65,6 +71,26 @@ def queue_rows(referrals, *, now: datetime) -> list[QueueRow]:
                 late_consult=timezone.localtime(r.consult_at).strftime(WHEN)
                 if r.consult_at is not None and not met
                 else "",
+                referral=r,
             )
         )
     return rows
+
+
+def _clock_row(row: QueueRow, now: datetime) -> QueueRow:
+    r = row.referral
+    due = timezone.localtime(r.clock_due_at)
+    stopped = r.clock_stopped_at is not None
+    return replace(
+        row,
+        due_iso=due.isoformat(),
+        due=due.strftime(WHEN),
+        due_ms=0 if stopped else int(due.timestamp() * 1000),
+        left=f"stopped {timezone.localtime(r.clock_stopped_at).strftime(WHEN)}"
+        if stopped
+        else time_left(r.clock_due_at, now),
+        state=r.clock_status,
+        state_word=STATE_WORDS[r.clock_status],
+        state_icon=STATE_ICONS[r.clock_status],
+        late_consult="",
+    )

@@ -21,12 +21,14 @@ STATE_WORDS = {
     clinical.AT_RISK: "At risk",
     clinical.BREACHED: "Breached",
     clinical.MET: "Met",
+    "pending": "Not started",  # a care clock whose start is booked but ahead
 }
 STATE_ICONS = {
     clinical.ON_TRACK: "●",
     clinical.AT_RISK: "▲",
     clinical.BREACHED: "✕",
     clinical.MET: "✓",
+    "pending": "○",
 }
 
 

@@ -17,6 +17,7 @@ from board.models import Task
 from board.services import meetings as meeting_services
 from board.services.cases import case_submit
 from board.services.recommendations import task_complete
+from care.selectors import referral_clocks
 from navigation import rules, selectors, services
 from navigation.models import Appointment, Clinician, Itinerary, Location
 from patients import clinical
@@ -118,6 +119,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "state": referral.sla_status_at(now),
         "sins": referral.sins(),
         "tokuhashi": referral.tokuhashi(),
+        "clocks": referral_clocks(referral, now=now),
         "sins_form": _sins_form(referral),
         "plan_form": _plan_form(referral, now),
         "consult": _consult(referral, now),
@@ -153,6 +155,7 @@ def read_only(request, pk: int, now):
         "state": referral.sla_status_at(now),
         "sins": referral.sins(),
         "tokuhashi": referral.tokuhashi(),
+        "clocks": referral_clocks(referral, now=now),
         "visits": _visits(referral).order_by("start"),
     }
     return render(request, "web/specialist/referral.html", context)
