@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from navigation.engine import DayCalendar, FreeInterval, ItineraryRequest, Visit, buffer_minutes
+from navigation.engine import (
+    DayCalendar,
+    FreeInterval,
+    ItineraryRequest,
+    Visit,
+    buffer_minutes,
+    resources_free,
+)
 
 _MINUTE = timedelta(minutes=1)
 
@@ -28,6 +35,7 @@ class RuleViolation(Exception):
     message: str
     visit: int | None = None
     field: str = "start"
+    resource: int | None = None  # the resource id a `resource_not_free` violation names
 
     def __str__(self) -> str:
         return self.message
@@ -67,7 +75,9 @@ def check_itinerary(
     is a multiple of 15 minutes, so the grid is the same on every wall clock) and as long
     as its visit type; inside one free interval of its clinician at its location on `day`
     (clinic sessions minus time off, booked time, the patient's other visits with their
-    travel buffers, the past, and the patient's window); no clinician twice at once; the
+    travel buffers, the past, and the patient's window); one resource of each group its
+    specialty needs (`request.needs`), each free over the whole visit at its location; no
+    clinician twice at once; the
     walk between consecutive locations fits between the visits; order pairs (a, b) have a
     ending before b starts; total waiting within `request.max_total_wait`.
     Returns the plan's figures.
@@ -93,6 +103,7 @@ def check_itinerary(
         raise RuleViolation("missing_specialty", f"The plan has no {missing} visit.", None, "")
     for index, visit in enumerate(visits):
         _check_visit(request, day, index, visit)
+        _check_resources(request, day, index, visit)
     ordered = sorted(range(len(visits)), key=lambda i: visits[i].start)
     for a, b in zip(ordered, ordered[1:], strict=False):
         prev, nxt = visits[a], visits[b]
@@ -172,12 +183,49 @@ def _check_visit(request: ItineraryRequest, day: DayCalendar, index: int, visit:
         )
 
 
+def _check_resources(request: ItineraryRequest, day: DayCalendar, index: int, visit: Visit) -> None:
+    groups = request.needs.get(visit.specialty, ())
+    if len(visit.resources) != len(groups):
+        raise RuleViolation(
+            "resources_missing",
+            f"A {_name(visit.specialty)} visit takes {len(groups)} resource(s) besides its "
+            f"clinician; {len(visit.resources)} given.",
+            index,
+            "resources",
+        )
+    for group, resource in zip(groups, visit.resources, strict=True):
+        if resource not in group:
+            raise RuleViolation(
+                "wrong_resource",
+                f"Resource {resource} is not one this {_name(visit.specialty)} visit can use.",
+                index,
+                "resources",
+                resource,
+            )
+        if resource not in resources_free(day, (resource,), visit):
+            raise RuleViolation(
+                "resource_not_free",
+                f"Resource {resource} is not free for the whole {_name(visit.specialty)} "
+                "visit there.",
+                index,
+                "resources",
+                resource,
+            )
+
+
 def _name(specialty: str) -> str:
     return specialty.replace("_", " ")
 
 
 def visit_at(
-    *, specialty: str, clinician_id: int, location_id: int, start: datetime, minutes: int
+    *,
+    specialty: str,
+    clinician_id: int,
+    location_id: int,
+    start: datetime,
+    minutes: int,
+    resources: tuple[int, ...] = (),
 ) -> Visit:
     """A Visit of `minutes` from `start` (aware), for checking a booking request."""
-    return Visit(specialty, clinician_id, location_id, start, start + minutes * _MINUTE)
+    end = start + minutes * _MINUTE
+    return Visit(specialty, clinician_id, location_id, start, end, resources)

@@ -7,7 +7,7 @@ Times are handled internally as whole minutes since the Unix epoch.
 import heapq
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
@@ -38,6 +38,16 @@ class ClinicianDay:
 
 
 @dataclass(frozen=True)
+class ResourceDay:
+    """A room's, machine's or interpreter's free time on one day: each interval is time it
+    is free for a visit at `location_id` (a room or machine only at its own location; an
+    interpreter at every location, with the walk from its other visits taken out)."""
+
+    resource_id: int
+    free: tuple[FreeInterval, ...]
+
+
+@dataclass(frozen=True)
 class DayCalendar:
     """One calendar day, already in UTC; the window is the patient's arrival/departure."""
 
@@ -45,6 +55,7 @@ class DayCalendar:
     clinicians: tuple[ClinicianDay, ...]
     window_start: datetime
     window_end: datetime
+    resources: tuple[ResourceDay, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class ItineraryRequest:
 
     Buffers are travel minutes between locations, looked up either way round; a missing
     pair costs `default_buffer`. Visits start where UTC epoch minute % grid_minutes == 0.
+    `needs[specialty]` are groups of resource ids: the visit takes one resource of each
+    group, free over its minutes at its location (groups of one visit share no resource).
     """
 
     specialties: tuple[str, ...]
@@ -63,15 +76,20 @@ class ItineraryRequest:
     default_buffer: int = 15
     grid_minutes: int = 5
     limit: int = 5
+    needs: Mapping[str, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Visit:
+    """`resources` holds one resource id per group of the request's `needs` of its
+    specialty, in the same order."""
+
     specialty: str
     clinician_id: int
     location_id: int
     start: datetime
     end: datetime
+    resources: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,10 @@ def _plan(request: ItineraryRequest) -> _Plan:
         if not isinstance(minutes, int) or minutes <= 0:
             raise ValueError(f"{spec} needs a positive duration in minutes")
         durations.append(minutes)
+    for spec, groups in request.needs.items():
+        ids = [rid for group in groups for rid in group]
+        if any(not group for group in groups) or len(set(ids)) != len(ids):
+            raise ValueError(f"{spec} needs resource groups that are non-empty and disjoint")
     index = {spec: i for i, spec in enumerate(specs)}
     preds = [0] * len(specs)
     for before, after in request.order:
@@ -363,7 +385,8 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[
 
 
 def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOption | None:
-    runs, raw = _day_starts(plan, day)
+    free_day = with_resources(plan.request, day)
+    runs, raw = _day_starts(plan, free_day)
     seen.update(spec for spec, spec_runs in enumerate(runs) if spec_runs)
     if not all(runs):
         return None
@@ -372,8 +395,108 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
     node = _best_path(plan, runs, buffers)
     if node is None:
         return None
-    visits = _path_visits(plan, raw, buffers, node)
+    visits = assign_resources(plan.request, day, _path_visits(plan, raw, buffers, node))
     return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
+
+
+Piece = tuple[datetime, datetime]
+
+
+def _cut(pieces: list[Piece], free: list[Piece], shortest: timedelta) -> list[Piece]:
+    """Every overlap of a piece with a free interval at least `shortest` long, kept apart
+    (two resources' adjacent free times never make one interval)."""
+    out = []
+    for start, end in pieces:
+        for free_start, free_end in free:
+            low, high = max(start, free_start), min(end, free_end)
+            if high - low >= shortest:
+                out.append((low, high))
+    return sorted(set(out))
+
+
+def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
+    """The day with each clinician's free time cut to the minutes when one resource of
+    every group its visit needs is free too, at the same location (PRODUCT.md: a visit fits
+    only when its clinician and every resource it needs are free over the same minutes).
+
+    Exact: a start fits iff one piece returned holds the whole visit, because each piece is
+    the overlap of one clinician interval with one free interval of one resource per group.
+    A day whose visits need nothing is returned as it is."""
+    if not any(request.needs.get(c.specialty) for c in day.clinicians):
+        return day
+    free_at: dict[tuple[int, int], list[Piece]] = {}
+    for resource in day.resources:
+        for interval in resource.free:
+            key = (resource.resource_id, interval.location_id)
+            free_at.setdefault(key, []).append((interval.start, interval.end))
+    clinicians = []
+    for clinician in day.clinicians:
+        groups = request.needs.get(clinician.specialty, ())
+        minutes = request.durations.get(clinician.specialty)
+        if not groups or not minutes:
+            clinicians.append(clinician)
+            continue
+        shortest = timedelta(minutes=minutes)
+        free = []
+        for interval in clinician.free:
+            pieces = [(interval.start, interval.end)]
+            for group in groups:
+                spans = [s for rid in group for s in free_at.get((rid, interval.location_id), ())]
+                pieces = _cut(pieces, spans, shortest)
+            free += [FreeInterval(start, end, interval.location_id) for start, end in pieces]
+        clinicians.append(ClinicianDay(clinician.clinician_id, clinician.specialty, tuple(free)))
+    return DayCalendar(day.day, tuple(clinicians), day.window_start, day.window_end, day.resources)
+
+
+def resources_free(day: DayCalendar, group: Iterable[int], visit: Visit) -> list[int]:
+    """The resources of `group` free over the whole of `visit` at its location, by id."""
+    wanted = set(group)
+    return sorted(
+        r.resource_id
+        for r in day.resources
+        if r.resource_id in wanted
+        and any(
+            f.location_id == visit.location_id and f.start <= visit.start and visit.end <= f.end
+            for f in r.free
+        )
+    )
+
+
+def assign_resources(
+    request: ItineraryRequest, day: DayCalendar, visits: tuple[Visit, ...]
+) -> tuple[Visit, ...]:
+    """Give each visit one free resource of every group its specialty needs, the same one
+    for every visit of the day when one is free for all (the interpreter who stays with the
+    patient), else the one the previous visit had when free, else the lowest id.
+
+    The visits must fit (as the search returns them); ValueError names a visit whose group
+    has no free resource."""
+    if not any(request.needs.get(v.specialty) for v in visits):
+        return visits
+    chosen: dict[tuple[int, ...], int] = {}
+    for group in {g for v in visits for g in request.needs.get(v.specialty, ())}:
+        users = [v for v in visits if group in request.needs.get(v.specialty, ())]
+        everywhere = set(group)
+        for visit in users:
+            everywhere &= set(resources_free(day, group, visit))
+        if everywhere:
+            chosen[group] = min(everywhere)
+    out: dict[int, Visit] = {}
+    last: dict[tuple[int, ...], int] = {}
+    for index in sorted(range(len(visits)), key=lambda i: visits[i].start):
+        visit = visits[index]
+        picks = []
+        for group in request.needs.get(visit.specialty, ()):
+            free = resources_free(day, group, visit)
+            if not free:
+                raise ValueError(f"no resource of {group} is free for the {visit.specialty} visit")
+            pick = chosen.get(group)
+            if pick is None:
+                pick = last[group] if last.get(group) in free else free[0]
+            picks.append(pick)
+            last[group] = pick
+        out[index] = replace(visit, resources=tuple(picks))
+    return tuple(out[i] for i in range(len(visits)))
 
 
 def search_itineraries(request: ItineraryRequest, days: Iterable[DayCalendar]) -> SearchResult:

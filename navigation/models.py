@@ -1,8 +1,10 @@
-"""Where and who (locations, clinicians, availability) and the appointments booked on them.
+"""Where and who (locations, clinicians, resources, availability) and the appointments
+booked on them.
 
-No clinician and no patient can hold two overlapping live appointments: PostgreSQL
-exclusion constraints enforce it (btree_gist), whatever the Python above them does.
-Only a navigator's audited emergency override is let through.
+No clinician, no patient and no resource (room, equipment, interpreter) can hold two
+overlapping live appointments: PostgreSQL exclusion constraints enforce it (btree_gist),
+whatever the Python above them does. Only a navigator's audited emergency override is let
+through (and an override never takes a resource).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, Range
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from patients.models import Patient, Referral, validate_time_zone
+from patients.models import Patient, Referral, validate_language_tag, validate_time_zone
 
 
 def new_token() -> str:
@@ -35,6 +37,19 @@ class Specialty(models.TextChoices):
     PALLIATIVE_CARE = "palliative_care", "palliative care"
     REHABILITATION = "rehabilitation"
     PSYCHOSOCIAL = "psychosocial", "psychosocial care"
+
+
+# What a visit type may need besides its clinician: one resource of each listed. "mri" is
+# any MRI scanner; an equipment subtype names one kind of machine; "room" any room.
+NEED_CHOICES = [
+    ("room", "a room"),
+    ("mri", "an MRI scanner (1.5 T or 3 T)"),
+    ("mri_1_5t", "an MRI scanner 1.5 T"),
+    ("mri_3t", "an MRI scanner 3 T"),
+    ("ct_simulator", "a CT simulator"),
+    ("linac", "a linac / radiosurgery unit"),
+    ("procedure_room", "a procedure room"),
+]
 
 
 class Location(models.Model):
@@ -122,6 +137,14 @@ class VisitType(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     new_patient = models.BooleanField(default=True)
+    needs = ArrayField(
+        models.CharField(max_length=24, choices=NEED_CHOICES),
+        default=list,
+        blank=True,
+        size=4,
+        help_text="Resources the visit needs besides its clinician, one of each (e.g. an MRI "
+        "scanner); free over the same minutes as the clinician.",
+    )
     reminder_offsets_hours = ArrayField(
         models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(336)]),
         default=list,
@@ -140,10 +163,80 @@ class VisitType(models.Model):
         return f"{self.name} ({self.minutes} min)"
 
 
+class Resource(models.Model):
+    """A room, a piece of equipment or an interpreter a visit may need besides its clinician
+    (PRODUCT.md, "Same-day plans"). Each is at a location: its weekly templates are on that
+    location's wall clock, and a room or machine is where its visits happen. An interpreter
+    goes to the patient's visits wherever they are and covers `languages` (BCP-47 codes)."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room"
+        EQUIPMENT = "equipment"
+        INTERPRETER = "interpreter"
+
+    class Equipment(models.TextChoices):
+        MRI_1_5T = "mri_1_5t", "MRI scanner 1.5 T"
+        MRI_3T = "mri_3t", "MRI scanner 3 T"
+        CT_SIMULATOR = "ct_simulator", "CT simulator"
+        LINAC = "linac", "linac / radiosurgery unit"
+        PROCEDURE_ROOM = "procedure_room", "procedure room"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    equipment = models.CharField(
+        max_length=24, choices=Equipment.choices, blank=True, help_text="For equipment only."
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="resources")
+    languages = ArrayField(
+        models.CharField(max_length=35, validators=[validate_language_tag]),
+        default=list,
+        blank=True,
+        size=20,
+        help_text="BCP-47 language codes an interpreter covers, e.g. es, pt-BR.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="equipment") & ~models.Q(equipment=""))
+                | (~models.Q(kind="equipment") & models.Q(equipment="")),
+                name="equipment_kind_has_a_subtype",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="interpreter") | models.Q(languages__len__gt=0),
+                name="interpreter_has_languages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        """What the resource is, in words: "MRI scanner 3 T", "room", "interpreter"."""
+        return self.get_equipment_display() if self.equipment else self.get_kind_display()
+
+
+def _one_owner(name: str) -> models.CheckConstraint:
+    """A session or time off belongs to one clinician or one resource, never both."""
+    return models.CheckConstraint(
+        condition=models.Q(clinician__isnull=True, resource__isnull=False)
+        | models.Q(clinician__isnull=False, resource__isnull=True),
+        name=name,
+    )
+
+
 class AvailabilityTemplate(models.Model):
     """A weekly clinic session in the location's local time, e.g. Tuesdays 08:00-12:00."""
 
-    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="templates")
+    clinician = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
+    )
     weekday = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(6)], help_text="0 is Monday, 6 is Sunday."
     )
@@ -161,11 +254,13 @@ class AvailabilityTemplate(models.Model):
                 name="template_ends_after_start",
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekday_0_6"),
+            _one_owner("template_has_one_owner"),
         ]
 
     def __str__(self) -> str:
         return (
-            f"{self.clinician} weekday {self.weekday} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+            f"{self.clinician or self.resource} weekday {self.weekday} "
+            f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
         )
 
 
@@ -173,7 +268,10 @@ class ExtraSession(models.Model):
     """A one-off clinic session outside the weekly template."""
 
     clinician = models.ForeignKey(
-        Clinician, on_delete=models.CASCADE, related_name="extra_sessions"
+        Clinician, null=True, blank=True, on_delete=models.CASCADE, related_name="extra_sessions"
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="extra_sessions"
     )
     date = models.DateField()
     start_time = models.TimeField()
@@ -186,14 +284,20 @@ class ExtraSession(models.Model):
                 condition=models.Q(end_time__gt=models.F("start_time")),
                 name="extra_ends_after_start",
             ),
+            _one_owner("extra_session_has_one_owner"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.clinician} extra session {self.date}"
+        return f"{self.clinician or self.resource} extra session {self.date}"
 
 
 class TimeOff(models.Model):
-    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="time_off")
+    clinician = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.CASCADE, related_name="time_off"
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="time_off"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
@@ -204,10 +308,11 @@ class TimeOff(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="time_off_ends_after_start"
             ),
+            _one_owner("time_off_has_one_owner"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.clinician} off {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.clinician or self.resource} off {self.start:%Y-%m-%d %H:%M}"
 
 
 class ClinicHoliday(models.Model):
@@ -385,3 +490,42 @@ class AppointmentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of appointment {self.appointment_id}"
+
+
+class AppointmentResource(models.Model):
+    """A resource taken by a visit, over the visit's minutes (FHIR Appointment.participant).
+
+    `start`, `end` and `live` copy the appointment's (kept in step by the services that
+    move or cancel it), so one exclusion constraint per resource sees booked and held
+    visits alike; a held visit's rows go with it when the hold ends.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="resource_bookings"
+    )
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "resource"], name="one_row_per_visit_resource"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="resource_ends_after_start"
+            ),
+            ExclusionConstraint(
+                name="no_resource_double_booking",
+                expressions=[
+                    (TsTzRange("start", "end"), RangeOperators.OVERLAPS),
+                    ("resource", RangeOperators.EQUAL),
+                ],
+                condition=models.Q(live=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} for appointment {self.appointment_id}"

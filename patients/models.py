@@ -40,6 +40,33 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+# Sign languages have BCP-47 codes of their own but no CLDR locale: accepted by name.
+SIGN_LANGUAGES = frozenset({"ase", "bfi", "fsl", "lsf"})
+
+
+def validate_language_tag(value: str) -> None:
+    """An interpreter's or a patient's language: a BCP-47 tag that CLDR knows (`es`,
+    `pt-BR`, `zh-Hant`, `ht`) or a sign language (`ase`, American Sign Language).
+    ValidationError otherwise."""
+    from babel import Locale, UnknownLocaleError
+
+    if value.lower() in SIGN_LANGUAGES:
+        return
+    try:
+        Locale.parse(value, sep="-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValidationError(
+            f"“{value}” is not a language code we know; use a BCP-47 tag such as es, pt-BR "
+            "or ht (Haitian Creole)."
+        ) from None
+
+
+def primary_language(tag: str) -> str:
+    """The primary language subtag of a BCP-47 tag, lowercased: `es-MX` -> `es`. An
+    interpreter covering `es` serves a patient asking for `es-MX`, and the other way."""
+    return tag.split("-")[0].lower()
+
+
 def _choices(values) -> list[tuple[str, str]]:
     return [(value, value.replace("_", " ")) for value in values]
 
@@ -60,6 +87,14 @@ class Patient(models.Model):
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
     preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    interpreter_language = models.CharField(
+        max_length=35,
+        null=True,
+        blank=True,
+        validators=[validate_language_tag],
+        help_text="BCP-47 code of the language an interpreter must speak at every visit; "
+        "empty when none is needed.",
+    )
     sms_consent = models.BooleanField(default=False)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     sms_express_consent = models.BooleanField(

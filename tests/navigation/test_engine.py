@@ -2,6 +2,7 @@
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations, count
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from navigation.engine import (
     FreeInterval,
     ItineraryOption,
     ItineraryRequest,
+    ResourceDay,
     find_consult_slots,
     search_itineraries,
 )
@@ -41,8 +43,17 @@ def on_grid(moment: datetime, grid: int) -> bool:
     return moment.timestamp() % (grid * 60) == 0
 
 
+def resource_free(day: DayCalendar, resource: int, place: int, start: datetime, end: datetime):
+    return any(
+        r.resource_id == resource and f.location_id == place and f.start <= start and end <= f.end
+        for r in day.resources
+        for f in r.free
+    )
+
+
 def brute_force(request: ItineraryRequest, day: DayCalendar) -> tuple[int, datetime] | None:
-    """Least (total wait, finish) over every order, clinician, free interval and grid start."""
+    """Least (total wait, finish) over every order, clinician, free interval and grid start;
+    a visit fits only when one resource of every group it needs is free over it too."""
     grid = timedelta(minutes=request.grid_minutes)
     best: list[tuple[int, datetime]] = []
 
@@ -75,6 +86,14 @@ def brute_force(request: ItineraryRequest, day: DayCalendar) -> tuple[int, datet
                         low = max(low, ready)
                         high = min(high, ready + timedelta(minutes=request.max_total_wait - wait))
                     for start in grid_starts(low, high):
+                        if not all(
+                            any(
+                                resource_free(day, r, free.location_id, start, start + length)
+                                for r in group
+                            )
+                            for group in request.needs.get(spec, ())
+                        ):
+                            continue
                         gap = minutes(start - ready) if done else 0
                         visit = (
                             spec,
@@ -107,6 +126,12 @@ def assert_valid(option: ItineraryOption, request: ItineraryRequest, day: DayCal
             for c in day.clinicians
             for f in c.free
         )
+    for visit in visits:
+        groups = request.needs.get(visit.specialty, ())
+        assert len(visit.resources) == len(groups)
+        for group, resource in zip(groups, visit.resources, strict=True):
+            assert resource in group
+            assert resource_free(day, resource, visit.location_id, visit.start, visit.end)
     wait = 0
     for prev, nxt in zip(visits, visits[1:], strict=False):
         gap = minutes(nxt.start - prev.end) - buffer_between(
@@ -173,6 +198,56 @@ def test_it_finds_the_true_optimum_of_every_day(center):
     found = [(option.day, (option.total_wait, option.finish)) for option in result.options]
     assert found == expected[: request.limit]
     assert (result.reason is None) == (len(found) == request.limit)
+
+
+MACHINES = (21, 22, 23)
+INTERPRETERS = (31, 32)
+
+
+@st.composite
+def resourced_centers(draw) -> tuple[ItineraryRequest, list[DayCalendar]]:
+    """Small centers whose visits may need a machine (of a few) and, all of them, an
+    interpreter (of two); each resource free in 0-3 pieces a day, at any location."""
+    request, days = draw(small_centers())
+    interpreter = draw(st.booleans())
+    needs = {}
+    for spec in request.specialties:
+        groups = []
+        if draw(st.booleans()):
+            groups.append(tuple(draw(st.lists(st.sampled_from(MACHINES), min_size=1, unique=True))))
+        if interpreter:
+            groups.append(INTERPRETERS)
+        if groups:
+            needs[spec] = tuple(groups)
+    places = sorted({f.location_id for day in days for c in day.clinicians for f in c.free})
+    with_resources = []
+    for day in days:
+        noon = datetime.combine(day.day, time(12), UTC)
+        resources = []
+        for resource in MACHINES + INTERPRETERS:
+            free = []
+            for _ in range(draw(st.integers(0, 3))):
+                start = noon + timedelta(minutes=draw(st.integers(0, 300)))
+                length = timedelta(minutes=draw(st.integers(10, 240)))
+                free.append(FreeInterval(start, start + length, draw(st.sampled_from(places))))
+            resources.append(ResourceDay(resource, tuple(free)))
+        with_resources.append(
+            DayCalendar(day.day, day.clinicians, day.window_start, day.window_end, tuple(resources))
+        )
+    return replace(request, needs=needs), with_resources
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(resourced_centers())
+def test_it_finds_the_true_optimum_when_visits_need_machines_and_an_interpreter(center):
+    request, days = center
+    expected = [(day.day, best) for day in days if (best := brute_force(request, day))]
+    result = search_itineraries(request, iter(days))
+    by_day = {day.day: day for day in days}
+    for option in result.options:
+        assert_valid(option, request, by_day[option.day])
+    found = [(option.day, (option.total_wait, option.finish)) for option in result.options]
+    assert found == expected[: request.limit]
 
 
 def test_it_agrees_with_cp_sat_on_seeded_centers():
