@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,10 +20,12 @@ from navigation import availability, engine
 from navigation.models import (
     LIVE,
     Appointment,
+    AppointmentResource,
     AvailabilityTemplate,
     ClinicHoliday,
     Clinician,
     ExtraSession,
+    Resource,
     TimeOff,
     TravelBuffer,
 )
@@ -58,16 +61,22 @@ def travel_buffers() -> dict[tuple[int, int], int]:
 
 
 def clinic_sessions(
-    clinicians: list[Clinician], first: date, last: date
+    clinicians: list[Clinician] | list[Resource],
+    first: date,
+    last: date,
+    owner: str = "clinician",
 ) -> dict[date, list[availability.Session]]:
-    """Every clinic session of `clinicians` between two dates, grouped by date."""
+    """Every clinic session of `clinicians` between two dates, grouped by date. With
+    `owner="resource"` the same for resources (their sessions' `clinician_id` is then the
+    resource's id): one set of rules for both, templates, extra sessions and holidays."""
     ids = [c.pk for c in clinicians]
+    key = f"{owner}_id"
     templates = list(
-        AvailabilityTemplate.objects.filter(clinician_id__in=ids, valid_from__lte=last)
+        AvailabilityTemplate.objects.filter(**{f"{key}__in": ids}, valid_from__lte=last)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
         .select_related("location")
     )
-    extras = ExtraSession.objects.filter(clinician_id__in=ids, date__range=(first, last))
+    extras = ExtraSession.objects.filter(**{f"{key}__in": ids}, date__range=(first, last))
     holidays = defaultdict(set)
     for holiday in ClinicHoliday.objects.filter(date__range=(first, last)):
         holidays[holiday.date].add(holiday.location_id)
@@ -82,7 +91,7 @@ def clinic_sessions(
             ):
                 by_day[day].append(
                     availability.Session(
-                        t.clinician_id,
+                        getattr(t, key),
                         t.location_id,
                         day,
                         t.start_time,
@@ -94,7 +103,7 @@ def clinic_sessions(
     for extra in extras.select_related("location"):
         by_day[extra.date].append(
             availability.Session(
-                extra.clinician_id,
+                getattr(extra, key),
                 extra.location_id,
                 extra.date,
                 extra.start_time,
@@ -148,6 +157,41 @@ def _busy(
     return busy
 
 
+ResourceBusy = dict[int, list[tuple[datetime, datetime, int | None]]]
+
+
+def _resource_busy(
+    resource_ids: list[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    exclude_id: int | None = None,
+) -> ResourceBusy:
+    """Booked and held time of each resource with the location of the visit that has it
+    (an interpreter needs the walk from there), and its time off (location None)."""
+    busy: ResourceBusy = defaultdict(list)
+    if not resource_ids:
+        return busy
+    taken = AppointmentResource.objects.filter(
+        resource_id__in=resource_ids, live=True, start__lt=end, end__gt=start
+    ).exclude(appointment_id__in=[exclude_id] if exclude_id else [])
+    if now is not None:
+        taken = taken.filter(
+            ~Q(appointment__status=Appointment.Status.HELD)
+            | Q(appointment__hold__expires_at__gt=now)
+        )
+    for resource_id, s, e, place in taken.values_list(
+        "resource_id", "start", "end", "appointment__location_id"
+    ):
+        busy[resource_id].append((s, e, place))
+    for resource_id, s, e in TimeOff.objects.filter(
+        resource_id__in=resource_ids, start__lt=end, end__gt=start
+    ).values_list("resource_id", "start", "end"):
+        busy[resource_id].append((s, e, None))
+    return busy
+
+
 def _patient_busy(
     patient_id: int | None,
     start: datetime,
@@ -179,6 +223,7 @@ def free_days(
     buffers: dict[tuple[int, int], int] | None = None,
     exclude_id: int | None = None,
     now: datetime | None = None,
+    resources: list[Resource] | None = None,
 ) -> Iterator[engine.DayCalendar]:
     """Each local date's free time of `clinicians`, loaded lazily a chunk of days at a time.
 
@@ -189,7 +234,12 @@ def free_days(
     minutes between location ids, either way; 15 when a pair is missing), and so is
     everything before `not_before` (no slot in the past). `exclude_id` is an appointment
     to leave out (the one being rescheduled); holds expired at `now` are free.
+    `resources` get their free time the same way (`engine.ResourceDay`): a room or machine
+    at its own location, an interpreter at every location with a session that day, with
+    the walk from its other visits there taken out.
     """
+    resources = resources or []
+    mobile = {r.pk for r in resources if r.kind == Resource.Kind.INTERPRETER}
     specialty = {c.pk: c.specialty for c in clinicians}
     ids = list(specialty)
     buffers = travel_buffers() if buffers is None else buffers
@@ -204,9 +254,13 @@ def free_days(
         patient_busy = _patient_busy(
             patient_id, span_start, span_end, now=now, exclude_id=exclude_id
         )
+        kept = clinic_sessions(resources, chunk_start, chunk_end, "resource") if resources else {}
+        resource_busy = _resource_busy(
+            [r.pk for r in resources], span_start, span_end, now=now, exclude_id=exclude_id
+        )
         day = chunk_start
         while day <= chunk_end:
-            yield _day_calendar(
+            calendar = _day_calendar(
                 day,
                 sessions.get(day, []),
                 busy,
@@ -216,6 +270,18 @@ def free_days(
                 window,
                 buffers,
             )
+            if resources:
+                calendar = replace(
+                    calendar,
+                    resources=_resource_days(
+                        kept.get(day, []),
+                        resource_busy,
+                        mobile,
+                        {f.location_id for c in calendar.clinicians for f in c.free},
+                        buffers,
+                    ),
+                )
+            yield calendar
             day += timedelta(days=1)
         chunk_start = chunk_end + timedelta(days=1)
 
@@ -268,6 +334,45 @@ def _day_calendar(
                 )
             )
     return engine.DayCalendar(day, tuple(clinicians), day_start, day_end)
+
+
+def _resource_days(
+    sessions: list[availability.Session],
+    busy: ResourceBusy,
+    mobile: set[int],
+    places: set[int],
+    buffers: dict[tuple[int, int], int],
+) -> tuple[engine.ResourceDay, ...]:
+    """Each resource's free time for a visit at each place: a fixed one at its own
+    location; a mobile one (an interpreter) at every place, its other visits widened by the
+    walk between their location and that place."""
+    spans: dict[int, list[availability.Span]] = defaultdict(list)
+    for session in sessions:
+        spans[session.clinician_id].append(availability.session_span(session))
+    out = []
+    for resource_id in sorted(spans):
+        free: list[availability.Span] = []
+        for place in sorted(places) if resource_id in mobile else [None]:
+            cuts = []
+            for s, e, there in busy.get(resource_id, []):
+                if place is None or there is None:
+                    cuts.append((s, e))
+                else:
+                    walk = timedelta(minutes=_buffer(buffers, there, place))
+                    cuts.append((s - walk, e + walk))
+            moved = [
+                availability.Span(span.start, span.end, place or span.location_id)
+                for span in spans[resource_id]
+            ]
+            free += availability.subtract(moved, cuts)
+        if free:
+            out.append(
+                engine.ResourceDay(
+                    resource_id,
+                    tuple(engine.FreeInterval(f.start, f.end, f.location_id) for f in free),
+                )
+            )
+    return tuple(out)
 
 
 def _clip(

@@ -17,9 +17,11 @@ from navigation.services.booking import (
     insert,
     live_consult,
     lock_calendars,
+    plan_resources,
     record,
     refresh_consult,
     release_expired_holds,
+    resources_follow,
 )
 from notifications import outbox
 from notifications.models import Alert
@@ -51,8 +53,11 @@ def appointment_book(
             field="override_reason",
             code="override_not_allowed",
         )
-    lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk])
-    release_expired_holds(clinicians=[visit.clinician.pk], patient_id=patient.pk, now=now)
+    resources = [] if override else plan_resources([visit], patient)
+    lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk], resources=resources)
+    release_expired_holds(
+        clinicians=[visit.clinician.pk], patient_id=patient.pk, now=now, resources=resources
+    )
     if is_consult and referral is not None and live_consult(referral):
         raise consult_exists(referral)
     (checked,), _ = check_visits([visit], patient=patient, now=now, override=override)
@@ -70,7 +75,7 @@ def appointment_book(
         override_reason=override_reason,
         created_by=by,
     )
-    insert(appointment, None)
+    insert(appointment, None, resources=checked.resources)
     record(appointment, "override" if override else "booked", by, reason=override_reason)
     if override:
         outbox.alert_navigators(
@@ -114,13 +119,29 @@ def appointment_reschedule(
         )
     clinician = clinician or appointment.clinician
     minutes = int((appointment.end - appointment.start).total_seconds() // 60)
+    taken = tuple(
+        row.resource
+        for row in appointment.resource_bookings.select_related("resource").order_by("id")
+    )
     visit = VisitRequest(
-        clinician=clinician, start=start, minutes=minutes, specialty=appointment.specialty
+        clinician=clinician,
+        start=start,
+        minutes=minutes,
+        specialty=appointment.specialty,
+        resources=taken if taken else None,
     )
+    resources = plan_resources([visit], appointment.patient)
     lock_calendars(
-        clinicians={appointment.clinician_id, clinician.pk}, patients=[appointment.patient_id]
+        clinicians={appointment.clinician_id, clinician.pk},
+        patients=[appointment.patient_id],
+        resources=resources,
     )
-    release_expired_holds(clinicians=[clinician.pk], patient_id=appointment.patient_id, now=now)
+    release_expired_holds(
+        clinicians=[clinician.pk],
+        patient_id=appointment.patient_id,
+        now=now,
+        resources=resources,
+    )
     (checked,), _ = check_visits(
         [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk
     )
@@ -128,7 +149,7 @@ def appointment_reschedule(
     appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
     appointment.location_id = checked.location_id
     appointment.sequence += 1
-    insert(appointment, None)
+    insert(appointment, None, resources=checked.resources)
     record(appointment, "rescheduled", by, old_start=old_start, old_status="booked", reason=reason)
     if appointment.is_consult:
         refresh_consult(appointment.referral)
@@ -157,6 +178,7 @@ def appointment_cancel(
     appointment.sequence += 1
     was_consult = appointment.is_consult
     appointment.save(update_fields=["status", "sequence", "updated_at"])
+    resources_follow(appointment)
     record(appointment, "cancelled", by, old_status="booked", reason=reason)
     if was_consult:
         appointment.consult_note = _move_consult(appointment, by)  # type: ignore[attr-defined]

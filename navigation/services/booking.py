@@ -10,7 +10,7 @@ search uses (`selectors.free_days`), so the two cannot drift.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from navigation import checker, engine, rules, selectors
-from navigation.models import CONSULT_LIVE, Appointment, AppointmentChange, Clinician, VisitType
+from navigation.models import (
+    CONSULT_LIVE,
+    Appointment,
+    AppointmentChange,
+    AppointmentResource,
+    Clinician,
+    Resource,
+    VisitType,
+)
+from navigation.services.resources import Needs, visit_needs
 from notifications.alerts import CONSULT_BOOKED, CONSULT_KINDS, alerts_resolve
 from notifications.models import Alert
 from patients import clinical
@@ -38,13 +47,16 @@ DEFAULT_MAX_WAIT = 90
 @dataclass(frozen=True)
 class VisitRequest:
     """One visit asked for: a clinician and an aware start; the length defaults to the
-    specialty's new-patient visit type; `location`, when given, must be the session's."""
+    specialty's new-patient visit type; `location`, when given, must be the session's;
+    `resources`, when given, are the rooms, machines and interpreter it takes (else the
+    free ones are picked, the same interpreter for the day when one is free for all)."""
 
     clinician: Clinician
     start: datetime
     minutes: int | None = None
     specialty: str | None = None
     location_id: int | None = None
+    resources: tuple[Resource, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class CheckedVisit:
     visit_type: VisitType | None
     day: date
     time_zone: str
+    resources: tuple[int, ...] = ()
 
 
 def visit_types(specialties: Iterable[str]) -> dict[str, VisitType | None]:
@@ -100,7 +113,11 @@ def grid_ceil(moment: datetime) -> datetime:
 
 
 def plan_request(
-    specialties: Sequence[str], minutes: dict[str, int], plan: PlanRules, limit: int = 5
+    specialties: Sequence[str],
+    minutes: dict[str, int],
+    plan: PlanRules,
+    limit: int = 5,
+    needs: Needs | None = None,
 ) -> engine.ItineraryRequest:
     """The engine's request for a plan: the same for search and booking."""
     order = tuple(dict.fromkeys(plan.order + rules.default_order(tuple(specialties))))
@@ -113,14 +130,36 @@ def plan_request(
         buffers=selectors.travel_buffers(),
         grid_minutes=GRID_MINUTES,
         limit=limit,
+        needs=needs.groups if needs else {},
     )
 
 
-def lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> None:
-    """Serialize bookings that touch the same calendars, always taking the locks in one
-    order: racing inserts then queue instead of deadlocking inside the exclusion
-    constraints' index (PostgreSQL can deadlock two concurrent conflicting inserts)."""
-    keys = sorted({(1, c) for c in clinicians} | {(2, p) for p in patients})
+def plan_resources(visits: list[VisitRequest], patient: Patient) -> list[int]:
+    """Every resource a plan's visits may take (the ones asked for, else every one that
+    could serve their needs): the calendars to lock before checking and booking it."""
+    given = [r.pk for v in visits for r in (v.resources or ())]
+    if all(v.resources is not None for v in visits):
+        return given
+    specialties = [v.specialty or v.clinician.specialty for v in visits]
+    try:
+        needs = visit_needs(
+            specialties=specialties, types=visit_types(specialties), patient=patient
+        )
+    except DomainError:
+        return given  # the check that follows says what is missing
+    return sorted({*given, *(r.pk for r in needs.loaded)})
+
+
+def lock_calendars(
+    *, clinicians: Iterable[int], patients: Iterable[int], resources: Iterable[int] = ()
+) -> None:
+    """Serialize bookings that touch the same calendars (clinicians', patients' and
+    resources'), always taking the locks in one order: racing inserts then queue instead
+    of deadlocking inside the exclusion constraints' index (PostgreSQL can deadlock two
+    concurrent conflicting inserts)."""
+    keys = sorted(
+        {(1, c) for c in clinicians} | {(2, p) for p in patients} | {(3, r) for r in resources}
+    )
     with connection.cursor() as cursor:
         for namespace, key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
@@ -207,7 +246,13 @@ def check_visits(
         raise DomainError(
             "Each specialty is seen once in a plan.", field="visits", code="repeated_specialty"
         )
-    request = plan_request(specialties, minutes, plan)
+    needs = visit_needs(
+        specialties=specialties,
+        types=types,
+        patient=patient,
+        field="specialty" if single else "visits",
+    )
+    request = plan_request(specialties, minutes, plan, needs=needs)
     (calendar,) = selectors.free_days(
         clinicians=list({v.clinician.pk: v.clinician for v in visits}.values()),
         first=checked[0].day,
@@ -218,14 +263,34 @@ def check_visits(
         buffers=dict(request.buffers),
         exclude_id=exclude_id,
         now=now,
+        resources=needs.loaded,
     )
-    engine_visits = [
-        engine.Visit(c.specialty, c.request.clinician.pk, c.location_id, c.request.start, c.end)
-        for c in checked
+    engine_visits = _with_resources(
+        request,
+        calendar,
+        [
+            engine.Visit(c.specialty, c.request.clinician.pk, c.location_id, c.request.start, c.end)
+            for c in checked
+        ],
+        [v.resources for v in visits],
+        single,
+    )
+    checked = [
+        replace(c, resources=v.resources) for c, v in zip(checked, engine_visits, strict=True)
     ]
     try:
         figures = checker.check_itinerary(request, calendar, engine_visits)
     except checker.RuleViolation as violation:
+        if violation.code == "resource_not_free" and violation.visit is not None:
+            _raise_resource_taken(
+                checked[violation.visit],
+                violation.resource,
+                needs,
+                exclude_id,
+                now,
+                violation.visit,
+                single,
+            )
         if violation.code == "not_free" and violation.visit is not None:
             _raise_not_free(
                 checked[violation.visit], patient, exclude_id, now, violation.visit, single
@@ -243,6 +308,170 @@ def check_visits(
             code=violation.code,
         ) from None
     return checked, figures
+
+
+def _with_resources(
+    request: engine.ItineraryRequest,
+    calendar: engine.DayCalendar,
+    visits: list[engine.Visit],
+    given: list[tuple[Resource, ...] | None],
+    single: bool,
+) -> list[engine.Visit]:
+    """The visits with the resources each takes, in the order of its specialty's groups:
+    the ones asked for, or else free ones picked as the search would (the first of a group
+    when none is free, for the checker to name)."""
+    asked = [visit for visit, chosen in zip(visits, given, strict=True) if chosen is None]
+    try:
+        picked = list(engine.assign_resources(request, calendar, tuple(asked)))
+    except ValueError:
+        picked = [
+            replace(
+                visit,
+                resources=tuple(
+                    (engine.resources_free(calendar, group, visit) or list(group))[0]
+                    for group in request.needs.get(visit.specialty, ())
+                ),
+            )
+            for visit in asked
+        ]
+    out = []
+    for index, (visit, chosen) in enumerate(zip(visits, given, strict=True)):
+        if chosen is None:
+            out.append(picked.pop(0))
+            continue
+        groups = request.needs.get(visit.specialty, ())
+        ids = [r.pk for r in chosen]
+        field = _field(index, "resources", single)
+        for resource in chosen:
+            if not any(resource.pk in group for group in groups):
+                raise DomainError(
+                    f"{resource.name} is not a resource the {_name(visit.specialty)} visit uses.",
+                    field=field,
+                    code="wrong_resource",
+                )
+        order = []
+        for group in groups:
+            hits = [rid for rid in ids if rid in group]
+            if len(hits) != 1:
+                raise DomainError(
+                    f"The {_name(visit.specialty)} visit takes one resource of each kind it "
+                    f"needs ({len(groups)} in all); {len(hits)} given of one kind.",
+                    field=field,
+                    code="resources_missing",
+                )
+            order.append(hits[0])
+        out.append(replace(visit, resources=tuple(order)))
+    return out
+
+
+def _name(specialty: str) -> str:
+    return specialty.replace("_", " ")
+
+
+def _raise_resource_taken(
+    checked: CheckedVisit,
+    resource_id: int | None,
+    needs: Needs,
+    exclude_id: int | None,
+    now: datetime,
+    index: int,
+    single: bool,
+) -> None:
+    """A resource not free for a visit: 409 naming it and what holds it (a booked visit or
+    a hold) when it is taken; else 400 (not in session then, or time off)."""
+    resource = needs.resources.get(resource_id) if resource_id else None
+    if resource is None:
+        return
+    found = resource_clashes(
+        resource_ids=[resource.pk],
+        start=checked.request.start,
+        end=checked.end,
+        exclude_ids=[exclude_id] if exclude_id else [],
+        now=now,
+    )
+    if found:
+        raise resource_conflict(
+            checked.specialty, checked.request.start, checked.time_zone, found, index
+        )
+    raise DomainError(
+        f"{resource.kind_label.capitalize()} “{resource.name}” is not free at "
+        f"{_local(checked.request.start, checked.time_zone)} ({checked.time_zone}): out of "
+        "its hours, time off, or too far to walk from its other visit.",
+        field=_field(index, "resources", single),
+        code="resource_not_free",
+    )
+
+
+def resource_clashes(
+    *,
+    resource_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    exclude_ids: Iterable[int] = (),
+    now: datetime | None = None,
+) -> list[AppointmentResource]:
+    """Live rows of these resources over [start, end) of other appointments (holds expired
+    at `now` left out)."""
+    rows = (
+        AppointmentResource.objects.filter(
+            resource_id__in=list(resource_ids), live=True, start__lt=end, end__gt=start
+        )
+        .exclude(appointment_id__in=list(exclude_ids))
+        .select_related("resource", "appointment__hold")
+    )
+    return [
+        row
+        for row in rows
+        if now is None
+        or row.appointment.status != Appointment.Status.HELD
+        or row.appointment.hold is None
+        or row.appointment.hold.expires_at > now
+    ]
+
+
+def resource_conflict(
+    specialty: str,
+    start: datetime,
+    time_zone: str,
+    found: list[AppointmentResource],
+    index: int | None,
+) -> Conflict:
+    """409 naming the room, machine or interpreter taken, and whether a hold has it."""
+    row = found[0]
+    resource = row.resource
+    held = row.appointment.status == Appointment.Status.HELD and row.appointment.hold
+    if held:
+        hold = row.appointment.hold
+        why = (
+            f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
+        )
+    else:
+        why = "booked for another visit then"
+    return Conflict(
+        f"The {_name(specialty)} visit at {_local(start, time_zone)} needs "
+        f"{resource.kind_label} “{resource.name}”, which is {why}. Nothing was booked.",
+        code="resource_taken",
+        extra={
+            "clash": {
+                "visit": index,
+                "specialty": specialty,
+                "start": start.isoformat(),
+                "resource": resource.pk,
+                "resource_name": resource.name,
+                "resource_kind": resource.kind_label,
+                "clashing_appointments": [
+                    r.appointment_id
+                    for r in found
+                    if r.appointment.status != Appointment.Status.HELD
+                ],
+                "holds": [
+                    r.appointment.hold_id
+                    for r in found
+                    if r.appointment.status == Appointment.Status.HELD
+                ],
+            }
+        },
+    )
 
 
 def _check_clock(
@@ -348,15 +577,38 @@ def clash_detail(
     }
 
 
-def insert(appointment: Appointment, index: int | None, mine: Sequence[int] = ()) -> None:
-    """Insert in a savepoint; a constraint violation becomes a Conflict naming the clash
-    with rows committed by others (never the request's own rows, `mine`, rolled back)."""
+def insert(
+    appointment: Appointment,
+    index: int | None,
+    mine: Sequence[int] = (),
+    resources: Sequence[int] | None = None,
+) -> None:
+    """Insert (or save) in a savepoint with the resources the visit takes (`resources`:
+    ids, replacing its rows at its new time; None leaves them); a constraint violation
+    becomes a Conflict naming the clash with rows committed by others (never the
+    request's own rows, `mine`, rolled back)."""
     try:
         with transaction.atomic():
             appointment.save()
+            if resources is not None:
+                resources_follow(appointment, resources)
     except IntegrityError as exc:
         if "one_live_consult_per_referral" in str(exc):
             raise consult_exists(appointment.referral) from None
+        if "no_resource_double_booking" in str(exc):
+            found = resource_clashes(
+                resource_ids=resources or [],
+                start=appointment.start,
+                end=appointment.end,
+                exclude_ids=[*mine, *([appointment.pk] if appointment.pk else [])],
+            )
+            raise resource_conflict(
+                appointment.specialty,
+                appointment.start,
+                appointment.location.time_zone,
+                found,
+                index,
+            ) from None
         if "double_booking" not in str(exc):
             raise
         found = selectors.clashes(
@@ -383,6 +635,27 @@ def insert(appointment: Appointment, index: int | None, mine: Sequence[int] = ()
                 )
             },
         ) from None
+
+
+def resources_follow(appointment: Appointment, resources: Sequence[int] | None = None) -> None:
+    """Keep a visit's resource rows in step with it: its minutes, and live while it is
+    (a cancel frees them). `resources` replaces the set it takes."""
+    rows = AppointmentResource.objects.filter(appointment=appointment)
+    live = appointment.status != Appointment.Status.CANCELLED and not appointment.override
+    if resources is None:
+        rows.update(start=appointment.start, end=appointment.end, live=live)
+        return
+    rows.delete()
+    AppointmentResource.objects.bulk_create(
+        AppointmentResource(
+            appointment=appointment,
+            resource_id=rid,
+            start=appointment.start,
+            end=appointment.end,
+            live=live,
+        )
+        for rid in resources
+    )
 
 
 def record(
@@ -455,13 +728,17 @@ def refresh_consult(referral: Referral | None) -> None:
         )
 
 
-def release_expired_holds(*, clinicians: Iterable[int], patient_id: int, now: datetime) -> None:
+def release_expired_holds(
+    *, clinicians: Iterable[int], patient_id: int, now: datetime, resources: Iterable[int] = ()
+) -> None:
     """Delete the rows of holds that expired on these calendars (call under their locks),
     so an expired hold never stands in the way of a booking before the beat job runs."""
     from navigation.models import Hold
 
     stale = Appointment.objects.filter(
-        Q(clinician_id__in=list(clinicians)) | Q(patient_id=patient_id),
+        Q(clinician_id__in=list(clinicians))
+        | Q(patient_id=patient_id)
+        | Q(resource_bookings__resource_id__in=list(resources)),
         status=Appointment.Status.HELD,
         hold__expires_at__lte=now,
     )

@@ -24,11 +24,14 @@ from navigation.services.booking import (
     live_consult,
     lock_calendars,
     plan_request,
+    plan_resources,
     record,
     refresh_consult,
     release_expired_holds,
+    visit_types,
     visits_minutes,
 )
+from navigation.services.resources import visit_needs
 from notifications import outbox
 from patients import clinical
 from patients.models import Patient, Referral
@@ -101,7 +104,10 @@ def itinerary_search(
                 field="latest_departure",
                 code="window_too_short",
             )
-    request = plan_request(search.specialties, durations, search.rules, search.limit)
+    needs = visit_needs(
+        specialties=search.specialties, types=visit_types(search.specialties), patient=patient
+    )
+    request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
     clinicians = selectors.clinicians_of(search.specialties)
     pins = search.pins or {}
     clinicians = [c for c in clinicians if pins.get(c.specialty, c.pk) == c.pk]
@@ -117,6 +123,7 @@ def itinerary_search(
             window=search.window,
             buffers=dict(request.buffers),
             now=now,
+            resources=needs.loaded,
         ):
             calendars[day.day] = day
             yield day
@@ -156,9 +163,15 @@ def _lock_and_check(
     now: datetime,
     plan: PlanRules,
 ) -> tuple[list[CheckedVisit], checker.Figures, int | None]:
-    lock_calendars(clinicians=[v.clinician.pk for v in visits], patients=[patient.pk])
+    resources = plan_resources(visits, patient)
+    lock_calendars(
+        clinicians=[v.clinician.pk for v in visits], patients=[patient.pk], resources=resources
+    )
     release_expired_holds(
-        clinicians=[v.clinician.pk for v in visits], patient_id=patient.pk, now=now
+        clinicians=[v.clinician.pk for v in visits],
+        patient_id=patient.pk,
+        now=now,
+        resources=resources,
     )
     if referral is not None:
         referral.refresh_from_db(fields=["consult_at", "no_slot_before_due", "status"])
@@ -204,7 +217,12 @@ def new_appointments(
             status=status,
             created_by=by,
         )
-        insert(appointment, index if len(checked) > 1 else None, [a.pk for a in made])
+        insert(
+            appointment,
+            index if len(checked) > 1 else None,
+            [a.pk for a in made],
+            resources=visit.resources,
+        )
         made.append(appointment)
     return made
 

@@ -1,0 +1,118 @@
+"""What a visit needs besides its clinician (PRODUCT.md, "Same-day plans"): the resources
+its visit type names, and an interpreter at every visit for a patient who needs one.
+
+One function turns both into the engine's resource groups, for search and booking alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from navigation.models import NEED_CHOICES, Resource, VisitType
+from patients.models import Patient, primary_language
+from tumorboard.errors import DomainError
+
+NEED_LABELS = dict(NEED_CHOICES)
+MRI = (Resource.Equipment.MRI_1_5T, Resource.Equipment.MRI_3T)
+
+Groups = tuple[tuple[int, ...], ...]
+
+
+def need_matches(need: str, resource: Resource) -> bool:
+    """Whether `resource` can serve `need` (a NEED_CHOICES value): "room" any room, "mri"
+    any MRI scanner, an equipment subtype that machine."""
+    if need == "room":
+        return resource.kind == Resource.Kind.ROOM
+    if need == "mri":
+        return resource.equipment in MRI
+    return resource.kind == Resource.Kind.EQUIPMENT and resource.equipment == need
+
+
+def needs_overlap(needs: Iterable[str]) -> bool:
+    """Whether two needs of one visit could take the same resource ("mri" and "mri_3t",
+    or a need listed twice): a visit takes one resource per need, all different."""
+    needs = list(needs)
+    mri = [n for n in needs if n == "mri" or n in MRI]
+    return len(set(needs)) != len(needs) or ("mri" in mri and len(mri) > 1)
+
+
+def language_name(tag: str) -> str:
+    """ "Spanish (es)": the language's English name from CLDR, with its code."""
+    from babel import Locale
+
+    try:
+        return f"{Locale.parse(tag, sep='-').get_display_name('en')} ({tag})"
+    except (ValueError, TypeError):
+        return tag
+
+
+def interpreters_for(tag: str, resources: Iterable[Resource]) -> tuple[int, ...]:
+    """The interpreters among `resources` covering `tag` (same primary language), by id."""
+    want = primary_language(tag)
+    return tuple(
+        r.pk
+        for r in resources
+        if r.kind == Resource.Kind.INTERPRETER
+        and any(primary_language(code) == want for code in r.languages)
+    )
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Per specialty, the groups of resource ids its visit takes one of each (the engine's
+    `ItineraryRequest.needs`), and the active resources they name."""
+
+    groups: dict[str, Groups]
+    resources: dict[int, Resource]
+
+    @property
+    def loaded(self) -> list[Resource]:
+        """The resources any group names: the ones whose calendars a search must read."""
+        ids = {rid for groups in self.groups.values() for group in groups for rid in group}
+        return [self.resources[rid] for rid in sorted(ids)]
+
+
+def visit_needs(
+    *,
+    specialties: Iterable[str],
+    types: dict[str, VisitType | None],
+    patient: Patient,
+    field: str = "specialties",
+) -> Needs:
+    """The resources each specialty's visit needs, for `patient`: one of each kind its
+    visit type lists, and an interpreter for the patient's `interpreter_language`.
+
+    Raises DomainError naming `field` when a visit type needs a kind of resource that no
+    location has, and `interpreter_language` when no interpreter covers the language."""
+    active = {r.pk: r for r in Resource.objects.filter(active=True).select_related("location")}
+    interpreters: tuple[int, ...] = ()
+    if patient.interpreter_language:
+        interpreters = interpreters_for(patient.interpreter_language, active.values())
+        if not interpreters:
+            raise DomainError(
+                f"No interpreter covers {language_name(patient.interpreter_language)}, the "
+                "patient's interpreter language; add one, or change the patient's language.",
+                field="interpreter_language",
+                code="no_interpreter",
+            )
+    groups: dict[str, Groups] = {}
+    for specialty in specialties:
+        visit_type = types.get(specialty)
+        needs = list(visit_type.needs) if visit_type else []
+        found = []
+        for need in needs:
+            ids = tuple(pk for pk, r in active.items() if need_matches(need, r))
+            if not ids:
+                raise DomainError(
+                    f"The {specialty.replace('_', ' ')} visit ({visit_type}) needs "
+                    f"{NEED_LABELS.get(need, need)}, and no location has one.",
+                    field=field,
+                    code="no_resource",
+                )
+            found.append(ids)
+        if interpreters:
+            found.append(interpreters)
+        if found:
+            groups[specialty] = tuple(found)
+    return Needs(groups, active)
