@@ -20,6 +20,7 @@ from navigation.models import (
     Hold,
     Itinerary,
     Location,
+    Resource,
     TimeOff,
 )
 from navigation.services import ItinerarySearch, VisitRequest
@@ -71,19 +72,28 @@ class ClinicianViewSet(AdminManaged):
         return Response({"url": url})
 
 
+class ResourceViewSet(AdminManaged):
+    """Rooms, equipment (MRI, CT simulator, linac, procedure room) and interpreters, each
+    at a location; their sessions and time off are under availability and time-off."""
+
+    queryset = Resource.objects.select_related("location")
+    serializer_class = serializers.ResourceSerializer
+    filterset_fields = ["kind", "equipment", "location", "active"]
+
+
 class AvailabilityViewSet(AdminManaged):
     """Weekly clinic templates in the location's local time."""
 
     queryset = AvailabilityTemplate.objects.all()
     serializer_class = serializers.AvailabilityTemplateSerializer
-    filterset_fields = ["clinician", "weekday", "location"]
+    filterset_fields = ["clinician", "resource", "weekday", "location"]
     write_roles = (ADMIN, NAVIGATOR)
 
 
 class TimeOffViewSet(AdminManaged):
     queryset = TimeOff.objects.all()
     serializer_class = serializers.TimeOffSerializer
-    filterset_fields = ["clinician"]
+    filterset_fields = ["clinician", "resource"]
     write_roles = (ADMIN, NAVIGATOR)
 
 
@@ -211,6 +221,7 @@ def _visit_requests(visits: list[dict]) -> list[VisitRequest]:
             specialty=v.get("specialty"),
             minutes=v.get("minutes"),
             location_id=v["location"].pk if v.get("location") else None,
+            resources=v.get("resources"),
         )
         for v in visits
     ]
@@ -312,7 +323,9 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     model = None
 
     def get_queryset(self):
-        return self.model.objects.prefetch_related("appointments__clinician").order_by("-id")
+        return self.model.objects.prefetch_related(
+            "appointments__clinician", "appointments__resource_bookings__resource"
+        ).order_by("-id")
 
 
 class ItineraryViewSet(PlanViewSet):

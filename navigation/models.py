@@ -216,7 +216,7 @@ class Resource(models.Model):
     @property
     def kind_label(self) -> str:
         """What the resource is, in words: "MRI scanner 3 T", "room", "interpreter"."""
-        return self.get_equipment_display() if self.equipment else self.get_kind_display()
+        return self.get_equipment_display() if self.equipment else str(self.kind)
 
 
 def _one_owner(name: str) -> models.CheckConstraint:

@@ -445,7 +445,9 @@ def clashes(
 
 def appointment_list(*, user: Any) -> QuerySet[Appointment]:
     """Navigators see every appointment; specialists their own; patients theirs."""
-    appointments = Appointment.objects.select_related("clinician", "location", "patient")
+    appointments = Appointment.objects.select_related(
+        "clinician", "location", "patient"
+    ).prefetch_related("resource_bookings__resource")
     if has_role(user, NAVIGATOR) or has_role(user, "admin"):
         return appointments
     if has_role(user, SPECIALIST):

@@ -10,6 +10,7 @@ from navigation.models import (
     AvailabilityTemplate,
     Clinician,
     Location,
+    Resource,
     Specialty,
     TimeOff,
 )
@@ -49,12 +50,64 @@ class ClinicianSerializer(StrictModelSerializer):
         fields = ["id", "name", "specialty", "home_location", "email", "active", "on_call"]
 
 
+class ResourceSerializer(StrictModelSerializer):
+    """A room, a machine or an interpreter (with the BCP-47 languages they cover)."""
+
+    kind_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Resource
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "equipment",
+            "kind_label",
+            "location",
+            "languages",
+            "active",
+        ]
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        equipment = attrs.get("equipment", getattr(self.instance, "equipment", ""))
+        languages = attrs.get("languages", getattr(self.instance, "languages", []))
+        if kind == Resource.Kind.EQUIPMENT and not equipment:
+            raise serializers.ValidationError(
+                {"equipment": "Say what the equipment is (e.g. mri_3t, ct_simulator)."}
+            )
+        if kind != Resource.Kind.EQUIPMENT and equipment:
+            raise serializers.ValidationError({"equipment": "Only equipment has a subtype."})
+        if kind == Resource.Kind.INTERPRETER and not languages:
+            raise serializers.ValidationError(
+                {"languages": "An interpreter covers at least one language (e.g. es)."}
+            )
+        if kind != Resource.Kind.INTERPRETER and languages:
+            raise serializers.ValidationError({"languages": "Only interpreters have languages."})
+        return attrs
+
+
+def _one_owner(serializer, attrs) -> None:
+    """A session or time off is a clinician's or a resource's: exactly one of the two."""
+    clinician = attrs.get("clinician", getattr(serializer.instance, "clinician", None))
+    resource = attrs.get("resource", getattr(serializer.instance, "resource", None))
+    if bool(clinician) == bool(resource):
+        raise serializers.ValidationError(
+            {"clinician": "Give a clinician or a resource (one of the two)."}
+        )
+
+
 class AvailabilityTemplateSerializer(StrictModelSerializer):
+    """A weekly session in the location's local time. A resource's sessions are at its own
+    location (its zone): a room or machine does not move, and an interpreter's hours are
+    kept on the wall clock of the place they work from."""
+
     class Meta:
         model = AvailabilityTemplate
         fields = [
             "id",
             "clinician",
+            "resource",
             "weekday",
             "start_time",
             "end_time",
@@ -64,6 +117,16 @@ class AvailabilityTemplateSerializer(StrictModelSerializer):
         ]
 
     def validate(self, attrs):
+        _one_owner(self, attrs)
+        resource = attrs.get("resource", getattr(self.instance, "resource", None))
+        location = attrs.get("location", getattr(self.instance, "location", None))
+        if resource and location and location.pk != resource.location_id:
+            raise serializers.ValidationError(
+                {
+                    "location": f"{resource.name}'s sessions are at its own location, "
+                    f"{resource.location} ({resource.location.time_zone}), on its wall clock."
+                }
+            )
         start = attrs.get("start_time", getattr(self.instance, "start_time", None))
         end = attrs.get("end_time", getattr(self.instance, "end_time", None))
         if start and end and end <= start:
@@ -77,9 +140,10 @@ class AvailabilityTemplateSerializer(StrictModelSerializer):
 class TimeOffSerializer(StrictModelSerializer):
     class Meta:
         model = TimeOff
-        fields = ["id", "clinician", "start", "end", "reason"]
+        fields = ["id", "clinician", "resource", "start", "end", "reason"]
 
     def validate(self, attrs):
+        _one_owner(self, attrs)
         start = attrs.get("start", getattr(self.instance, "start", None))
         end = attrs.get("end", getattr(self.instance, "end", None))
         if start and end and end <= start:
@@ -87,9 +151,32 @@ class TimeOffSerializer(StrictModelSerializer):
         return attrs
 
 
+class ResourceRefSerializer(serializers.Serializer):
+    """A resource a visit takes, by id with its name and what it is."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+
+
+def resource_refs(ids, context: dict) -> list[dict]:
+    """Resources by id, read once per response (cached in the serializer context)."""
+    if "resources" not in context:
+        context["resources"] = {r.pk: r for r in Resource.objects.all()}
+    found = context["resources"]
+    return [ResourceRefSerializer(found[i]).data for i in ids if i in found]
+
+
 class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
     clinician_name = serializers.CharField(source="clinician.name", read_only=True)
     consult_note = serializers.SerializerMethodField()
+    resources = serializers.SerializerMethodField()
+
+    def get_resources(self, appointment) -> list[dict]:
+        """The rooms, machines and interpreter the visit takes."""
+        rows = appointment.resource_bookings.all()
+        return [ResourceRefSerializer(row.resource).data for row in rows]
 
     def get_consult_note(self, appointment) -> str:
         """After a cancel: where the referral's consult went, or why it has none."""
@@ -104,6 +191,7 @@ class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
             "clinician_name",
             "specialty",
             "location",
+            "resources",
             "start",
             "end",
             "status",
@@ -275,6 +363,12 @@ class VisitOutSerializer(serializers.Serializer):
     location = serializers.IntegerField(source="location_id")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+    resources = serializers.SerializerMethodField(
+        help_text="The rooms, machines and interpreter the visit takes; post them back."
+    )
+
+    def get_resources(self, visit) -> list[dict]:
+        return resource_refs(visit.resources, self.root.context)
 
 
 class OptionSerializer(serializers.Serializer):
@@ -307,6 +401,28 @@ class VisitInSerializer(StrictSerializer):
         queryset=Location.objects.all(), required=False, help_text="Must be the session's."
     )
     end = serializers.DateTimeField(required=False)
+    resources = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        max_length=6,
+        help_text="The resources the search returned for the visit: ids, or the objects as "
+        "returned (their `id` is read). Left out, free ones are picked.",
+    )
+
+    def validate_resources(self, value):
+        ids = []
+        for item in value:
+            pk = item.get("id") if isinstance(item, dict) else item
+            if not isinstance(pk, int) or isinstance(pk, bool):
+                raise serializers.ValidationError("Each resource is an id (a whole number).")
+            ids.append(pk)
+        found = {r.pk: r for r in Resource.objects.filter(pk__in=ids, active=True)}
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            raise serializers.ValidationError(f"No active resource {missing[0]}.")
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("A resource is named twice.")
+        return tuple(found[pk] for pk in ids)
 
     def validate(self, attrs):
         end = attrs.pop("end", None)

@@ -6,6 +6,7 @@ from navigation import api
 router = DefaultRouter(trailing_slash=True)
 router.register("locations", api.LocationViewSet, basename="location")
 router.register("clinicians", api.ClinicianViewSet, basename="clinician")
+router.register("resources", api.ResourceViewSet, basename="resource")
 router.register("availability", api.AvailabilityViewSet, basename="availability")
 router.register("time-off", api.TimeOffViewSet, basename="time-off")
 router.register("appointments", api.AppointmentViewSet, basename="appointment")

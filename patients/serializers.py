@@ -36,6 +36,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "email",
             "time_zone",
             "preferred_language",
+            "interpreter_language",
             "sms_consent",
             "sms_consent_at",
             "sms_express_consent",
@@ -59,6 +60,20 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             today = None
         if value > (today or timezone.localdate()):
             raise serializers.ValidationError("The birth date cannot be in the future.")
+        return value
+
+    def validate_interpreter_language(self, value):
+        """A BCP-47 code (checked by the model's validator) that an active interpreter
+        covers: every visit of the patient's will need one."""
+        if not value:
+            return None
+        from navigation.models import Resource
+        from navigation.services.resources import interpreters_for, language_name
+
+        if not interpreters_for(value, Resource.objects.filter(active=True)):
+            raise serializers.ValidationError(
+                f"No interpreter covers {language_name(value)}; add one first (Resources)."
+            )
         return value
 
     def validate(self, attrs):

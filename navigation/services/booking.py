@@ -394,7 +394,8 @@ def _raise_resource_taken(
             checked.specialty, checked.request.start, checked.time_zone, found, index
         )
     raise DomainError(
-        f"{resource.kind_label.capitalize()} “{resource.name}” is not free at "
+        f"{resource.kind_label[:1].upper()}{resource.kind_label[1:]} “{resource.name}” is "
+        "not free at "
         f"{_local(checked.request.start, checked.time_zone)} ({checked.time_zone}): out of "
         "its hours, time off, or too far to walk from its other visit.",
         field=_field(index, "resources", single),
@@ -439,9 +440,8 @@ def resource_conflict(
     """409 naming the room, machine or interpreter taken, and whether a hold has it."""
     row = found[0]
     resource = row.resource
-    held = row.appointment.status == Appointment.Status.HELD and row.appointment.hold
-    if held:
-        hold = row.appointment.hold
+    hold = row.appointment.hold
+    if row.appointment.status == Appointment.Status.HELD and hold is not None:
         why = (
             f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
         )
@@ -596,18 +596,24 @@ def insert(
         if "one_live_consult_per_referral" in str(exc):
             raise consult_exists(appointment.referral) from None
         if "no_resource_double_booking" in str(exc):
-            found = resource_clashes(
+            taken = resource_clashes(
                 resource_ids=resources or [],
                 start=appointment.start,
                 end=appointment.end,
                 exclude_ids=[*mine, *([appointment.pk] if appointment.pk else [])],
             )
-            raise resource_conflict(
-                appointment.specialty,
-                appointment.start,
-                appointment.location.time_zone,
-                found,
-                index,
+            if taken:
+                raise resource_conflict(
+                    appointment.specialty,
+                    appointment.start,
+                    appointment.location.time_zone,
+                    taken,
+                    index,
+                ) from None
+            raise Conflict(
+                "A room, machine or interpreter of the visit was just taken. Nothing was "
+                "booked; search again.",
+                code="resource_taken",
             ) from None
         if "double_booking" not in str(exc):
             raise

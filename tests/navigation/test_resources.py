@@ -1,0 +1,218 @@
+"""Rooms, machines and interpreters booked with the clinicians, all at once, through the
+API: an MRI that needs the scanner, a Spanish interpreter at every visit, and a clash that
+names the room, machine or interpreter taken."""
+
+import threading
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from navigation.models import (
+    Appointment,
+    AppointmentResource,
+    AvailabilityTemplate,
+    Clinician,
+    Itinerary,
+    Resource,
+    VisitType,
+)
+from tests.conftest import client_for, make_user
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)  # Friday evening; Monday is 2026-03-09
+PLAN = ["neuroradiology", "neurosurgery", "radiation_oncology"]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def weekly(owner: dict, location, start: time, end: time) -> None:
+    for weekday in range(5):
+        AvailabilityTemplate.objects.create(
+            **owner,
+            weekday=weekday,
+            start_time=start,
+            end_time=end,
+            location=location,
+            valid_from=date(2026, 1, 1),
+        )
+
+
+@pytest.fixture
+def scanner(center):
+    """The Tower's 3 T MRI, open 13:00-17:00, and the MRI visit that needs it; a second
+    neuroradiologist, so two patients can race for the scanner and nothing else."""
+    mri = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    weekly({"resource": mri}, center.tower, time(13), time(17))
+    VisitType.objects.create(
+        specialty="neuroradiology", name="MRI brain with contrast", minutes=45, needs=["mri"]
+    )
+    second = Clinician.objects.create(
+        name="Dr. Ida Novak", specialty="neuroradiology", home_location=center.tower
+    )
+    weekly({"clinician": second}, center.tower, time(8), time(17))
+    return mri
+
+
+@pytest.fixture
+def interpreter(center):
+    lucia = Resource.objects.create(
+        name="Lucía Ortega", kind="interpreter", languages=["es"], location=center.pavilion
+    )
+    weekly({"resource": lucia}, center.pavilion, time(8), time(17))
+    return lucia
+
+
+def search(client, patient, specialties=PLAN):
+    return client.post(
+        "/api/v1/itineraries/search/",
+        {
+            "patient": patient.pk,
+            "specialties": specialties,
+            "date_from": "2026-03-09",
+            "date_to": "2026-03-09",
+        },
+    )
+
+
+def book(client, patient, option):
+    return client.post("/api/v1/itineraries/", {"patient": patient.pk, **option})
+
+
+def test_a_plan_takes_the_scanner_for_its_mri_and_the_spanish_interpreter_at_every_visit(
+    as_navigator, center, alice, scanner, interpreter
+):
+    alice.interpreter_language = "es-MX"
+    alice.save()
+    found = search(as_navigator, alice)
+    assert found.status_code == 200, found.json()
+    option = found.json()["options"][0]
+    visits = {v["specialty"]: v for v in option["visits"]}
+    mri = visits["neuroradiology"]
+    assert datetime.fromisoformat(mri["start"]).astimezone(NY).time() >= time(13)
+    assert [r["name"] for r in mri["resources"]] == ["MRI 3T-1", "Lucía Ortega"]
+    for visit in option["visits"]:
+        assert visit["resources"][-1]["name"] == "Lucía Ortega"
+    booked = book(as_navigator, alice, option)
+    assert booked.status_code == 201, booked.json()
+    appointments = booked.json()["appointments"]
+    assert sorted(r["kind_label"] for a in appointments for r in a["resources"]) == [
+        "MRI scanner 3 T",
+        "interpreter",
+        "interpreter",
+        "interpreter",
+    ]
+    assert AppointmentResource.objects.filter(resource=scanner, live=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_navigator_racing_for_the_same_scanner_minute_gets_a_409_naming_it(
+    center, alice, bob, nina, scanner
+):
+    other = make_user("noah", "navigator")
+    readers = Clinician.objects.filter(specialty="neuroradiology").order_by("pk")
+    start = "2026-03-09T13:00:00-04:00"
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def attempt(user, patient, reader):
+        client = client_for(user)
+        barrier.wait()
+        visit = {"clinician": reader.pk, "start": start, "resources": [scanner.pk]}
+        answers[patient.pk] = client.post(
+            "/api/v1/itineraries/", {"patient": patient.pk, "visits": [visit]}
+        )
+        connection.close()
+
+    threads = [
+        threading.Thread(target=attempt, args=(nina, alice, readers[0])),
+        threading.Thread(target=attempt, args=(other, bob, readers[1])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(answer.status_code for answer in answers.values())
+    assert codes == [201, 409]
+    lost = next(answer.json() for answer in answers.values() if answer.status_code == 409)
+    assert "MRI scanner 3 T “MRI 3T-1”" in lost["message"]
+    assert lost["clash"]["resource"] == scanner.pk
+    assert Appointment.objects.count() == Itinerary.objects.count() == 1
+
+
+def test_a_held_scanner_is_taken_and_a_cancelled_one_is_free_again(
+    as_navigator, center, alice, bob, scanner
+):
+    reader = Clinician.objects.get(name="Dr. Ida Novak")
+    visit = {"clinician": reader.pk, "start": "2026-03-09T13:00:00-04:00"}
+    held = as_navigator.post("/api/v1/holds/", {"patient": alice.pk, "visits": [visit]})
+    assert held.status_code == 201, held.json()
+    other = {**visit, "clinician": center.first("neuroradiology").pk}
+    clash = as_navigator.post("/api/v1/itineraries/", {"patient": bob.pk, "visits": [other]})
+    assert clash.status_code == 409
+    assert "MRI 3T-1" in clash.json()["message"]
+    assert f"hold {held.json()['id']}" in clash.json()["message"]
+    confirmed = as_navigator.post(f"/api/v1/holds/{held.json()['id']}/confirm/")
+    assert confirmed.status_code == 201, confirmed.json()
+    mine = confirmed.json()["appointments"][0]
+    assert as_navigator.post(f"/api/v1/appointments/{mine['id']}/cancel/").status_code == 200
+    again = as_navigator.post("/api/v1/itineraries/", {"patient": bob.pk, "visits": [other]})
+    assert again.status_code == 201, again.json()
+
+
+def test_a_visit_type_needing_a_machine_no_location_has_is_a_400(as_navigator, center, alice):
+    VisitType.objects.create(
+        specialty="radiation_oncology", name="SRS planning", minutes=60, needs=["ct_simulator"]
+    )
+    response = search(as_navigator, alice, ["radiation_oncology"])
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"specialties": [response.json()["message"]]}
+    assert "needs a CT simulator, and no location has one" in response.json()["message"]
+
+
+def test_an_interpreter_language_nobody_covers_is_refused_naming_it(
+    as_navigator, center, alice, interpreter
+):
+    refused = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "vi"})
+    assert refused.status_code == 400
+    assert (
+        "No interpreter covers Vietnamese (vi)"
+        in refused.json()["fields"]["interpreter_language"][0]
+    )
+    alice.refresh_from_db()
+    assert alice.interpreter_language is None
+    unknown = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "xx"})
+    assert "interpreter_language" in unknown.json()["fields"]
+    accepted = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "es"})
+    assert accepted.status_code == 200, accepted.json()
+
+
+def test_a_resource_session_is_kept_at_its_own_location(ada, center, scanner):
+    client_admin = client_for(ada)
+    body = {
+        "resource": scanner.pk,
+        "weekday": 5,
+        "start_time": "08:00",
+        "end_time": "12:00",
+        "location": center.pavilion.pk,
+        "valid_from": "2026-03-01",
+    }
+    refused = client_admin.post("/api/v1/availability/", body)
+    assert refused.status_code == 400
+    assert (
+        "MRI 3T-1's sessions are at its own location, Tower"
+        in (refused.json()["fields"]["location"][0])
+    )
+    assert not AvailabilityTemplate.objects.filter(weekday=5).exists()
+    ok = client_admin.post("/api/v1/availability/", {**body, "location": center.tower.pk})
+    assert ok.status_code == 201, ok.json()
