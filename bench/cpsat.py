@@ -5,13 +5,19 @@ and the solver comparison share; `solve_day_cpsat` models one day as a constrain
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
-from navigation.engine import ClinicianDay, DayCalendar, FreeInterval, ItineraryRequest
+from navigation.engine import (
+    ClinicianDay,
+    DayCalendar,
+    FreeInterval,
+    ItineraryRequest,
+    ResourceDay,
+)
 
 SPECIALTIES = (
     "neurosurgery",
@@ -113,6 +119,73 @@ def make_request(
     )
 
 
+MRI_SCANNERS = (901, 902)  # at locations 1 and 2
+INTERPRETERS = (911, 912, 913)  # Spanish, going wherever the patient is
+
+
+def _blocks(rng: random.Random, day: date, booked: float) -> list[tuple[datetime, datetime]]:
+    """08:00-17:00 local in blocks of 30-90 minutes, each booked with probability `booked`."""
+    free: list[tuple[datetime, datetime]] = []
+    minute = 8 * 60
+    while minute < 17 * 60:
+        length = min(rng.choice((30, 45, 60, 90)), 17 * 60 - minute)
+        if rng.random() >= booked:
+            start = _utc(day, minute // 60, minute % 60)
+            end = start + timedelta(minutes=length)
+            if free and free[-1][1] == start:
+                free[-1] = (free[-1][0], end)
+            else:
+                free.append((start, end))
+        minute += length
+    return free
+
+
+def add_resources(center: Center, seed: int, booked: float = 0.5) -> Center:
+    """The center with two MRI scanners (one at location 1, one at 2) and three Spanish
+    interpreters free at every location, each `booked` like the clinicians."""
+    rng = random.Random(seed + 7)
+    places = sorted({f.location_id for c in center.days[0].clinicians for f in c.free} | {1, 2})
+    days = []
+    for day in center.days:
+        resources = [
+            ResourceDay(
+                rid, tuple(FreeInterval(s, e, place) for s, e in _blocks(rng, day.day, booked))
+            )
+            for rid, place in zip(MRI_SCANNERS, (1, 2), strict=True)
+        ]
+        for rid in INTERPRETERS:
+            blocks = _blocks(rng, day.day, booked)
+            resources.append(
+                ResourceDay(rid, tuple(FreeInterval(s, e, p) for p in places for s, e in blocks))
+            )
+        days.append(replace(day, resources=tuple(resources)))
+    return Center(days, center.buffers)
+
+
+def make_resource_request(
+    rng: random.Random,
+    *,
+    buffers: dict[tuple[int, int], int] | None = None,
+    max_total_wait: int = 90,
+    limit: int = 5,
+) -> ItineraryRequest:
+    """4 specialties, the MRI (neuroradiology, on a scanner) first, an interpreter at
+    every visit."""
+    others = rng.sample([s for s in SPECIALTIES if s != "neuroradiology"], 3)
+    specialties = ("neuroradiology", *others)
+    needs = {spec: (INTERPRETERS,) for spec in specialties}
+    needs["neuroradiology"] = (MRI_SCANNERS, INTERPRETERS)
+    return ItineraryRequest(
+        specialties=specialties,
+        durations={"neuroradiology": 45} | {s: rng.choice((20, 30, 45, 60)) for s in others},
+        max_total_wait=max_total_wait,
+        order=tuple(("neuroradiology", s) for s in others),
+        buffers=dict(buffers or {}),
+        limit=limit,
+        needs=needs,
+    )
+
+
 def _minute(moment: datetime, *, up: bool) -> int:
     seconds = (moment - _EPOCH).total_seconds()
     return -int(-seconds // 60) if up else int(seconds // 60)
@@ -130,8 +203,9 @@ def solve_day_cpsat(request: ItineraryRequest, day: DayCalendar) -> tuple[int, d
     """The optimum (total wait, finish) of one day by CP-SAT, or None when nothing fits.
 
     Visits are interval variables placed on the grid; each takes exactly one optional
-    clinician-interval choice; a circuit through a depot orders them and carries the
-    buffer and the wait of each consecutive pair.
+    clinician-interval choice, and for each resource group of its specialty exactly one
+    resource-interval choice at the same location; a circuit through a depot orders them
+    and carries the buffer and the wait of each consecutive pair.
     """
     grid = request.grid_minutes
     base = _minute(day.window_start, up=True) // grid * grid
@@ -167,6 +241,22 @@ def solve_day_cpsat(request: ItineraryRequest, day: DayCalendar) -> tuple[int, d
         for location, picks in choices.items():
             at[location] = model.new_bool_var(f"at{s}_{location}")
             model.add(sum(picks) == at[location])
+        for g, group in enumerate(request.needs.get(spec, ())):
+            takes = []
+            for resource in day.resources:
+                if resource.resource_id not in group:
+                    continue
+                for j, free in enumerate(resource.free):
+                    if free.location_id not in at:
+                        continue
+                    take = model.new_bool_var(f"take{s}_{g}_{resource.resource_id}_{j}")
+                    model.add(start >= _minute(free.start, up=True) - base).only_enforce_if(take)
+                    model.add(end <= _minute(free.end, up=False) - base).only_enforce_if(take)
+                    model.add_implication(take, at[free.location_id])
+                    takes.append(take)
+            if not takes:
+                return None
+            model.add_exactly_one(takes)
         starts.append(start)
         ends.append(end)
         places.append(at)

@@ -3,6 +3,8 @@
 1. itinerary_search_p95_ms      the pure engine on the synthetic center (bench/cpsat.py)
 2. itinerary_search_api_p95_ms  the same kind of search through gunicorn and PostgreSQL
 3. itinerary_vs_cpsat           single days, the engine's optimum against CP-SAT's
+   (both again as itinerary_search_resources_p95_ms and itinerary_vs_cpsat_resources:
+   the MRI on a scanner first, a Spanish interpreter at every visit)
 4. booking_storm                50 navigators race for one visit: exactly one may win
 5. bookings_per_s               32 navigators book distinct visits, against a trivial GET
 6. reminder_fanout_per_s        10,000 texts through real Celery workers (bench/notifications.py)
@@ -21,6 +23,7 @@ import random
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -45,8 +48,10 @@ from bench.cpsat import (
     CLINIC_ZONE,
     FIRST_MONDAY,
     Center,
+    add_resources,
     make_center,
     make_request,
+    make_resource_request,
     solve_day_cpsat,
 )
 from navigation import rules
@@ -65,7 +70,9 @@ STORM_TIMEOUT = 120.0  # losers that PostgreSQL takes for deadlocks wait a secon
 # --- the pure engine -----------------------------------------------------------------
 
 
-def bench_engine(center: Center, requests: list[ItineraryRequest]) -> None:
+def bench_engine(
+    center: Center, requests: list[ItineraryRequest], name: str = "itinerary_search_p95_ms"
+) -> None:
     """Each request's fastest of ENGINE_RUNS, so another process taking the CPU for a
     moment does not become the tail; `first_run` is the p95 of the first runs alone."""
     for request in requests[:WARM_UP]:
@@ -81,7 +88,7 @@ def bench_engine(center: Center, requests: list[ItineraryRequest]) -> None:
     times = [min(r) for r in runs]
     log(f"engine: {len(requests)} searches, {options // ENGINE_RUNS} options")
     emit(
-        "itinerary_search_p95_ms",
+        name,
         p95(times),
         "ms",
         target=10,
@@ -91,11 +98,13 @@ def bench_engine(center: Center, requests: list[ItineraryRequest]) -> None:
     )
 
 
-def bench_cpsat(center: Center, name: str = "itinerary_vs_cpsat") -> None:
+def bench_cpsat(
+    center: Center, name: str = "itinerary_vs_cpsat", make: Callable = make_request
+) -> None:
     """Single days solved by both; a match is the same (total wait, finish), or both none."""
     rng = random.Random(SEED + 1)
     instances = [
-        (replace(make_request(rng, buffers=center.buffers), limit=1), rng.choice(center.days))
+        (replace(make(rng, buffers=center.buffers), limit=1), rng.choice(center.days))
         for _ in range(CPSAT_INSTANCES)
     ]
     search_itineraries(instances[0][0], [instances[0][1]])  # warm-up
@@ -132,6 +141,16 @@ def bench_cpsat(center: Center, name: str = "itinerary_vs_cpsat") -> None:
         with_wait=waiting,
         infeasible=empty,
     )
+
+
+def bench_resources(center: Center) -> None:
+    """The same two figures when visits need resources: 4 specialties, the MRI first on
+    one of two scanners, a Spanish interpreter (one of three) at every visit."""
+    resourced = add_resources(center, SEED)
+    rng = random.Random(SEED + 2)
+    requests = [make_resource_request(rng, buffers=center.buffers) for _ in range(SEARCHES)]
+    bench_engine(resourced, requests, name="itinerary_search_resources_p95_ms")
+    bench_cpsat(resourced, name="itinerary_vs_cpsat_resources", make=make_resource_request)
 
 
 # --- the throwaway database ----------------------------------------------------------
@@ -352,6 +371,7 @@ def main() -> int:
     # At 70% booked every optimum has zero wait; a 90%-booked center checks the engine's
     # wait logic against the solver too.
     bench_cpsat(make_center(SEED, booked=0.9), name="itinerary_vs_cpsat_90pct_booked")
+    bench_resources(center)
     admin_url, bench_url, name = database_urls()
     database_reset(admin_url, name, create=True)
     log(f"database {name}: dropped and created")

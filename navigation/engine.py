@@ -399,19 +399,41 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
     return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
 
 
-Piece = tuple[datetime, datetime]
+Piece = tuple[int, int]  # whole epoch minutes
 
 
-def _cut(pieces: list[Piece], free: list[Piece], shortest: timedelta) -> list[Piece]:
-    """Every overlap of a piece with a free interval at least `shortest` long, kept apart
-    (two resources' adjacent free times never make one interval)."""
+def _start_runs(spans: Iterable[Piece], minutes: int, grid: int) -> list[Piece]:
+    """The grid starts at which a visit of `minutes` fits inside one of `spans`, as sorted
+    merged runs (first, last). Merging is exact: a start fits when any one span holds the
+    visit, so two resources' adjacent free times never make room for a visit across them."""
+    runs = sorted(
+        (_grid_up(low, grid), (high - minutes) // grid * grid)
+        for low, high in spans
+        if high - low >= minutes
+    )
+    merged: list[Piece] = []
+    for first, last in runs:
+        if first > last:
+            continue
+        if merged and first <= merged[-1][1] + grid:
+            if last > merged[-1][1]:
+                merged[-1] = (merged[-1][0], last)
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _both(runs: list[Piece], others: list[Piece]) -> list[Piece]:
+    """The starts in `runs` and in `others` (both sorted, merged, on one grid)."""
     out = []
-    for start, end in pieces:
-        for free_start, free_end in free:
-            low, high = max(start, free_start), min(end, free_end)
-            if high - low >= shortest:
-                out.append((low, high))
-    return sorted(set(out))
+    lasts = [last for _, last in others]
+    for first, last in runs:
+        for i in range(bisect_left(lasts, first), len(others)):
+            low, high = others[i]
+            if low > last:
+                break
+            out.append((max(first, low), min(last, high)))
+    return out
 
 
 def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
@@ -419,31 +441,51 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
     every group its visit needs is free too, at the same location (PRODUCT.md: a visit fits
     only when its clinician and every resource it needs are free over the same minutes).
 
-    Exact: a start fits iff one piece returned holds the whole visit, because each piece is
-    the overlap of one clinician interval with one free interval of one resource per group.
-    A day whose visits need nothing is returned as it is."""
-    if not any(request.needs.get(c.specialty) for c in day.clinicians):
+    Exact on the grid: a start fits iff the clinician and, for every group, one resource
+    of it each hold the whole visit from that start (whole minutes, as the search rounds
+    them); the clinician's free time becomes the runs of such starts, each given back as
+    an interval from its first start to its last start's end. A day whose visits need
+    nothing is returned as it is."""
+    needs = request.needs
+    if not any(needs.get(c.specialty) for c in day.clinicians):
         return day
+    grid = request.grid_minutes
     free_at: dict[tuple[int, int], list[Piece]] = {}
     for resource in day.resources:
         for interval in resource.free:
             key = (resource.resource_id, interval.location_id)
-            free_at.setdefault(key, []).append((interval.start, interval.end))
+            span = (_ceil_minute(interval.start), _floor_minute(interval.end))
+            free_at.setdefault(key, []).append(span)
+    group_runs: dict[tuple[tuple[int, ...], int, int], list[Piece]] = {}
+    moments: dict[int, datetime] = {}  # a day has few distinct grid minutes: build each once
+
+    def moment(minute: int) -> datetime:
+        found = moments.get(minute)
+        if found is None:
+            found = moments[minute] = _moment(minute)
+        return found
+
     clinicians = []
     for clinician in day.clinicians:
-        groups = request.needs.get(clinician.specialty, ())
+        groups = needs.get(clinician.specialty, ())
         minutes = request.durations.get(clinician.specialty)
         if not groups or not minutes:
             clinicians.append(clinician)
             continue
-        shortest = timedelta(minutes=minutes)
         free = []
         for interval in clinician.free:
-            pieces = [(interval.start, interval.end)]
+            place = interval.location_id
+            spans = [(_ceil_minute(interval.start), _floor_minute(interval.end))]
+            runs = _start_runs(spans, minutes, grid)
             for group in groups:
-                spans = [s for rid in group for s in free_at.get((rid, interval.location_id), ())]
-                pieces = _cut(pieces, spans, shortest)
-            free += [FreeInterval(start, end, interval.location_id) for start, end in pieces]
+                key = (group, place, minutes)
+                if key not in group_runs:
+                    pieces = [s for rid in group for s in free_at.get((rid, place), ())]
+                    group_runs[key] = _start_runs(pieces, minutes, grid)
+                runs = _both(runs, group_runs[key]) if runs else runs
+            free += [
+                FreeInterval(_moment(first), _moment(last + minutes), place) for first, last in runs
+            ]
         clinicians.append(ClinicianDay(clinician.clinician_id, clinician.specialty, tuple(free)))
     return DayCalendar(day.day, tuple(clinicians), day.window_start, day.window_end, day.resources)
 

@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.cpsat import make_center, make_request, solve_day_cpsat
+from bench.cpsat import (
+    add_resources,
+    make_center,
+    make_request,
+    make_resource_request,
+    solve_day_cpsat,
+)
 from navigation.engine import (
     ClinicianDay,
     DayCalendar,
@@ -257,6 +263,18 @@ def test_it_agrees_with_cp_sat_on_seeded_centers():
         wait = rng.choice((0, 15, 45, 90))
         request = make_request(rng, buffers=center.buffers, max_total_wait=wait, limit=1)
         for day in center.days[:2]:
+            result = search_itineraries(request, [day])
+            found = [(o.total_wait, o.finish) for o in result.options]
+            optimum = solve_day_cpsat(request, day)
+            assert found == ([optimum] if optimum else []), (seed, day.day)
+
+
+def test_it_agrees_with_cp_sat_when_the_mri_needs_a_scanner_and_every_visit_an_interpreter():
+    for seed in range(4):
+        center = add_resources(make_center(seed, clinicians=20, weeks=1, booked=0.6), seed)
+        rng = random.Random(seed)
+        request = make_resource_request(rng, buffers=center.buffers, limit=1)
+        for day in center.days[:3]:
             result = search_itineraries(request, [day])
             found = [(o.total_wait, o.finish) for o in result.options]
             optimum = solve_day_cpsat(request, day)
