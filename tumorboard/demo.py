@@ -191,6 +191,62 @@ def _center(users) -> None:
                     location=places[place],
                     valid_from=date(2026, 1, 1),
                 )
+    _resources(places)
+
+
+# Rooms, machines and an interpreter (name, kind, equipment, place, languages, hours).
+RESOURCES = [
+    ("MRI 3T (Tower)", "equipment", "mri_3t", "Tower", [], ((7, 30), (12, 0), (13, 0), (18, 0))),
+    ("CT simulator (Pavilion)", "equipment", "ct_simulator", "Pavilion", [], ((8, 0), (17, 0))),
+    ("Procedure room 2 (Tower)", "equipment", "procedure_room", "Tower", [], ((8, 0), (17, 0))),
+    ("Lucía Ortega, Spanish interpreter", "interpreter", "", "Pavilion", ["es"], ((8, 0), (17, 0))),
+]
+# Visit types that need them; the MRI is neuroradiology's new-patient visit (the
+# radiologist supervises the contrast at the scanner, so the scan books one with it).
+NEEDING = [
+    ("neuroradiology", "MRI brain with contrast", 45, True, ["mri"]),
+    ("radiation_oncology", "SRS planning", 60, False, ["ct_simulator"]),
+    ("neurosurgery", "Awake craniotomy pre-op", 60, False, ["procedure_room"]),
+]
+
+
+def _resources(places) -> None:
+    from datetime import time
+
+    from navigation.models import AvailabilityTemplate, Resource, VisitType
+
+    for name, kind, equipment, place, languages, hours in RESOURCES:
+        resource, created = Resource.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "equipment": equipment,
+                "location": places[place],
+                "languages": languages,
+            },
+        )
+        if not created:
+            continue
+        for weekday in range(5):
+            for start, end in zip(hours[::2], hours[1::2], strict=True):
+                AvailabilityTemplate.objects.create(
+                    resource=resource,
+                    weekday=weekday,
+                    start_time=time(*start),
+                    end_time=time(*end),
+                    location=places[place],
+                    valid_from=date(2026, 1, 1),
+                )
+    for specialty, name, minutes, new_patient, needs in NEEDING:
+        VisitType.objects.get_or_create(
+            specialty=specialty,
+            name=name,
+            defaults={"minutes": minutes, "new_patient": new_patient, "needs": needs},
+        )
+
+
+# The demo patient who needs a Spanish interpreter at every visit (no consult yet).
+INTERPRETER_PATIENT = 2
 
 
 @transaction.atomic
@@ -214,6 +270,9 @@ def load_demo(*, now: datetime, weeks: int = 3) -> int:
             sms_consent=rng.random() < 0.8,
             user=users["patient"] if index == 0 else None,
         )
+        if index == INTERPRETER_PATIENT:
+            patient.interpreter_language = "es"
+            patient.save(update_fields=["interpreter_language"])
         sites, picture = CASES[index % len(CASES)]
         oncologist, practice = ONCOLOGISTS[index % len(ONCOLOGISTS)]
         received_at = now - timedelta(hours=_hours_ago(index, rng))

@@ -19,7 +19,7 @@ from board.models import (
     Task,
 )
 from care.models import Clock
-from navigation.models import Clinician, Specialty
+from navigation.models import Clinician, Resource, Specialty
 from navigation.services import VisitRequest
 from patients import clinical
 from patients.models import Referral
@@ -140,9 +140,11 @@ class PlanForm(forms.Form):
 
 
 def visit_value(visit) -> str:
-    """One visit of an option as a form value: clinician|specialty|start|minutes."""
+    """One visit of an option as a form value: clinician|specialty|start|minutes|resources
+    (resource ids joined by commas; empty when it takes none)."""
     minutes = int((visit.end - visit.start).total_seconds() // 60)
-    return f"{visit.clinician_id}|{visit.specialty}|{visit.start.isoformat()}|{minutes}"
+    taken = ",".join(str(rid) for rid in visit.resources)
+    return f"{visit.clinician_id}|{visit.specialty}|{visit.start.isoformat()}|{minutes}|{taken}"
 
 
 class BookForm(forms.Form):
@@ -160,20 +162,36 @@ class BookForm(forms.Form):
         parsed = []
         try:
             for raw in self.raw_visits:
-                clinician_id, specialty, start, minutes = raw.split("|")
+                clinician_id, specialty, start, minutes, *rest = raw.split("|")
+                taken = [int(rid) for rid in (rest[0].split(",") if rest and rest[0] else [])]
                 parsed.append(
-                    (int(clinician_id), specialty, datetime.fromisoformat(start), int(minutes))
+                    (
+                        int(clinician_id),
+                        specialty,
+                        datetime.fromisoformat(start),
+                        int(minutes),
+                        taken,
+                    )
                 )
         except ValueError:
             raise forms.ValidationError("The option could not be read; search again.") from None
-        if not parsed or any(start.tzinfo is None for _, _, start, _ in parsed):
+        if not parsed or any(start.tzinfo is None for _, _, start, _, _ in parsed):
             raise forms.ValidationError("The option could not be read; search again.")
-        clinicians = Clinician.objects.in_bulk([c for c, _, _, _ in parsed])
-        if len(clinicians) != len({c for c, _, _, _ in parsed}):
+        clinicians = Clinician.objects.in_bulk([c for c, _, _, _, _ in parsed])
+        if len(clinicians) != len({c for c, _, _, _, _ in parsed}):
             raise forms.ValidationError("A clinician of this option no longer exists.")
+        resources = Resource.objects.in_bulk([r for *_, taken in parsed for r in taken])
+        if any(r not in resources for *_, taken in parsed for r in taken):
+            raise forms.ValidationError("A room, machine or interpreter of this option is gone.")
         data["visits"] = [
-            VisitRequest(clinician=clinicians[c], start=start, minutes=minutes, specialty=spec)
-            for c, spec, start, minutes in parsed
+            VisitRequest(
+                clinician=clinicians[c],
+                start=start,
+                minutes=minutes,
+                specialty=spec,
+                resources=tuple(resources[r] for r in taken) if taken else None,
+            )
+            for c, spec, start, minutes, taken in parsed
         ]
         return data
 

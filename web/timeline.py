@@ -25,6 +25,7 @@ class Segment:
     specialty: str = ""
     clinician: str = ""
     place: str = ""
+    resources: str = ""  # the rooms, machines and interpreter a visit takes, by name
 
     @property
     def minutes(self) -> int:
@@ -66,9 +67,12 @@ def option_timeline(
     places: dict,
     buffers: dict[tuple[int, int], int],
     zone: ZoneInfo,
+    resources: dict | None = None,
 ) -> Timeline:
     """Visits as blocks on a bar from the hour before the first to the hour after the
-    last; between two visits, the walk to the next place first, then the wait."""
+    last; between two visits, the walk to the next place first, then the wait.
+    `resources` (by id) names what each visit takes besides its clinician."""
+    resources = resources or {}
     first = _hour_floor(option.visits[0].start.astimezone(zone))
     last = _hour_ceil(option.visits[-1].end.astimezone(zone))
     total = (last - first).total_seconds()
@@ -113,6 +117,9 @@ def option_timeline(
                 specialty=visit.specialty,
                 clinician=getattr(clinicians.get(visit.clinician_id), "name", "?"),
                 place=str(places.get(visit.location_id, "")),
+                resources=", ".join(
+                    str(resources[rid]) for rid in visit.resources if rid in resources
+                ),
             )
         )
         previous = visit

@@ -93,3 +93,36 @@ def test_loading_the_demo_pages_nobody_about_an_emergency_long_gone(demo):
     invited = Message.objects.filter(template__startswith="invite_", status="sent")
     visits = Appointment.objects.filter(pk__in=[m.payload["appointment"] for m in invited])
     assert not visits.filter(end__lte=NOW).exists(), "no invite to a visit already over"
+
+
+def test_the_demo_plan_books_the_scanner_for_the_mri_and_the_interpreter_for_every_visit(
+    demo,
+):
+    from navigation.models import AppointmentResource
+    from patients.models import Patient
+    from tests.conftest import client_for
+
+    navigator = client_for(get_user_model().objects.get(username="nina.navigator"))
+    patient = Patient.objects.get(interpreter_language="es")
+    with time_machine.travel(NOW, tick=False):
+        found = navigator.post(
+            "/api/v1/itineraries/search/",
+            {
+                "patient": patient.pk,
+                "specialties": ["neuroradiology", "neurosurgery", "radiation_oncology"],
+                "date_from": "2026-03-05",
+                "date_to": "2026-03-05",
+            },
+        )
+        assert found.status_code == 200, found.json()
+        option = found.json()["options"][0]
+        taken = {v["specialty"]: [r["name"] for r in v["resources"]] for v in option["visits"]}
+        interpreter = "Lucía Ortega, Spanish interpreter"
+        assert taken == {
+            "neuroradiology": ["MRI 3T (Tower)", interpreter],
+            "neurosurgery": [interpreter],
+            "radiation_oncology": [interpreter],
+        }
+        booked = navigator.post("/api/v1/itineraries/", {"patient": patient.pk, **option})
+        assert booked.status_code == 201, booked.json()
+    assert AppointmentResource.objects.filter(appointment__patient=patient).count() == 4

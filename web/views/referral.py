@@ -19,7 +19,7 @@ from board.services.cases import case_submit
 from board.services.recommendations import task_complete
 from care.selectors import referral_clocks
 from navigation import rules, selectors, services
-from navigation.models import Appointment, Clinician, Itinerary, Location
+from navigation.models import Appointment, Clinician, Itinerary, Location, Resource
 from patients import clinical
 from patients.selectors import referral_list, referrals_of_specialist
 from patients.services import referral_update
@@ -258,6 +258,7 @@ def plan(request, pk: int):
     visits = [v for option in result.options for v in option.visits]
     clinicians = Clinician.objects.in_bulk({v.clinician_id for v in visits})
     places = Location.objects.in_bulk({v.location_id for v in visits})
+    taken = Resource.objects.in_bulk({r for v in visits for r in v.resources})
     buffers = selectors.travel_buffers()
     timelines = []
     for option in result.options:
@@ -267,6 +268,7 @@ def plan(request, pk: int):
             places=places,
             buffers=buffers,
             zone=selectors.clinic_zone(),
+            resources=taken,
         )
         timeline.values.extend(visit_value(v) for v in option.visits)
         timelines.append(timeline)
