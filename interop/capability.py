@@ -24,7 +24,15 @@ RESOURCES = {
             ("identifier", "token", "Its identifier, urn:ietf:rfc:3986|urn:uuid:…"),
         ),
     ),
-    "Location": ("Clinics, buildings and rooms.", None),
+    "Device": (
+        "Machines a visit takes (MRI scanners, CT simulators, linacs), at their location; "
+        "an Appointment names the one it takes as a participant.",
+        None,
+    ),
+    "Location": (
+        "Clinics, buildings and rooms; a bookable room (room-N) is part of its location.",
+        None,
+    ),
     "Patient": (
         "Minimal demographics: MRN, name, birth date.",
         (
@@ -33,7 +41,8 @@ RESOURCES = {
         ),
     ),
     "Practitioner": (
-        "Clinicians (name); their specialty is in PractitionerRole.",
+        "Clinicians (name); their specialty is in PractitionerRole. Interpreters "
+        "(interpreter-N) with the languages they speak join visits as translators (TRANS).",
         (
             ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
             ("_id", "token", "The clinician's id."),

@@ -226,11 +226,89 @@ def slot_resource(clinician_id: int, start: datetime, end: datetime, status: str
     }
 
 
-def _participant(actor: dict, status: str, *, performer: bool = False, period=None) -> dict:
+# Our resources in FHIR: a room (or a procedure room) is a Location inside its location, a
+# machine a Device there, an interpreter a Practitioner who speaks their languages and
+# joins a visit as its translator (participant type TRANS). Their ids carry the kind so
+# they never collide with clinics' and clinicians' ids.
+PLACES = ("procedure_room",)
+BCP47 = "urn:ietf:bcp:47"
+
+
+def resource_reference(resource) -> dict:
+    """Location/room-N, Device/N or Practitioner/interpreter-N, with its name."""
+    if resource.kind == "interpreter":
+        return reference("Practitioner", f"interpreter-{resource.pk}", resource.name)
+    if resource.kind == "room" or resource.equipment in PLACES:
+        return reference("Location", f"room-{resource.pk}", resource.name)
+    return reference("Device", resource.pk, resource.name)
+
+
+def resource_fhir(resource, base: str) -> dict:
+    """A room as a Location (physical type room, part of its location), a machine as a
+    Device at its location, an interpreter as a Practitioner with the languages they
+    speak (`communication`, BCP-47)."""
+    kind, pk = resource_reference(resource)["reference"].split("/")
+    status = "active" if resource.active else "inactive"
+    if kind == "Practitioner":
+        return {
+            "resourceType": "Practitioner",
+            "id": pk,
+            "active": resource.active,
+            "name": [{"text": resource.name}],
+            "communication": [
+                {"coding": [{"system": BCP47, "code": code}], "text": code}
+                for code in resource.languages
+            ],
+        }
+    if kind == "Location":
+        return {
+            "resourceType": "Location",
+            "id": pk,
+            "status": status,
+            "name": resource.name,
+            "mode": "instance",
+            "type": [{"text": resource.kind_label}],
+            "physicalType": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                        "code": "ro",
+                        "display": "Room",
+                    }
+                ]
+            },
+            "partOf": reference("Location", resource.location_id),
+        }
+    return {
+        "resourceType": "Device",
+        "id": pk,
+        "status": status,
+        "deviceName": [{"name": resource.name, "type": "user-friendly-name"}],
+        "type": {
+            "coding": [
+                {
+                    "system": f"{base}CodeSystem/equipment",
+                    "code": resource.equipment,
+                    "display": resource.kind_label,
+                }
+            ],
+            "text": resource.kind_label,
+        },
+        "location": reference("Location", resource.location_id),
+    }
+
+
+def _participant(
+    actor: dict, status: str, *, performer: bool = False, period=None, translator: bool = False
+) -> dict:
     out: dict = {}
     if performer:
         out["type"] = [
             {"coding": [{"system": PARTICIPATION_TYPE, "code": "PPRF"}], "text": "performer"}
+        ]
+    if translator:
+        out["type"] = [
+            {"coding": [{"system": PARTICIPATION_TYPE, "code": "TRANS"}], "text": "translator"}
         ]
     out.update(actor=actor, required="required", status=status)
     if period:
@@ -271,6 +349,14 @@ def appointment_resource(appointment, base: str, proposal: str | None = None) ->
             _participant(
                 reference("Location", appointment.location_id, appointment.location.name),
                 "accepted",
+            ),
+            *(
+                _participant(
+                    resource_reference(row.resource),
+                    "accepted",
+                    translator=row.resource.kind == "interpreter",
+                )
+                for row in appointment.resource_bookings.all()
             ),
         ],
     }

@@ -29,7 +29,7 @@ from interop.models import Proposal, ProposalBooking
 from interop.slots import slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
-from navigation.models import Clinician, Location
+from navigation.models import Clinician, Location, Resource
 from patients.selectors import patient_list, referral_list
 from tumorboard.audit import touch
 from tumorboard.errors import Conflict
@@ -291,6 +291,9 @@ class PractitionerView(FhirView):
     fhir_type = "Practitioner"
 
     def get(self, request, pk: str | None = None):
+        if pk is not None and pk.startswith("interpreter-"):
+            interpreter = _resource(pk, "interpreter-", kind="interpreter")
+            return Response(mapping.resource_fhir(interpreter, self.systems))
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.practitioner_resource(clinician, self.systems))
@@ -324,11 +327,36 @@ class PractitionerRoleView(FhirView):
         )
 
 
+def _resource(pk: str, prefix: str, **kinds) -> Resource:
+    """The room, machine or interpreter behind a FHIR id such as room-4 (404 otherwise)."""
+    return get_object_or_404(
+        Resource.objects.filter(**kinds), pk=_pk(pk.removeprefix(prefix) if prefix else pk)
+    )
+
+
 class LocationView(FhirView):
     fhir_type = "Location"
 
     def get(self, request, pk: str):
+        if pk.startswith("room-"):
+            room = _resource(pk, "room-", kind__in=["room", "equipment"])
+            resource = mapping.resource_fhir(room, self.systems)
+            if resource["resourceType"] != "Location":
+                raise Http404
+            return Response(resource)
         return Response(mapping.location_resource(get_object_or_404(Location, pk=_pk(pk))))
+
+
+class DeviceView(FhirView):
+    """Machines (MRI scanners, CT simulators, linacs) at their locations."""
+
+    fhir_type = "Device"
+
+    def get(self, request, pk: str):
+        device = mapping.resource_fhir(_resource(pk, "", kind="equipment"), self.systems)
+        if device["resourceType"] != "Device":
+            raise Http404
+        return Response(device)
 
 
 class ScheduleView(FhirView):
@@ -738,6 +766,7 @@ def smart_configuration(request):
 # Resource types we serve: a method they lack is a 405 (the views say so themselves).
 SERVED = (
     "Appointment",
+    "Device",
     "Location",
     "Patient",
     "Practitioner",

@@ -1,5 +1,6 @@
-"""Clinic set-up for admins: clinicians and their sessions, time off and on-call,
-locations and the travel times between them, visit types and holidays.
+"""Clinic set-up for admins: clinicians and resources (rooms, machines, interpreters) and
+their sessions, time off and on-call, locations and the travel times between them, visit
+types (and what they need) and holidays.
 
 Session times are local to the session's location (`Location.time_zone`); time off is
 stored in UTC and shown in the admin's zone, as Django's admin does for every datetime.
@@ -13,6 +14,7 @@ from navigation.models import (
     Clinician,
     ExtraSession,
     Location,
+    Resource,
     TimeOff,
     TravelBuffer,
     VisitType,
@@ -51,6 +53,19 @@ class ClinicianAdmin(admin.ModelAdmin):
     inlines = [AvailabilityTemplateInline, ExtraSessionInline, TimeOffInline]
 
 
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Rooms, equipment and interpreters; their weekly sessions are at their own location."""
+
+    list_display = ["name", "kind", "equipment", "location", "languages", "active"]
+    list_filter = ["kind", "equipment", "location", "active"]
+    list_editable = ["active"]
+    list_select_related = ["location"]
+    search_fields = ["name"]
+    autocomplete_fields = ["location"]
+    inlines = [AvailabilityTemplateInline, ExtraSessionInline, TimeOffInline]
+
+
 class TravelBufferInline(admin.TabularInline):
     model = TravelBuffer
     fk_name = "from_location"
@@ -83,6 +98,7 @@ class TravelBufferAdmin(admin.ModelAdmin):
 class AvailabilityTemplateAdmin(admin.ModelAdmin):
     list_display = [
         "clinician",
+        "resource",
         "weekday_name",
         "start_time",
         "end_time",
@@ -91,10 +107,10 @@ class AvailabilityTemplateAdmin(admin.ModelAdmin):
         "valid_until",
     ]
     list_filter = ["weekday", "clinician__specialty", "location", "clinician"]
-    list_select_related = ["clinician", "location"]
-    search_fields = ["clinician__name", "location__name"]
-    autocomplete_fields = ["clinician", "location"]
-    ordering = ["clinician__name", "weekday", "start_time"]
+    list_select_related = ["clinician", "resource", "location"]
+    search_fields = ["clinician__name", "resource__name", "location__name"]
+    autocomplete_fields = ["clinician", "resource", "location"]
+    ordering = ["clinician__name", "resource__name", "weekday", "start_time"]
 
     WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -105,29 +121,36 @@ class AvailabilityTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(ExtraSession)
 class ExtraSessionAdmin(admin.ModelAdmin):
-    list_display = ["clinician", "date", "start_time", "end_time", "location"]
+    list_display = ["clinician", "resource", "date", "start_time", "end_time", "location"]
     list_filter = ["clinician__specialty", "location", "clinician"]
-    list_select_related = ["clinician", "location"]
-    search_fields = ["clinician__name", "location__name"]
-    autocomplete_fields = ["clinician", "location"]
+    list_select_related = ["clinician", "resource", "location"]
+    search_fields = ["clinician__name", "resource__name", "location__name"]
+    autocomplete_fields = ["clinician", "resource", "location"]
     date_hierarchy = "date"
     ordering = ["-date", "start_time"]
 
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ["clinician", "start", "end", "reason"]
+    list_display = ["clinician", "resource", "start", "end", "reason"]
     list_filter = ["clinician__specialty", "clinician"]
-    list_select_related = ["clinician"]
-    search_fields = ["clinician__name", "reason"]
-    autocomplete_fields = ["clinician"]
+    list_select_related = ["clinician", "resource"]
+    search_fields = ["clinician__name", "resource__name", "reason"]
+    autocomplete_fields = ["clinician", "resource"]
     date_hierarchy = "start"
     ordering = ["-start"]
 
 
 @admin.register(VisitType)
 class VisitTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "specialty", "minutes", "new_patient", "reminder_offsets_hours"]
+    list_display = [
+        "name",
+        "specialty",
+        "minutes",
+        "new_patient",
+        "needs",
+        "reminder_offsets_hours",
+    ]
     list_filter = ["specialty", "new_patient"]
     search_fields = ["name"]
 

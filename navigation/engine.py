@@ -478,13 +478,13 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
             spans = [(_ceil_minute(interval.start), _floor_minute(interval.end))]
             runs = _start_runs(spans, minutes, grid)
             for group in groups:
-                key = (group, place, minutes)
-                if key not in group_runs:
+                cached = (group, place, minutes)
+                if cached not in group_runs:
                     pieces = [s for rid in group for s in free_at.get((rid, place), ())]
-                    group_runs[key] = _start_runs(pieces, minutes, grid)
-                runs = _both(runs, group_runs[key]) if runs else runs
+                    group_runs[cached] = _start_runs(pieces, minutes, grid)
+                runs = _both(runs, group_runs[cached]) if runs else runs
             free += [
-                FreeInterval(_moment(first), _moment(last + minutes), place) for first, last in runs
+                FreeInterval(moment(first), moment(last + minutes), place) for first, last in runs
             ]
         clinicians.append(ClinicianDay(clinician.clinician_id, clinician.specialty, tuple(free)))
     return DayCalendar(day.day, tuple(clinicians), day.window_start, day.window_end, day.resources)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -162,6 +163,20 @@ class VisitType(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.minutes} min)"
 
+    def clean(self) -> None:
+        """Each need names a kind some active resource is (else nothing could be booked),
+        and no two needs could take the same resource."""
+        from navigation.services.resources import NEED_LABELS, need_matches, needs_overlap
+
+        if needs_overlap(self.needs):
+            raise ValidationError({"needs": "Two needs could take the same resource."})
+        active = list(Resource.objects.filter(active=True))
+        for need in self.needs:
+            if not any(need_matches(need, r) for r in active):
+                raise ValidationError(
+                    {"needs": f"The visit needs {NEED_LABELS[need]}, and no location has one."}
+                )
+
 
 class Resource(models.Model):
     """A room, a piece of equipment or an interpreter a visit may need besides its clinician
@@ -213,10 +228,32 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if (self.kind == self.Kind.EQUIPMENT) != bool(self.equipment):
+            raise ValidationError(
+                {"equipment": "Equipment says what it is (e.g. MRI 3 T); nothing else does."}
+            )
+        if (self.kind == self.Kind.INTERPRETER) != bool(self.languages):
+            raise ValidationError(
+                {"languages": "An interpreter covers at least one language; nothing else does."}
+            )
+
     @property
     def kind_label(self) -> str:
         """What the resource is, in words: "MRI scanner 3 T", "room", "interpreter"."""
         return self.get_equipment_display() if self.equipment else str(self.kind)
+
+
+def check_resource_place(resource: Resource | None, location: Location | None) -> None:
+    """A resource's sessions are at its own location, on that location's wall clock (a room
+    or machine does not move; an interpreter's hours are kept where they work from)."""
+    if resource is not None and location is not None and location.pk != resource.location_id:
+        raise ValidationError(
+            {
+                "location": f"{resource.name}'s sessions are at its own location, "
+                f"{resource.location} ({resource.location.time_zone}), on its wall clock."
+            }
+        )
 
 
 def _one_owner(name: str) -> models.CheckConstraint:
@@ -263,6 +300,9 @@ class AvailabilityTemplate(models.Model):
             f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
         )
 
+    def clean(self) -> None:
+        check_resource_place(self.resource, self.location if self.location_id else None)
+
 
 class ExtraSession(models.Model):
     """A one-off clinic session outside the weekly template."""
@@ -289,6 +329,9 @@ class ExtraSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinician or self.resource} extra session {self.date}"
+
+    def clean(self) -> None:
+        check_resource_place(self.resource, self.location if self.location_id else None)
 
 
 class TimeOff(models.Model):

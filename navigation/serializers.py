@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ from navigation.models import (
     Resource,
     Specialty,
     TimeOff,
+    check_resource_place,
 )
 from patients.models import Patient, Referral
 from tumorboard.audit import AuditedSerializer
@@ -118,15 +120,13 @@ class AvailabilityTemplateSerializer(StrictModelSerializer):
 
     def validate(self, attrs):
         _one_owner(self, attrs)
-        resource = attrs.get("resource", getattr(self.instance, "resource", None))
-        location = attrs.get("location", getattr(self.instance, "location", None))
-        if resource and location and location.pk != resource.location_id:
-            raise serializers.ValidationError(
-                {
-                    "location": f"{resource.name}'s sessions are at its own location, "
-                    f"{resource.location} ({resource.location.time_zone}), on its wall clock."
-                }
+        try:
+            check_resource_place(
+                attrs.get("resource", getattr(self.instance, "resource", None)),
+                attrs.get("location", getattr(self.instance, "location", None)),
             )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         start = attrs.get("start_time", getattr(self.instance, "start_time", None))
         end = attrs.get("end_time", getattr(self.instance, "end_time", None))
         if start and end and end <= start:

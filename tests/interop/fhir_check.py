@@ -70,6 +70,7 @@ INVARIANTS = {
     },
     "Slot": {},
     "Schedule": {},
+    "Device": {},  # R4 Device has no invariants of its own (only the dom-* ones)
     "Patient": {
         "pat-1": "contact.all(name.exists() or telecom.exists() or "
         "address.exists() or organization.exists())"

@@ -35,7 +35,7 @@ def test_anyone_may_read_what_the_server_supports(anonymous):
     (rest,) = statement["rest"]
     served = {r["type"]: r for r in rest["resource"]}
     assert set(served) == {
-        *("Appointment", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
+        *("Appointment", "Device", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
         *("ServiceRequest", "PractitionerRole"),
     }
     assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "book"]

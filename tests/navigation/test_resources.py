@@ -216,3 +216,18 @@ def test_a_resource_session_is_kept_at_its_own_location(ada, center, scanner):
     assert not AvailabilityTemplate.objects.filter(weekday=5).exists()
     ok = client_admin.post("/api/v1/availability/", {**body, "location": center.tower.pk})
     assert ok.status_code == 201, ok.json()
+
+
+def test_the_admin_refuses_a_visit_type_needing_a_machine_no_location_has(ada, center, scanner):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(ada)
+    form = {"specialty": "radiation_oncology", "name": "SRS planning", "minutes": 60}
+    refused = browser.post("/admin/navigation/visittype/add/", {**form, "needs": "ct_simulator"})
+    assert refused.status_code == 200
+    assert "needs a CT simulator, and no location has one" in refused.content.decode()
+    assert not VisitType.objects.filter(name="SRS planning").exists()
+    added = browser.post("/admin/navigation/visittype/add/", {**form, "needs": "mri"})
+    assert added.status_code == 302
+    assert VisitType.objects.get(name="SRS planning").needs == ["mri"]

@@ -1,0 +1,52 @@
+"""Rooms, machines and interpreters in FHIR: a room is a Location inside its location, a
+machine a Device, an interpreter a Practitioner who joins the visit as its translator."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from navigation.models import Appointment, AppointmentResource, Resource
+from tests.interop.fhir_check import ok
+
+NY = ZoneInfo("America/New_York")
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visit_names_its_scanner_room_and_interpreter_as_participants(
+    as_navigator, center, alice
+):
+    mri = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    room = Resource.objects.create(name="Procedure room 2", kind="room", location=center.tower)
+    lucia = Resource.objects.create(
+        name="Lucía Ortega", kind="interpreter", languages=["es"], location=center.pavilion
+    )
+    reader = center.first("neuroradiology")
+    start = datetime(2026, 3, 9, 13, tzinfo=NY)
+    visit = Appointment.objects.create(
+        patient=alice,
+        clinician=reader,
+        specialty=reader.specialty,
+        location=center.tower,
+        start=start,
+        end=start.replace(hour=14),
+    )
+    for taken in (mri, room, lucia):
+        AppointmentResource.objects.create(
+            appointment=visit, resource=taken, start=visit.start, end=visit.end
+        )
+    appointment = ok(as_navigator.get(f"/fhir/R4/Appointment/{visit.pk}"))
+    actors = {p["actor"]["reference"]: p for p in appointment["participant"]}
+    assert {f"Device/{mri.pk}", f"Location/room-{room.pk}"} <= set(actors)
+    translator = actors[f"Practitioner/interpreter-{lucia.pk}"]
+    assert translator["type"][0]["coding"][0]["code"] == "TRANS"
+    device = ok(as_navigator.get(f"/fhir/R4/Device/{mri.pk}"))
+    assert device["type"]["text"] == "MRI scanner 3 T"
+    assert device["location"]["reference"] == f"Location/{center.tower.pk}"
+    place = ok(as_navigator.get(f"/fhir/R4/Location/room-{room.pk}"))
+    assert place["partOf"]["reference"] == f"Location/{center.tower.pk}"
+    person = ok(as_navigator.get(f"/fhir/R4/Practitioner/interpreter-{lucia.pk}"))
+    assert person["communication"][0]["coding"][0] == {"system": "urn:ietf:bcp:47", "code": "es"}
+    assert as_navigator.get(f"/fhir/R4/Device/{lucia.pk}").status_code == 404
