@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 
 from navigation import engine, rules, selectors
-from navigation.services.booking import GRID_MINUTES, grid_ceil, visits_minutes
+from navigation.services.booking import GRID_MINUTES, grid_ceil, visit_types, visits_minutes
+from navigation.services.resources import Needs, visit_needs
 from notifications import outbox
 from notifications.models import Alert
 from patients.models import Referral
+from tumorboard.errors import DomainError
 
 LATE_SEARCH_DAYS = 21
 
@@ -35,21 +37,35 @@ def consult_options(*, referral: Referral, now: datetime, limit: int = 10) -> Co
     specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
     clinicians = selectors.clinicians_of(specialties)
     minutes = visits_minutes(specialties)
+    try:  # the interpreter (and any room) the consult needs must be free with the clinician
+        needs = visit_needs(
+            specialties=specialties, types=visit_types(specialties), patient=referral.patient
+        )
+    except DomainError:  # nothing can serve it: booking says so, naming the field
+        needs = Needs({}, {})
+    request = engine.ItineraryRequest(
+        specialties=specialties,
+        durations=minutes,
+        grid_minutes=GRID_MINUTES,
+        needs=needs.groups,
+    )
     not_before = grid_ceil(now)
     first = not_before.date() - timedelta(days=1)
     due_day = max(referral.consult_due_at.date() + timedelta(days=1), first)
 
     def slots_between(start: date, end: date) -> tuple[engine.ConsultSlot, ...]:
-        days = list(
-            selectors.free_days(
+        days = [
+            engine.with_resources(request, day)
+            for day in selectors.free_days(
                 clinicians=clinicians,
                 first=start,
                 last=end,
                 patient_id=referral.patient_id,
                 not_before=not_before,
                 now=now,
+                resources=needs.loaded,
             )
-        )
+        ]
         found: list[engine.ConsultSlot] = []
         for specialty in specialties:  # each with its own visit length
             found += engine.find_consult_slots(

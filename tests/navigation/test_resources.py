@@ -231,3 +231,36 @@ def test_the_admin_refuses_a_visit_type_needing_a_machine_no_location_has(ada, c
     added = browser.post("/admin/navigation/visittype/add/", {**form, "needs": "mri"})
     assert added.status_code == 302
     assert VisitType.objects.get(name="SRS planning").needs == ["mri"]
+
+
+def test_consult_slots_wait_for_the_interpreter_and_book_with_them(as_navigator, center, alice):
+    from patients.services import referral_create
+
+    afternoons = Resource.objects.create(
+        name="Rosa Díaz", kind="interpreter", languages=["es"], location=center.pavilion
+    )
+    weekly({"resource": afternoons}, center.pavilion, time(13), time(17))
+    alice.interpreter_language = "es"
+    alice.save()
+    referral = referral_create(
+        patient=alice,
+        referring_oncologist="Dr. Park",
+        primary_cancer="lung",
+        sites="brain",
+        received_at=NOW,
+    )
+    body = as_navigator.get(f"/api/v1/referrals/{referral.pk}/consult-options/").json()
+    first = body["slots"][0]
+    assert datetime.fromisoformat(first["start"]) == datetime(2026, 3, 9, 13, tzinfo=NY)
+    booked = as_navigator.post(
+        "/api/v1/appointments/",
+        {
+            "patient": alice.pk,
+            "clinician": first["clinician"],
+            "start": first["start"],
+            "referral": referral.pk,
+            "is_consult": True,
+        },
+    )
+    assert booked.status_code == 201, booked.json()
+    assert [r["name"] for r in booked.json()["resources"]] == ["Rosa Díaz"]
