@@ -163,7 +163,7 @@ def test_a_navigator_plans_and_books_a_same_day_visit(
 
     page.keyboard.press("Enter")  # the whole page comes back, current everywhere
     expect(page.get_by_text("Booked: 3 visits on Monday 2 March")).to_be_visible()
-    expect(page.locator(".badge.state")).to_contain_text("Met")
+    expect(page.locator("#clock-consult .badge.state")).to_contain_text("Met")
     expect(page.locator("#booked-visits li")).to_have_count(3)
     shot(page, "referral-booked")
     assert Appointment.objects.filter(referral=emergency).count() == 3

@@ -156,7 +156,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     # 4. Book its consult.
     page.get_by_role("button", name="Book consult").first.click()
     expect(page.locator(".messages")).to_contain_text("Consult booked with")
-    expect(page.locator(".badge.state")).to_contain_text("Met")
+    expect(page.locator("#clock-consult .badge.state")).to_contain_text("Met")
     assert live_consults(emergency) == 1
     # Its emergency alert ended with the booking, saying why.
     assert not Alert.objects.filter(referral=emergency, resolved_at__isnull=True).exists()
@@ -170,7 +170,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     page.get_by_role("button", name="Find same-day options").click()
     page.get_by_role("button", name="Book option 1").click()
     expect(page.get_by_text("Booked: 3 visits on")).to_be_visible()
-    expect(page.locator(".badge.state")).to_contain_text("Met")
+    expect(page.locator("#clock-consult .badge.state")).to_contain_text("Met")
     expect(page.get_by_role("button", name="Book consult")).to_have_count(0)
     assert live_consults(routine) == 1
     step(page, "day-06-same-day-booked")
