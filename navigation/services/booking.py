@@ -121,9 +121,12 @@ def lock_calendars(*, clinicians: Iterable[int], patients: Iterable[int]) -> Non
     order: racing inserts then queue instead of deadlocking inside the exclusion
     constraints' index (PostgreSQL can deadlock two concurrent conflicting inserts)."""
     keys = sorted({(1, c) for c in clinicians} | {(2, p) for p in patients})
+    if not keys:
+        return
+    # One round trip: PostgreSQL evaluates a select list left to right, so in key order.
+    calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(keys))
     with connection.cursor() as cursor:
-        for namespace, key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
+        cursor.execute(f"SELECT {calls}", [part for key in keys for part in key])
 
 
 def _field(index: int | None, name: str, single: bool) -> str:
@@ -163,8 +166,10 @@ def check_visits(
     ]
     for index, (visit, specialty) in enumerate(zip(visits, specialties, strict=True)):
         _check_clock(visit, specialty, now, _field(index, "start", single), single)
+    clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
+    sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
     covering = selectors.sessions_covering(
-        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)]
+        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)], sessions
     )
     checked = []
     for index, (visit, specialty, end, found) in enumerate(
@@ -209,7 +214,8 @@ def check_visits(
         )
     request = plan_request(specialties, minutes, plan)
     (calendar,) = selectors.free_days(
-        clinicians=list({v.clinician.pk: v.clinician for v in visits}.values()),
+        clinicians=clinicians,
+        sessions=sessions,
         first=checked[0].day,
         last=checked[0].day,
         patient_id=patient.pk,
