@@ -12,6 +12,7 @@
 8. fhir_slot_search_p95_ms      a week of free FHIR Slots per clinician (bench/fhir.py)
 9. simulate_12_weeks_s          the capacity simulator, 12 weeks at 40 a week (bench/simulate.py)
 10. mixed_load                  50 users for 60 s with a Celery worker (bench/load.py)
+11. hold_expiry_s               1,000 holds expiring at once, freed by the beat (bench/holds.py)
 
 Everything that needs a database runs on a throwaway `<name>_bench` database on the
 server of DATABASE_URL, dropped at the start and at the end. Progress goes to stderr.
@@ -396,10 +397,11 @@ def main() -> int:
     log(f"database {name}: dropped and created")
     try:
         django_start(bench_url)
-        from bench import fhir, interop, load, notifications, simulate
+        from bench import fhir, holds, interop, load, notifications, simulate
 
         # First, while the outbox holds only its own rows.
         notifications.bench_reminder_fanout(bench_url)
+        holds.bench_hold_expiry(bench_url)
         bench_server(center, requests, bench_url)
         notifications.bench_feed(bench_url)
         simulate.bench_simulate(bench_url)
