@@ -5,7 +5,7 @@ and the solver comparison share; `solve_day_cpsat` models one day as a constrain
 """
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ SPECIALTIES = (
 )
 SURGEONS = ("neurosurgery", "spine_surgery")
 CLINIC_ZONE = ZoneInfo("America/New_York")
+ZONES = (CLINIC_ZONE, ZoneInfo("America/Chicago"))  # a health system's, west last
 FIRST_MONDAY = date(2026, 3, 2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -41,23 +42,36 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class Center:
     days: list[DayCalendar]
     buffers: dict[tuple[int, int], int]
+    zones: dict[int, ZoneInfo] = field(default_factory=dict)  # location id -> its zone
+
+    def zone(self, location: int) -> ZoneInfo:
+        return self.zones.get(location, CLINIC_ZONE)
 
 
-def _utc(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), CLINIC_ZONE).astimezone(UTC)
+def location_zones(locations: int, zones: int) -> dict[int, ZoneInfo]:
+    """Locations 1..`locations` in `zones` contiguous groups, east (the clinic's zone) first."""
+    return {i: ZONES[(i - 1) * zones // locations] for i in range(1, locations + 1)}
 
 
-def _clinic_day(rng: random.Random, day: date, locations: int, booked: float) -> list[FreeInterval]:
-    """08:00-17:00 local in appointment blocks, each booked with probability `booked`."""
-    home = rng.randint(1, locations)
-    away = rng.randint(1, locations) if rng.random() < 0.3 else home
+def _utc(day: date, hour: int, minute: int = 0, zone: ZoneInfo = CLINIC_ZONE) -> datetime:
+    return datetime.combine(day, time(hour, minute), zone).astimezone(UTC)
+
+
+def _clinic_day(
+    rng: random.Random, day: date, zones: dict[int, ZoneInfo], booked: float
+) -> list[FreeInterval]:
+    """08:00-17:00 local in appointment blocks, each booked with probability `booked`; the
+    afternoon may be at another location of the same zone."""
+    home = rng.randint(1, len(zones))
+    group = [place for place, zone in zones.items() if zone == zones[home]]
+    away = rng.randint(group[0], group[-1]) if rng.random() < 0.3 else home
     free: list[FreeInterval] = []
     minute = 8 * 60
     while minute < 17 * 60:
         length = min(rng.choice((30, 45, 60, 90)), 17 * 60 - minute)
         place = home if minute < 13 * 60 else away
         if rng.random() >= booked:
-            start = _utc(day, minute // 60, minute % 60)
+            start = _utc(day, minute // 60, minute % 60, zones[home])
             end = start + timedelta(minutes=length)
             if free and free[-1].end == start and free[-1].location_id == place:
                 free[-1] = FreeInterval(free[-1].start, end, place)
@@ -68,10 +82,18 @@ def _clinic_day(rng: random.Random, day: date, locations: int, booked: float) ->
 
 
 def make_center(
-    seed: int, clinicians: int = 40, locations: int = 3, weeks: int = 8, booked: float = 0.7
+    seed: int,
+    clinicians: int = 40,
+    locations: int = 3,
+    weeks: int = 8,
+    booked: float = 0.7,
+    zones: int = 1,
 ) -> Center:
-    """Weekdays from 2026-03-02 (across the DST change), clinicians spread over specialties."""
+    """Weekdays from 2026-03-02 (across the DST change), clinicians spread over specialties;
+    with `zones` 2 the later half of the locations keep Central time. The patient's window
+    is 07:30 in the east to 18:00 in the west."""
     rng = random.Random(seed)
+    places = location_zones(locations, zones)
     buffers = {
         (a, b): rng.choice((10, 15, 20, 25, 30))
         for a in range(1, locations + 1)
@@ -86,12 +108,13 @@ def make_center(
             ClinicianDay(
                 100 + i,
                 SPECIALTIES[i % len(SPECIALTIES)],
-                tuple(_clinic_day(rng, day, locations, booked)),
+                tuple(_clinic_day(rng, day, places, booked)),
             )
             for i in range(clinicians)
         )
-        days.append(DayCalendar(day, people, _utc(day, 7, 30), _utc(day, 18)))
-    return Center(days, buffers)
+        opens, closes = _utc(day, 7, 30, places[1]), _utc(day, 18, 0, places[locations])
+        days.append(DayCalendar(day, people, opens, closes))
+    return Center(days, buffers, places)
 
 
 def make_request(

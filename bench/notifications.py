@@ -86,10 +86,11 @@ def use_broker(url: str) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """One `celery worker -c 2` process group, killed whatever happens."""
+def celery_worker(env: dict[str, str], *extra: str) -> Iterator[subprocess.Popen]:
+    """One `celery worker -c 2` process group (`extra` arguments added, e.g. `-B` for its
+    own beat), killed whatever happens."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tumorboard", "-q", "worker", *WORKER],
+        [sys.executable, "-m", "celery", "-A", "tumorboard", "-q", "worker", *WORKER, *extra],
         cwd=ROOT,
         env=env,
         stdout=sys.stderr,

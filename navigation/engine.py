@@ -136,14 +136,17 @@ class _Plan:
 
 
 def _floor_minute(moment: datetime) -> int:
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: the engine needs aware datetimes")
-    return (moment - _EPOCH) // _MINUTE
+    try:
+        return (moment - _EPOCH) // _MINUTE
+    except TypeError:  # only an aware datetime subtracts from an aware one
+        raise ValueError(f"naive datetime {moment!r}: the engine needs aware datetimes") from None
 
 
 def _ceil_minute(moment: datetime) -> int:
-    minute = _floor_minute(moment)
-    return minute if _moment(minute) == moment else minute + 1
+    try:
+        return -((_EPOCH - moment) // _MINUTE)
+    except TypeError:
+        raise ValueError(f"naive datetime {moment!r}: the engine needs aware datetimes") from None
 
 
 def _grid_up(minute: int, grid: int) -> int:
@@ -225,6 +228,10 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
     tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
     raw: Raw = {}
+    # Free time starts and ends on few distinct instants a day: hashing one is ten
+    # times cheaper than turning it into minutes.
+    starts_at: dict[datetime, int] = {}
+    ends_at: dict[datetime, int] = {}
     for clinician in day.clinicians:
         spec = index.get(clinician.specialty)
         if spec is None:
@@ -232,8 +239,14 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
         duration = plan.durations[spec]
         tag = tags.get(clinician.clinician_id, 0)
         for interval in clinician.free:
-            first = max(open_at, _grid_up(_ceil_minute(interval.start), grid))
-            last = (min(close_at, _floor_minute(interval.end)) - duration) // grid * grid
+            first = starts_at.get(interval.start)
+            if first is None:
+                first = starts_at[interval.start] = _grid_up(_ceil_minute(interval.start), grid)
+            last = ends_at.get(interval.end)
+            if last is None:
+                last = ends_at[interval.end] = min(close_at, _floor_minute(interval.end))
+            first = max(open_at, first)
+            last = (last - duration) // grid * grid
             if first <= last:
                 key = (spec, interval.location_id, tag)
                 raw.setdefault(key, []).append((first, last, clinician.clinician_id))
@@ -294,71 +307,120 @@ def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool
     return False
 
 
-def _best_path(plan: _Plan, runs: Runs, buffers: Buffers) -> _Node | None:
-    """Best-first search for the least (wait, finish) order of visits on one day.
+def _rest_minutes(plan: _Plan) -> list[int]:
+    """Per set of visits done (a bitmask), the minutes of the visits still to come."""
+    count = len(plan.durations)
+    rest = [0] * (1 << count)
+    for done in range(1 << count):
+        rest[done] = sum(d for i, d in enumerate(plan.durations) if not done >> i & 1)
+    return rest
 
-    Nodes leave the heap by (wait, end); both only grow along a path, so the first
-    complete one found better than every node left is the optimum. Every visit after
-    the first block starts as early as it can, which never loses: a later start only
-    moves wait from after the visit to before it.
+
+class _Search:
+    """Best-first (A*) search for the least (wait, finish) order of visits on one day.
+
+    Nodes leave the heap by (wait, end + minutes of the visits still to come); neither
+    decreases along a path, so the first complete node found better than every node
+    left is the optimum. Every visit after the first block starts as early as it can,
+    which never loses: a later start only moves wait from after the visit to before it.
+
+    The work stays about linear in the day's free time: a greedy dive finds a complete
+    plan first, so children no better than it are never made; a node's children in one
+    run of free time enter the heap one at a time, the next when the one before leaves
+    it (along a run their keys never decrease), because most are never reached.
     """
-    grid = plan.grid
-    full = (1 << len(plan.durations)) - 1
-    limit = plan.request.max_total_wait
-    best: _Node | None = None
-    heap: list[tuple[int, int, int, _Node]] = []
-    for node in _first_nodes(plan, runs):
-        if node.done != full:
-            heap.append((node.wait, node.end, len(heap), node))
-        elif best is None or node.end < best.end:
-            best = node
-    best_key = (0, best.end) if best else (limit + 1, 0)
-    seq = len(heap)
-    heapq.heapify(heap)
-    closed: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
-    while heap:
-        wait, end, _, node = heapq.heappop(heap)
-        if (wait, end) >= best_key:
-            break
-        seen = closed.setdefault((node.done, node.location, node.used), [])
-        if _dominated(seen, node, grid):
-            continue
-        seen.append((end, node.slack, wait))
-        room = min(best_key[0], limit) - wait
-        here = buffers[node.location]
-        for spec, spec_runs in enumerate(runs):
-            if node.done >> spec & 1 or plan.preds[spec] & ~node.done:
+
+    def __init__(self, plan: _Plan, runs: Runs, buffers: Buffers, limit: int):
+        self.plan, self.runs, self.buffers, self.limit = plan, runs, buffers, limit
+        self.full = (1 << len(plan.durations)) - 1
+        self.rest = _rest_minutes(plan)
+        self.best: _Node | None = None
+        self.best_key = (limit + 1, 0)
+        self.heap: list[tuple[int, int, int, _Node, tuple[Run, int] | None]] = []
+        self.seq = 0  # ties leave the heap in the order they entered it
+
+    def child(self, parent: _Node, spec: int, run: Run, i: int) -> _Node | None:
+        """`parent` then `spec`'s visit in stretch `i` of `run`, as early as it can be, or
+        None when neither that stretch nor any later one of the run beats the best."""
+        place, tag, starts, lasts = run
+        if i >= len(starts):
+            return None
+        grid = self.plan.grid
+        arrive = parent.end + self.buffers[parent.location][place]
+        ready = -(-arrive // grid) * grid
+        first = starts[i]
+        if ready + parent.slack <= first:
+            gap, start, slack = first - arrive - parent.slack, first, 0
+        else:
+            start = max(first, ready)
+            gap = ready - arrive
+            slack = min(parent.slack - (start - ready), lasts[i] - start)
+        wait, end = parent.wait + gap, start + self.plan.durations[spec]
+        done = parent.done | 1 << spec
+        if wait > self.limit or (wait, end + self.rest[done]) >= self.best_key:
+            return None
+        return _Node(wait, end, slack, done, place, parent.used | tag, tag, spec, parent)
+
+    def children(self, node: _Node) -> Iterator[tuple[_Node, Run, int]]:
+        """The first child of `node` in every run it can go on to, with its run and stretch."""
+        grid, preds = self.plan.grid, self.plan.preds
+        here = self.buffers[node.location]
+        for spec, spec_runs in enumerate(self.runs):
+            if node.done >> spec & 1 or preds[spec] & ~node.done:
                 continue
-            duration = plan.durations[spec]
-            done = node.done | 1 << spec
-            for place, tag, starts, lasts in spec_runs:
-                if tag & node.used:
+            for run in spec_runs:
+                if run[1] & node.used:
                     continue
-                arrive = end + here[place]
-                ready = -(-arrive // grid) * grid
-                horizon = arrive + node.slack + room
-                for i in range(bisect_left(lasts, ready), len(starts)):
-                    first = starts[i]
-                    if first > horizon:
-                        break
-                    if ready + node.slack <= first:
-                        gap, start, slack = first - arrive - node.slack, first, 0
-                    else:
-                        start = max(first, ready)
-                        gap = ready - arrive
-                        slack = min(node.slack - (start - ready), lasts[i] - start)
-                    total, finish = wait + gap, start + duration
-                    if gap > room or (total, finish) >= best_key:
-                        continue
-                    child = _Node(
-                        total, finish, slack, done, place, node.used | tag, tag, spec, node
-                    )
-                    if done == full:
-                        best, best_key = child, (total, finish)
-                    else:
-                        heapq.heappush(heap, (total, finish, seq, child))
-                        seq += 1
-    return best
+                i = bisect_left(run[3], -(-(node.end + here[run[0]]) // grid) * grid)
+                child = self.child(node, spec, run, i)
+                if child is not None:
+                    yield child, run, i
+
+    def offer(self, child: _Node | None, run: Run, i: int) -> None:
+        if child is None:
+            return
+        if child.done == self.full:
+            self.best, self.best_key = child, (child.wait, child.end)
+        else:
+            key = (child.wait, child.end + self.rest[child.done])
+            self.seq += 1
+            heapq.heappush(self.heap, (*key, self.seq, child, (run, i)))
+
+    def dive(self, node: _Node) -> None:
+        """Follow the least child down to a complete plan, if there is one, as the best."""
+        while node.done != self.full:
+            kids = [kid for kid, _, _ in self.children(node)]
+            if not kids:
+                return
+            node = min(kids, key=lambda kid: (kid.wait, kid.end + self.rest[kid.done]))
+        self.best, self.best_key = node, (node.wait, node.end)
+
+    def run(self) -> _Node | None:
+        heap, rest, grid = self.heap, self.rest, self.plan.grid
+        for node in _first_nodes(self.plan, self.runs):
+            if node.done != self.full:
+                heap.append((node.wait, node.end + rest[node.done], len(heap), node, None))
+            elif self.best is None or node.end < self.best.end:
+                self.best, self.best_key = node, (0, node.end)
+        self.seq = len(heap)
+        heapq.heapify(heap)
+        if heap and self.best is None:
+            self.dive(heap[0][3])
+        closed: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+        while heap:
+            wait, bound, _, node, cursor = heapq.heappop(heap)
+            if (wait, bound) >= self.best_key:
+                break
+            if cursor is not None and node.parent is not None:
+                run, i = cursor
+                self.offer(self.child(node.parent, node.spec, run, i + 1), run, i + 1)
+            seen = closed.setdefault((node.done, node.location, node.used), [])
+            if _dominated(seen, node, grid):
+                continue
+            seen.append((node.end, node.slack, wait))
+            for child, run, i in self.children(node):
+                self.offer(child, run, i)
+        return self.best
 
 
 def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[Visit, ...]:
@@ -392,7 +454,10 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
         return None
     places = {run[0] for spec_runs in runs for run in spec_runs}
     buffers = {a: {b: buffer_minutes(plan.request, a, b) for b in places} for a in places}
-    node = _best_path(plan, runs, buffers)
+    # No wait first: almost every day has such a plan, and the search without wait is small.
+    node = _Search(plan, runs, buffers, 0).run()
+    if node is None and plan.request.max_total_wait > 0:
+        node = _Search(plan, runs, buffers, plan.request.max_total_wait).run()
     if node is None:
         return None
     visits = assign_resources(plan.request, day, _path_visits(plan, raw, buffers, node))

@@ -133,28 +133,37 @@ PatientBusy = list[tuple[datetime, datetime, int]]
 
 def _busy(
     clinician_ids: list[int],
+    patient_id: int | None,
     start: datetime,
     end: datetime,
     *,
     now: datetime | None = None,
     exclude_id: int | None = None,
-) -> Busy:
-    """Booked and held time (overrides included) and time off per clinician, in
-    [start, end)."""
+) -> tuple[Busy, PatientBusy]:
+    """Booked and held time (overrides included) and time off per clinician in
+    [start, end); and the patient's own visits as (start, end, location), to keep apart
+    from new ones. The visits of both come in one query."""
     busy: Busy = defaultdict(list)
+    patient_busy: PatientBusy = []
+    mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
     booked = (
-        Appointment.objects.filter(clinician_id__in=clinician_ids, start__lt=end, end__gt=start)
+        Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
+        .filter(start__lt=end, end__gt=start)
         .filter(_live_or_held(now))
         .exclude(pk__in=[exclude_id] if exclude_id else [])
-        .values_list("clinician_id", "start", "end")
+        .values_list("clinician_id", "patient_id", "start", "end", "location_id")
     )
-    for clinician_id, s, e in booked:
-        busy[clinician_id].append((s, e))
+    wanted = set(clinician_ids)
+    for clinician_id, patient, s, e, location_id in booked:
+        if clinician_id in wanted:
+            busy[clinician_id].append((s, e))
+        if patient_id is not None and patient == patient_id:
+            patient_busy.append((s, e, location_id))
     for clinician_id, s, e in TimeOff.objects.filter(
         clinician_id__in=clinician_ids, start__lt=end, end__gt=start
     ).values_list("clinician_id", "start", "end"):
         busy[clinician_id].append((s, e))
-    return busy
+    return busy, patient_busy
 
 
 ResourceBusy = dict[int, list[tuple[datetime, datetime, int | None]]]
@@ -192,25 +201,6 @@ def _resource_busy(
     return busy
 
 
-def _patient_busy(
-    patient_id: int | None,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime | None = None,
-    exclude_id: int | None = None,
-) -> PatientBusy:
-    """The patient's own visits as (start, end, location), to keep apart from new ones."""
-    if patient_id is None:
-        return []
-    return list(
-        Appointment.objects.filter(patient_id=patient_id, start__lt=end, end__gt=start)
-        .filter(_live_or_held(now))
-        .exclude(pk__in=[exclude_id] if exclude_id else [])
-        .values_list("start", "end", "location_id")
-    )
-
-
 def free_days(
     *,
     clinicians: list[Clinician],
@@ -224,6 +214,7 @@ def free_days(
     exclude_id: int | None = None,
     now: datetime | None = None,
     resources: list[Resource] | None = None,
+    sessions: dict[date, list[availability.Session]] | None = None,
 ) -> Iterator[engine.DayCalendar]:
     """Each local date's free time of `clinicians`, loaded lazily a chunk of days at a time.
 
@@ -233,7 +224,8 @@ def free_days(
     visits are cut out of everyone's free time with the walk to and from them (`buffers`,
     minutes between location ids, either way; 15 when a pair is missing), and so is
     everything before `not_before` (no slot in the past). `exclude_id` is an appointment
-    to leave out (the one being rescheduled); holds expired at `now` are free.
+    to leave out (the one being rescheduled); holds expired at `now` are free. `sessions`,
+    when given, are the clinicians' sessions of every date asked for, already read.
     `resources` get their free time the same way (`engine.ResourceDay`): a room or machine
     at its own location, an interpreter at every location with a session that day, with
     the walk from its other visits there taken out.
@@ -247,12 +239,13 @@ def free_days(
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
-        sessions = clinic_sessions(clinicians, chunk_start, chunk_end)
+        chunk = sessions
+        if chunk is None:
+            chunk = clinic_sessions(clinicians, chunk_start, chunk_end)
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
-        busy = _busy(ids, span_start, span_end, now=now, exclude_id=exclude_id)
-        patient_busy = _patient_busy(
-            patient_id, span_start, span_end, now=now, exclude_id=exclude_id
+        busy, patient_busy = _busy(
+            ids, patient_id, span_start, span_end, now=now, exclude_id=exclude_id
         )
         kept = clinic_sessions(resources, chunk_start, chunk_end, "resource") if resources else {}
         resource_busy = _resource_busy(
@@ -262,7 +255,7 @@ def free_days(
         while day <= chunk_end:
             calendar = _day_calendar(
                 day,
-                sessions.get(day, []),
+                chunk.get(day, []),
                 busy,
                 patient_busy,
                 specialty,
@@ -389,19 +382,29 @@ def _clip(
     return availability.Span(start, end, span.location_id) if start < end else None
 
 
-def sessions_covering(
-    visits: list[tuple[Clinician, datetime, datetime]],
-) -> list[tuple[int, date, str] | None]:
-    """For each (clinician, start, end): the (location id, local date, zone) of the clinic
-    session minus time off that wholly holds it, or None. The sessions of every local date
-    the instants can fall on (a day either side in UTC) are read once for all the visits."""
-    if not visits:
-        return []
-    utc_days = [start.astimezone(UTC).date() for _, start, _ in visits]
-    clinicians = list({clinician.pk: clinician for clinician, _, _ in visits}.values())
-    sessions = clinic_sessions(
+def visit_sessions(
+    clinicians: list[Clinician], starts: list[datetime]
+) -> dict[date, list[availability.Session]]:
+    """The clinic sessions of every local date the instants `starts` can fall on (a day
+    either side of their UTC dates), read once for all of a plan's visits."""
+    utc_days = [start.astimezone(UTC).date() for start in starts]
+    return clinic_sessions(
         clinicians, min(utc_days) - timedelta(days=1), max(utc_days) + timedelta(days=1)
     )
+
+
+def sessions_covering(
+    visits: list[tuple[Clinician, datetime, datetime]],
+    sessions: dict[date, list[availability.Session]] | None = None,
+) -> list[tuple[int, date, str] | None]:
+    """For each (clinician, start, end): the (location id, local date, zone) of the clinic
+    session minus time off that wholly holds it, or None. `sessions`: `visit_sessions` of
+    the visits, when the caller has read them already."""
+    if not visits:
+        return []
+    clinicians = list({clinician.pk: clinician for clinician, _, _ in visits}.values())
+    if sessions is None:
+        sessions = visit_sessions(clinicians, [start for _, start, _ in visits])
     off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for clinician_id, start, end in TimeOff.objects.filter(
         clinician_id__in=[c.pk for c in clinicians],

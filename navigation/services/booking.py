@@ -160,9 +160,12 @@ def lock_calendars(
     keys = sorted(
         {(1, c) for c in clinicians} | {(2, p) for p in patients} | {(3, r) for r in resources}
     )
+    if not keys:
+        return
+    # One round trip: PostgreSQL evaluates a select list left to right, so in key order.
+    calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(keys))
     with connection.cursor() as cursor:
-        for namespace, key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
+        cursor.execute(f"SELECT {calls}", [part for key in keys for part in key])
 
 
 def _field(index: int | None, name: str, single: bool) -> str:
@@ -202,8 +205,10 @@ def check_visits(
     ]
     for index, (visit, specialty) in enumerate(zip(visits, specialties, strict=True)):
         _check_clock(visit, specialty, now, _field(index, "start", single), single)
+    clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
+    sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
     covering = selectors.sessions_covering(
-        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)]
+        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)], sessions
     )
     checked = []
     for index, (visit, specialty, end, found) in enumerate(
@@ -254,7 +259,8 @@ def check_visits(
     )
     request = plan_request(specialties, minutes, plan, needs=needs)
     (calendar,) = selectors.free_days(
-        clinicians=list({v.clinician.pk: v.clinician for v in visits}.values()),
+        clinicians=clinicians,
+        sessions=sessions,
         first=checked[0].day,
         last=checked[0].day,
         patient_id=patient.pk,
