@@ -321,8 +321,10 @@ class _Search:
 
     Nodes leave the heap by (wait, end + minutes of the visits still to come); neither
     decreases along a path, so the first complete node found better than every node
-    left is the optimum. Every visit after the first block starts as early as it can,
-    which never loses: a later start only moves wait from after the visit to before it.
+    left is the optimum. Of equal nodes the one ending first leaves first (then the
+    first in), so of equally good plans the one whose first visits end soonest wins.
+    Every visit after the first block starts as early as it can, which never loses: a
+    later start only moves wait from after the visit to before it.
 
     The work stays about linear in the day's free time: a greedy dive finds a complete
     plan first, so children no better than it are never made; a node's children in one
@@ -336,7 +338,7 @@ class _Search:
         self.rest = _rest_minutes(plan)
         self.best: _Node | None = None
         self.best_key = (limit + 1, 0)
-        self.heap: list[tuple[int, int, int, _Node, tuple[Run, int] | None]] = []
+        self.heap: list[tuple[int, int, int, int, _Node, tuple[Run, int] | None]] = []
         self.seq = 0  # ties leave the heap in the order they entered it
 
     def child(self, parent: _Node, spec: int, run: Run, i: int) -> _Node | None:
@@ -384,7 +386,7 @@ class _Search:
         else:
             key = (child.wait, child.end + self.rest[child.done])
             self.seq += 1
-            heapq.heappush(self.heap, (*key, self.seq, child, (run, i)))
+            heapq.heappush(self.heap, (*key, child.end, self.seq, child, (run, i)))
 
     def dive(self, node: _Node) -> None:
         """Follow the least child down to a complete plan, if there is one, as the best."""
@@ -392,23 +394,24 @@ class _Search:
             kids = [kid for kid, _, _ in self.children(node)]
             if not kids:
                 return
-            node = min(kids, key=lambda kid: (kid.wait, kid.end + self.rest[kid.done]))
+            node = min(kids, key=lambda kid: (kid.wait, kid.end + self.rest[kid.done], kid.end))
         self.best, self.best_key = node, (node.wait, node.end)
 
     def run(self) -> _Node | None:
         heap, rest, grid = self.heap, self.rest, self.plan.grid
         for node in _first_nodes(self.plan, self.runs):
             if node.done != self.full:
-                heap.append((node.wait, node.end + rest[node.done], len(heap), node, None))
+                key = (node.wait, node.end + rest[node.done], node.end)
+                heap.append((*key, len(heap), node, None))
             elif self.best is None or node.end < self.best.end:
                 self.best, self.best_key = node, (0, node.end)
         self.seq = len(heap)
         heapq.heapify(heap)
         if heap and self.best is None:
-            self.dive(heap[0][3])
+            self.dive(heap[0][4])
         closed: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
         while heap:
-            wait, bound, _, node, cursor = heapq.heappop(heap)
+            wait, bound, _, _, node, cursor = heapq.heappop(heap)
             if (wait, bound) >= self.best_key:
                 break
             if cursor is not None and node.parent is not None:
