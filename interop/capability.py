@@ -104,6 +104,7 @@ def _resource(kind: str, systems: str) -> dict:
         ihe = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
         resource["operation"] = [
             {"name": "find", "definition": f"{ihe}appointment-find"},
+            {"name": "hold", "definition": f"{ihe}appointment-hold"},
             {"name": "book", "definition": f"{ihe}appointment-book"},
         ]
     return resource

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -20,7 +21,7 @@ from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSeria
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.models import Patient, Referral
 from patients.selectors import patient_list, referral_list
-from tumorboard.errors import _flatten
+from tumorboard.errors import Conflict, _flatten
 
 FIND_PARAMETERS = {
     # FHIR parameter: (our field, value[x] types accepted). IHE ITI Scheduling's names
@@ -54,6 +55,7 @@ REPEATING = {"specialty", "practitioner", "provider", "location-reference", "loc
 REPEATING |= {"visit-type", "reason"}
 PROPOSAL_MINUTES = 15
 BOOK_PARAMETERS = ("appointment-reference", "appointment-resource", "appointment", "appt-resource")
+HOLD_PARAMETERS = ("appointment-reference",)
 
 
 def _parameters(body, allowed) -> dict[str, list[dict]]:
@@ -324,6 +326,7 @@ class BookInput:
     proposal: Proposal | None = None  # when booked by reference
     existing: int | None = None  # an Appointment id: the $book is a change of it
     status: str = "booked"  # what the Appointment should become
+    by_reference: bool = False  # the proposal's own visits, not a resource's
 
 
 def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
@@ -333,9 +336,11 @@ def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
     return found[0]
 
 
-def appointment_reference(body, names=("appointment-reference",)) -> tuple[str, str] | None:
+def appointment_reference(
+    body, names=("appointment-reference",), allowed=BOOK_PARAMETERS
+) -> tuple[str, str] | None:
     """The ("Appointment", id) a by-reference operation names, or None."""
-    given = _parameters(body, BOOK_PARAMETERS)
+    given = _parameters(body, allowed)
     refs = [p for n in names for p in given.get(n, [])]
     if not refs:
         return None
@@ -353,8 +358,13 @@ def appointment_reference(body, names=("appointment-reference",)) -> tuple[str, 
 
 
 def proposal_get(pk: str, *, user, now) -> Proposal:
-    """A proposal of `$find` still open, for a patient `user` may see."""
-    proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+    """A proposal of `$find` still open (or held: its hold says how long), for a patient
+    `user` may see; else 400 naming `appointment-reference`."""
+    proposal = (
+        Proposal.objects.filter(Q(expires_at__gt=now) | Q(hold__isnull=False), pk=pk)
+        .select_related("patient", "referral", "hold")
+        .first()
+    )
     if proposal is None or not patient_list(user=user).filter(pk=proposal.patient_id).exists():
         raise Invalid(
             f"Appointment/{pk} is not a proposal of a recent $find (they last "
@@ -365,15 +375,35 @@ def proposal_get(pk: str, *, user, now) -> Proposal:
 
 
 def proposal_visits(proposal: Proposal) -> list[VisitRequest]:
-    clinicians = Clinician.objects.in_bulk([v["clinician"] for v in proposal.visits])
+    """The visits a proposal would book, each at the Location it was proposed at (booking
+    checks the session is still there)."""
+    clinicians = Clinician.objects.select_related("home_location").in_bulk(
+        [v["clinician"] for v in proposal.visits]
+    )
     return [
         VisitRequest(
             clinician=clinicians[v["clinician"]],
             start=datetime.fromisoformat(v["start"]),
             minutes=v["minutes"],
+            location_id=v.get("location"),
         )
         for v in proposal.visits
     ]
+
+
+def hold_input(body, *, user, now) -> Proposal:
+    """`$hold`'s one `appointment-reference`: a proposal of a recent `$find`."""
+    found = appointment_reference(body, allowed=HOLD_PARAMETERS)
+    if found is None:
+        raise Invalid("Parameter “appointment-reference” is required.", "appointment-reference")
+    _, pk = found
+    if pk.isdigit():
+        raise Invalid(
+            f"Appointment/{pk} is an appointment, not a proposal of $find; only proposals "
+            f"can be held.",
+            "appointment-reference",
+        )
+    return proposal_get(pk, user=user, now=now)
 
 
 def book_input(body, *, user, now=None) -> BookInput:
@@ -397,8 +427,9 @@ def book_input(body, *, user, now=None) -> BookInput:
         return BookInput(
             patient=proposal.patient,
             referral=proposal.referral,
-            visits=proposal_visits(proposal),
+            visits=[],
             proposal=proposal,
+            by_reference=True,
         )
     appointment = parameter.get("resource")
     if not isinstance(appointment, dict) or appointment.get("resourceType") != "Appointment":
@@ -413,11 +444,27 @@ def book_input(body, *, user, now=None) -> BookInput:
         return BookInput(
             patient=None, referral=None, visits=[], existing=int(pk), status="cancelled"
         )
+    held = None
+    if status == "cancelled" and pk:
+        held = Proposal.objects.filter(pk=pk, hold__isnull=False).first()
+    if held is not None:  # IHE: cancelling a held proposal frees its time
+        proposal = proposal_get(pk, user=user, now=now)
+        return BookInput(
+            patient=proposal.patient,
+            referral=None,
+            visits=[],
+            proposal=proposal,
+            status="cancelled",
+        )
     if status not in ("proposed", "pending", "booked"):
         raise Invalid(f"An Appointment that is {status} cannot be booked.", "Appointment.status")
     proposal = None
     if pk and not pk.isdigit():  # a proposal sent back: book what is sent, linked to it
-        proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+        proposal = (
+            Proposal.objects.filter(Q(expires_at__gt=now) | Q(hold__isnull=False), pk=pk)
+            .select_related("hold")
+            .first()
+        )
     participants = appointment.get("participant")
     if not isinstance(participants, list):
         raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
@@ -457,12 +504,21 @@ def book_input(body, *, user, now=None) -> BookInput:
         )
     if proposal is not None and proposal.patient_id != patients[0].pk:
         proposal = None
+    requested = [
+        VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
+        for v in serializer.validated_data["visits"]
+    ]
+    if proposal is not None and proposal.hold_id is not None:
+        held = {(v.clinician.pk, v.start, v.minutes) for v in proposal_visits(proposal)}
+        if {(v.clinician.pk, v.start, v.minutes) for v in requested} != held:
+            raise Conflict(
+                f"Appointment/{pk} is held with other times (hold {proposal.hold_id}); book "
+                f"it by “appointment-reference”, or run $find again.",
+                field="Appointment.participant",
+            )
     return BookInput(
         patient=patients[0],
         proposal=proposal,
         referral=_referral(appointment, patients[0], user),
-        visits=[
-            VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
-            for v in serializer.validated_data["visits"]
-        ],
+        visits=requested,
     )

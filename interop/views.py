@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from interop import capability, errors, intake, mapping, operations, params, smart
+from interop import capability, errors, intake, mapping, operations, params, proposals, smart
 from interop.models import Proposal, ProposalBooking
 from interop.slots import slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
@@ -604,6 +603,7 @@ class FindView(FhirView):
                             "clinician": v.clinician_id,
                             "start": v.start.isoformat(),
                             "minutes": int((v.end - v.start).total_seconds() // 60),
+                            "location": v.location_id,
                         }
                         for v in option.visits
                     ],
@@ -646,41 +646,71 @@ class BookView(FhirView):
             )
             appointment.refresh_from_db()
             booked = [appointment]
+        elif given.status == "cancelled":  # a held proposal let go
+            touch(request, given.patient.pk)
+            proposals.proposal_release(proposal=given.proposal, by=request.user, now=now)
+            resource = {**given.proposal.resource, "status": "cancelled"}
+            return self.bundle([resource])
+        elif given.proposal is not None:
+            touch(request, given.patient.pk)
+            booked = proposals.proposal_book(
+                proposal=given.proposal,
+                by=request.user,
+                now=now,
+                visits=None if given.by_reference else given.visits,
+                referral=given.referral,
+            )
         else:
             touch(request, given.patient.pk)
-            with transaction.atomic():
-                if given.proposal is not None:
-                    proposal = Proposal.objects.select_for_update().get(pk=given.proposal.pk)
-                    if proposal.booked:
-                        raise Conflict(
-                            "This proposal was booked already.", field="appointment-reference"
-                        )
-                itinerary = itinerary_book(
-                    patient=given.patient,
-                    visits=given.visits,
-                    by=request.user,
-                    now=now,
-                    referral=given.referral,
+            itinerary = itinerary_book(
+                patient=given.patient,
+                visits=given.visits,
+                by=request.user,
+                now=now,
+                referral=given.referral,
+            )
+            booked = list(
+                itinerary.appointments.select_related("patient", "clinician", "location").order_by(
+                    "start"
                 )
-                booked = list(
-                    itinerary.appointments.select_related(
-                        "patient", "clinician", "location"
-                    ).order_by("start")
-                )
-                if given.proposal is not None:
-                    proposal.booked = [a.pk for a in booked]
-                    proposal.save(update_fields=["booked"])
-                    ProposalBooking.objects.bulk_create(
-                        ProposalBooking(appointment=a, proposal=proposal) for a in booked
-                    )
+            )
         links_to = _proposals(booked)
-        resources = [
-            mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked
-        ]
-        links = {"self": request.build_absolute_uri(request.path)}
-        return Response(
-            mapping.searchset(resources, base=self.base, total=len(resources), links=links)
+        return self.bundle(
+            [mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked]
         )
+
+    def bundle(self, resources: list[dict], outcome: dict | None = None) -> Response:
+        links = {"self": self.request.build_absolute_uri(self.request.path)}
+        return Response(
+            mapping.searchset(
+                resources, base=self.base, total=len(resources), links=links, outcome=outcome
+            )
+        )
+
+
+class HoldView(BookView):
+    """`Appointment/$hold` (IHE ITI-116): a proposal's visits kept for this client for
+    HOLD_MINUTES; the reply is the proposal, `pending`, with when the hold ends. Time taken
+    since `$find` is a 409 whose issue is fatal `not-found`, as the IG asks."""
+
+    def post(self, request):
+        now = timezone.now()
+        proposal = operations.hold_input(request.data, user=request.user, now=now)
+        touch(request, proposal.patient_id)
+        try:
+            hold = proposals.proposal_hold(proposal=proposal, by=request.user, now=now)
+        except Conflict as conflict:
+            body = mapping.operation_outcome(
+                conflict.message, "not-found", "fatal", expression="appointment-reference"
+            )
+            return Response(body, status=409)
+        note = mapping.operation_outcome(
+            f"Held until {mapping.instant(hold.expires_at)} (hold {hold.pk}): book it with "
+            f"$book and this appointment-reference before then.",
+            "informational",
+            "information",
+        )
+        return self.bundle([{**proposal.resource, "status": "pending"}], outcome=note)
 
 
 # --- SMART Backend Services ------------------------------------------------------------
