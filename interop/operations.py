@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from interop import mapping
 from interop.models import Proposal
 from interop.params import Invalid, reference_id
+from interop.slots import slot_get
 from navigation.models import Clinician, Location
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
@@ -318,6 +319,34 @@ def _referral(appointment: dict, patient: Patient, user) -> Referral | None:
     return referral
 
 
+def _slot_visits(slots, now) -> list[dict]:
+    """`Appointment.slot`: each referenced Slot of ours as the visit it books."""
+    if slots is None:
+        return []
+    if not isinstance(slots, list):
+        raise Invalid("Appointment.slot must be a list of Slot references.", "Appointment.slot")
+    visits = []
+    for index, item in enumerate(slots):
+        path = f"Appointment.slot[{index}]"
+        ref = item.get("reference") if isinstance(item, dict) else None
+        if not isinstance(ref, str):
+            raise Invalid(f"{path} needs a reference such as Slot/7-20260309T120000-….", path)
+        kind, _, pk = ref.rstrip("/").rpartition("/")
+        span = slot_get(pk, now=now) if kind.rpartition("/")[2] in ("", "Slot") else None
+        if span is None:
+            raise Invalid(
+                f"{path}: “{ref}” is not one of our slots (search Slot?schedule=…).", path
+            )
+        visits.append(
+            {
+                "clinician": span.clinician_id,
+                "start": span.start.isoformat(),
+                "minutes": int((span.end - span.start).total_seconds() // 60),
+            }
+        )
+    return visits
+
+
 @dataclass(frozen=True)
 class BookInput:
     patient: Patient
@@ -468,7 +497,9 @@ def book_input(body, *, user, now=None) -> BookInput:
     participants = appointment.get("participant")
     if not isinstance(participants, list):
         raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
-    patients, visits = [], []
+    visits = _slot_visits(appointment.get("slot"), now)
+    by_slot = bool(visits)
+    patients, performers = [], []
     for index, participant in enumerate(participants):
         path = f"Appointment.participant[{index}]"
         if not isinstance(participant, dict):
@@ -480,6 +511,9 @@ def book_input(body, *, user, now=None) -> BookInput:
         if ref.split("/")[-2:-1] == ["Patient"]:
             patients.append(_patient(ref, f"{path}.actor", user))
         elif ref.split("/")[-2:-1] == ["Practitioner"]:
+            if by_slot and "period" not in participant:  # the slots say when
+                performers.append((reference_id(ref, "Practitioner", f"{path}.actor"), path))
+                continue
             start, end = _instant(participant.get("period"), f"{path}.period")
             visits.append(
                 {
@@ -494,9 +528,17 @@ def book_input(body, *, user, now=None) -> BookInput:
         )
     if not visits:
         raise Invalid(
-            "The Appointment needs a Practitioner participant with a period for each visit.",
+            "The Appointment needs a Practitioner participant with a period for each visit, "
+            "or its Slots in Appointment.slot.",
             "Appointment.participant",
         )
+    visits = list({(v["clinician"], v["start"], v["minutes"]): v for v in visits}.values())
+    for clinician, path in performers:
+        if clinician not in {v["clinician"] for v in visits}:
+            raise Invalid(
+                f"{path}: Practitioner/{clinician} has none of the Appointment's slots.",
+                f"{path}.actor",
+            )
     serializer = ItineraryBookSerializer(data={"patient": patients[0].pk, "visits": visits})
     if not serializer.is_valid():
         raise _from_serializer(

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from interop import capability, errors, intake, mapping, operations, params, proposals, smart
 from interop.models import Proposal, ProposalBooking
-from interop.slots import slot_spans
+from interop.slots import slot_get, slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
 from navigation.models import Clinician, Location
@@ -391,21 +391,14 @@ class SlotView(FhirView):
             len(spans),
             count,
             offset,
-            lambda s: mapping.slot_resource(s.clinician_id, s.start, s.end, s.status),
+            lambda s: mapping.slot_resource(s, self.systems),
         )
 
     def read(self, pk: str, now) -> Response:
-        parsed = mapping.parse_slot_id(pk)
-        if parsed is None:
+        span = slot_get(pk, now=now)
+        if span is None:
             raise Http404
-        clinician_id, start, end = parsed
-        clinician = get_object_or_404(Clinician, pk=clinician_id)
-        for span in slot_spans(
-            clinicians=[clinician], after=start, before=start + timedelta(seconds=1), now=now
-        ):
-            if span.start == start and span.end == end:
-                return Response(mapping.slot_resource(clinician.pk, start, end, span.status))
-        raise Http404
+        return Response(mapping.slot_resource(span, self.systems))
 
 
 # --- Appointment ---------------------------------------------------------------------
