@@ -6,8 +6,8 @@ problem they find is reported under the FHIR parameter's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -17,12 +17,13 @@ from interop import mapping
 from interop.models import Proposal
 from interop.params import Invalid, reference_id
 from interop.slots import slot_get
+from navigation import selectors
 from navigation.models import Clinician, Location
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.models import Patient, Referral
 from patients.selectors import patient_list, referral_list
-from tumorboard.errors import Conflict, _flatten
+from tumorboard.errors import Conflict, DomainError, _flatten
 
 FIND_PARAMETERS = {
     # FHIR parameter: (our field, value[x] types accepted). IHE ITI Scheduling's names
@@ -347,6 +348,60 @@ def _slot_visits(slots, now) -> list[dict]:
     return visits
 
 
+def at_place(location_id: int, wanted, parents: dict[int, int | None]) -> bool:
+    """A visit at `location_id` is at one of the `wanted` Locations: there, or in a
+    building one of them contains (the one rule of `$find`'s and `$book`'s Locations)."""
+    return location_id in wanted or parents.get(location_id) in wanted
+
+
+@dataclass(frozen=True)
+class RequiredPlace:
+    location: Location
+    period: tuple[datetime, datetime] | None  # the visits it is for; None: every visit
+    path: str
+
+
+def _required_place(participant: dict, ref: str, path: str) -> RequiredPlace:
+    location = Location.objects.filter(pk=reference_id(ref, "Location", f"{path}.actor")).first()
+    if location is None:
+        raise Invalid(f"{path}: no location “{ref}”.", f"{path}.actor")
+    period = None
+    if participant.get("period") is not None:
+        period = _instant(participant["period"], f"{path}.period")
+    return RequiredPlace(location, period, path)
+
+
+def _at_required_places(
+    visits: list[VisitRequest], places: list[RequiredPlace]
+) -> list[VisitRequest]:
+    """Each visit pinned to the session location a required Location participant asks for
+    (booking re-checks it under its locks); a visit whose session is elsewhere is a 422
+    naming the participant, never booked at another place."""
+    if not places:
+        return visits
+    parents = dict(Location.objects.values_list("pk", "parent_id"))
+    covering = selectors.sessions_covering(
+        [(v.clinician, v.start, v.start + timedelta(minutes=v.minutes or 0)) for v in visits]
+    )
+    pinned = []
+    for visit, found in zip(visits, covering, strict=True):
+        mine = [p for p in places if p.period is None or p.period[0] <= visit.start < p.period[1]]
+        if not mine or found is None:  # no place asked, or no session: booking says why
+            pinned.append(visit)
+            continue
+        if not at_place(found[0], {p.location.pk for p in mine}, parents):
+            names = " or ".join(f"Location/{p.location.pk} ({p.location.name})" for p in mine)
+            raise DomainError(
+                f"{mine[0].path}: {visit.clinician.name}'s session at "
+                f"{mapping.instant(visit.start)} is at another location "
+                f"(Location/{found[0]}), not the required {names}. Nothing was booked.",
+                field=mine[0].path,
+                code="wrong_location",
+            )
+        pinned.append(replace(visit, location_id=found[0]))
+    return pinned
+
+
 @dataclass(frozen=True)
 class BookInput:
     patient: Patient
@@ -499,7 +554,7 @@ def book_input(body, *, user, now=None) -> BookInput:
         raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
     visits = _slot_visits(appointment.get("slot"), now)
     by_slot = bool(visits)
-    patients, performers = [], []
+    patients, performers, places = [], [], []
     for index, participant in enumerate(participants):
         path = f"Appointment.participant[{index}]"
         if not isinstance(participant, dict):
@@ -510,6 +565,9 @@ def book_input(body, *, user, now=None) -> BookInput:
         ref = actor["reference"]
         if ref.split("/")[-2:-1] == ["Patient"]:
             patients.append(_patient(ref, f"{path}.actor", user))
+        elif ref.split("/")[-2:-1] == ["Location"]:
+            if participant.get("required", "required") == "required":
+                places.append(_required_place(participant, ref, path))
         elif ref.split("/")[-2:-1] == ["Practitioner"]:
             if by_slot and "period" not in participant:  # the slots say when
                 performers.append((reference_id(ref, "Practitioner", f"{path}.actor"), path))
@@ -546,10 +604,13 @@ def book_input(body, *, user, now=None) -> BookInput:
         )
     if proposal is not None and proposal.patient_id != patients[0].pk:
         proposal = None
-    requested = [
-        VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
-        for v in serializer.validated_data["visits"]
-    ]
+    requested = _at_required_places(
+        [
+            VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
+            for v in serializer.validated_data["visits"]
+        ],
+        places,
+    )
     if proposal is not None and proposal.hold_id is not None:
         held = {(v.clinician.pk, v.start, v.minutes) for v in proposal_visits(proposal)}
         if {(v.clinician.pk, v.start, v.minutes) for v in requested} != held:

@@ -562,10 +562,7 @@ class FindView(FhirView):
             options = [
                 o
                 for o in options
-                if all(
-                    v.location_id in wanted or parents.get(v.location_id) in wanted
-                    for v in o.visits
-                )
+                if all(operations.at_place(v.location_id, wanted, parents) for v in o.visits)
             ][: found.search.limit]
         ids = {v.clinician_id for option in options for v in option.visits}
         names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
