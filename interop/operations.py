@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from interop import mapping
@@ -171,6 +172,17 @@ def _from_serializer(error: ValidationError, names: dict[str, str]) -> Invalid:
     return Invalid(f"{name}: {problems[0]}", name)
 
 
+class _Given(serializers.Field):
+    """A value already read and checked (the patient): taken as it is."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+class _FindSerializer(ItinerarySearchSerializer):
+    patient = _Given()
+
+
 @dataclass(frozen=True)
 class FindInput:
     patient: Patient
@@ -206,7 +218,6 @@ def find_input(body, *, user, base: str) -> FindInput:
             kind, value = _value(parameter, name, types)
             if field == "patient":
                 patient = _patient(value, name, user)
-                data["patient"] = patient.pk
             elif field == "specialties":
                 for part in value.split(",") if kind == "valueString" else [value]:
                     data["specialties"].append(_specialty(kind, part, base, name))
@@ -258,7 +269,8 @@ def find_input(body, *, user, base: str) -> FindInput:
                 "Name a “specialty”, or give the referral to suggest the specialties.",
                 "specialty",
             )
-    serializer = ItinerarySearchSerializer(data=data)
+    data["patient"] = patient  # read above, with the client's access: not read again
+    serializer = _FindSerializer(data=data)
     if not serializer.is_valid():
         raise _from_serializer(ValidationError(serializer.errors), names)
     valid = serializer.validated_data

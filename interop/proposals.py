@@ -5,9 +5,9 @@ asked, and `$book` by reference confirms it (`hold_confirm`) or books the visits
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from interop.mapping import instant
 from interop.models import Proposal, ProposalBooking
@@ -18,6 +18,25 @@ from navigation.services import hold_confirm, hold_release, itinerary_book, itin
 from tumorboard.errors import Conflict, DomainError
 
 FIELD = "appointment-reference"
+
+
+def proposals_save(rows: list[Proposal]) -> None:
+    """Store `$find`'s proposals. Outside a request's own transaction (a GET) they commit
+    without waiting for the disk flush (PostgreSQL's `synchronous_commit` off for this
+    transaction only): a proposal lives 15 minutes and another `$find` makes it again, so
+    a crash losing the last moment's is harmless, and `$find` saves a flush per call."""
+    own = not connection.in_atomic_block
+    with transaction.atomic():
+        if own:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Proposal.objects.bulk_create(rows)
+
+
+def proposals_forget(*, now: datetime) -> None:
+    """Drop proposals a day past expiry that were never booked (a booked one is kept:
+    its Appointments name it ever after). Done by `$hold` and `$book`, not by `$find`."""
+    Proposal.objects.filter(expires_at__lt=now - timedelta(days=1), booked=[]).delete()
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -38,6 +57,7 @@ def proposal_hold(*, proposal: Proposal, by, now: datetime) -> Hold:
     """Hold a proposal's visits for `by` (`settings.HOLD_MINUTES`), checked like a booking:
     409 naming what took the time since `$find`, or the other client's hold. Holding again
     what `by` holds already returns the same hold."""
+    proposals_forget(now=now)
     proposal = _locked(proposal)
     if _live(proposal.hold, now):
         if proposal.hold.created_by_id == by.pk:
@@ -92,6 +112,7 @@ def proposal_book(
     """Book a proposal whole: its hold confirmed when it has one (409 naming the hold when
     it expired, was released, or is another client's), else its `visits` (default: the
     proposal's own) booked at once. Every booked Appointment records the proposal."""
+    proposals_forget(now=now)
     proposal = _locked(proposal)
     if proposal.hold is not None:
         try:

@@ -11,10 +11,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Value
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
@@ -102,12 +104,12 @@ class FhirView(APIView):
     def get_exception_handler(self):
         return errors.exception_handler
 
-    @property
+    @cached_property
     def base(self) -> str:
         """Where this client reaches the server: for fullUrl and links."""
         return self.request.build_absolute_uri(reverse("fhir-base"))
 
-    @property
+    @cached_property
     def systems(self) -> str:
         """Where our code systems and identifiers live: the same whatever the host asked."""
         return f"{settings.SITE_URL}{reverse('fhir-base')}"
@@ -529,6 +531,27 @@ class AppointmentView(FhirView):
         )
 
 
+def _display_names(clinicians: set[int], places: set[int]) -> tuple[dict, dict]:
+    """Names of the clinicians and locations of `$find`'s options, in one query."""
+    if not clinicians and not places:
+        return {}, {}
+    rows = (
+        Clinician.objects.filter(pk__in=clinicians)
+        .annotate(of=Value("c"))
+        .values_list("pk", "name", "of")
+        .union(
+            Location.objects.filter(pk__in=places)
+            .annotate(of=Value("l"))
+            .values_list("pk", "name", "of"),
+            all=True,
+        )
+    )
+    names: dict[str, dict] = {"c": {}, "l": {}}
+    for pk, name, kind in rows:
+        names[kind][pk] = name
+    return names["c"], names["l"]
+
+
 class FindView(FhirView):
     """`Appointment/$find` (IHE ITI-115, GET or POST): the itinerary engine's ranked
     same-day options, proposed, each with an id `$hold` and `$book` take for
@@ -564,9 +587,10 @@ class FindView(FhirView):
                 for o in options
                 if all(operations.at_place(v.location_id, wanted, parents) for v in o.visits)
             ][: found.search.limit]
-        ids = {v.clinician_id for option in options for v in option.visits}
-        names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
-        locations = dict(Location.objects.values_list("pk", "name"))
+        names, locations = _display_names(
+            {v.clinician_id for option in options for v in option.visits},
+            {v.location_id for option in options for v in option.visits},
+        )
         proposed, rows = [], []
         expires = now + timedelta(minutes=operations.PROPOSAL_MINUTES)
         for option in options:
@@ -600,8 +624,7 @@ class FindView(FhirView):
                 )
             )
             proposed.append(resource)
-        Proposal.objects.bulk_create(rows)
-        Proposal.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+        proposals.proposals_save(rows)
         outcome = None
         if result.reason:
             outcome = mapping.operation_outcome(result.reason, "informational", "information")
