@@ -76,8 +76,9 @@ RESOURCES = {
         ),
     ),
     "Slot": (
-        "Derived from clinic sessions minus bookings (busy) and time off "
-        "(busy-unavailable); free time before now is not offered.",
+        "Bookable: clinic sessions cut into pieces of the clinician's new-patient visit on "
+        "the 5-minute grid, busy when booked or held, busy-unavailable in time off; ids are "
+        "stable. Book one with $book and Appointment.slot.",
         (
             ("schedule", "reference", "The schedule(s), e.g. Schedule/3."),
             ("start", "date", "With ge, gt, lt, le; 7 days from today by default, at most 31."),
@@ -113,6 +114,7 @@ def _resource(kind: str, systems: str) -> dict:
         ihe = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
         resource["operation"] = [
             {"name": "find", "definition": f"{ihe}appointment-find"},
+            {"name": "hold", "definition": f"{ihe}appointment-hold"},
             {"name": "book", "definition": f"{ihe}appointment-book"},
         ]
     return resource

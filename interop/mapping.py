@@ -198,7 +198,8 @@ def schedule_resource(clinician, base: str) -> dict:
 
 def slot_id(clinician_id: int, start: datetime, end: datetime) -> str:
     """Derived slots have no row: the id says whose and when (UTC), e.g.
-    7-20260309T120000-20260309T130000Z."""
+    7-20260309T120000-20260309T130000Z. The times are the slot's own (cut from the clinic
+    session), so the id is stable while bookings and the clock move."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     return f"{clinician_id}-{start:%Y%m%dT%H%M%S}-{end:%Y%m%dT%H%M%S}Z"
 
@@ -215,14 +216,33 @@ def parse_slot_id(value: str) -> tuple[int, datetime, datetime] | None:
         return None
 
 
-def slot_resource(clinician_id: int, start: datetime, end: datetime, status: str) -> dict:
+V2_0276 = "http://terminology.hl7.org/CodeSystem/v2-0276"
+
+
+def visit_type_concept(specialty: str, minutes: int, base: str) -> dict:
+    """A specialty's new-patient visit as an appointmentType: HL7 v2-0276 ROUTINE and our
+    specialty code (the code `$find`'s `visit-type` takes)."""
+    return {
+        "coding": [
+            {"system": V2_0276, "code": "ROUTINE"},
+            {"system": specialty_system(base), "code": specialty},
+        ],
+        "text": f"{SPECIALTY_LABEL[specialty]} new-patient visit ({minutes} min)",
+    }
+
+
+def slot_resource(span, base: str) -> dict:
+    """A bookable slot (`interop.slots.SlotSpan`): one visit of its specialty's type."""
+    minutes = int((span.end - span.start).total_seconds() // 60)
     return {
         "resourceType": "Slot",
-        "id": slot_id(clinician_id, start, end),
-        "schedule": reference("Schedule", clinician_id),
-        "status": status,
-        "start": instant(start),
-        "end": instant(end),
+        "id": slot_id(span.clinician_id, span.start, span.end),
+        "specialty": [specialty_concept(span.specialty, base)],
+        "appointmentType": visit_type_concept(span.specialty, minutes, base),
+        "schedule": reference("Schedule", span.clinician_id),
+        "status": span.status,
+        "start": instant(span.start),
+        "end": instant(span.end),
     }
 
 

@@ -75,9 +75,17 @@ class Proposal(models.Model):
         "patients.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     resource = models.JSONField(help_text="The proposed Appointment as returned.")
-    visits = models.JSONField(help_text="[{clinician, start (ISO, UTC), minutes}]")
+    visits = models.JSONField(help_text="[{clinician, start (ISO, UTC), minutes, location}]")
     expires_at = models.DateTimeField(db_index=True)
     booked = models.JSONField(default=list, help_text="Ids of the Appointments it became.")
+    hold = models.ForeignKey(
+        "navigation.Hold",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The hold `$hold` placed on its visits; `$book` confirms it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

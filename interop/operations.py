@@ -6,21 +6,25 @@ problem they find is reported under the FHIR parameter's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from interop import mapping
 from interop.models import Proposal
 from interop.params import Invalid, reference_id
+from interop.slots import slot_get
+from navigation import selectors
 from navigation.models import Clinician, Location
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.models import Patient, Referral
 from patients.selectors import patient_list, referral_list
-from tumorboard.errors import _flatten
+from tumorboard.errors import Conflict, DomainError, _flatten
 
 FIND_PARAMETERS = {
     # FHIR parameter: (our field, value[x] types accepted). IHE ITI Scheduling's names
@@ -54,6 +58,7 @@ REPEATING = {"specialty", "practitioner", "provider", "location-reference", "loc
 REPEATING |= {"visit-type", "reason"}
 PROPOSAL_MINUTES = 15
 BOOK_PARAMETERS = ("appointment-reference", "appointment-resource", "appointment", "appt-resource")
+HOLD_PARAMETERS = ("appointment-reference",)
 
 
 def _parameters(body, allowed) -> dict[str, list[dict]]:
@@ -167,6 +172,17 @@ def _from_serializer(error: ValidationError, names: dict[str, str]) -> Invalid:
     return Invalid(f"{name}: {problems[0]}", name)
 
 
+class _Given(serializers.Field):
+    """A value already read and checked (the patient): taken as it is."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+class _FindSerializer(ItinerarySearchSerializer):
+    patient = _Given()
+
+
 @dataclass(frozen=True)
 class FindInput:
     patient: Patient
@@ -202,7 +218,6 @@ def find_input(body, *, user, base: str) -> FindInput:
             kind, value = _value(parameter, name, types)
             if field == "patient":
                 patient = _patient(value, name, user)
-                data["patient"] = patient.pk
             elif field == "specialties":
                 for part in value.split(",") if kind == "valueString" else [value]:
                     data["specialties"].append(_specialty(kind, part, base, name))
@@ -254,7 +269,8 @@ def find_input(body, *, user, base: str) -> FindInput:
                 "Name a “specialty”, or give the referral to suggest the specialties.",
                 "specialty",
             )
-    serializer = ItinerarySearchSerializer(data=data)
+    data["patient"] = patient  # read above, with the client's access: not read again
+    serializer = _FindSerializer(data=data)
     if not serializer.is_valid():
         raise _from_serializer(ValidationError(serializer.errors), names)
     valid = serializer.validated_data
@@ -316,6 +332,88 @@ def _referral(appointment: dict, patient: Patient, user) -> Referral | None:
     return referral
 
 
+def _slot_visits(slots, now) -> list[dict]:
+    """`Appointment.slot`: each referenced Slot of ours as the visit it books."""
+    if slots is None:
+        return []
+    if not isinstance(slots, list):
+        raise Invalid("Appointment.slot must be a list of Slot references.", "Appointment.slot")
+    visits = []
+    for index, item in enumerate(slots):
+        path = f"Appointment.slot[{index}]"
+        ref = item.get("reference") if isinstance(item, dict) else None
+        if not isinstance(ref, str):
+            raise Invalid(f"{path} needs a reference such as Slot/7-20260309T120000-….", path)
+        kind, _, pk = ref.rstrip("/").rpartition("/")
+        span = slot_get(pk, now=now) if kind.rpartition("/")[2] in ("", "Slot") else None
+        if span is None:
+            raise Invalid(
+                f"{path}: “{ref}” is not one of our slots (search Slot?schedule=…).", path
+            )
+        visits.append(
+            {
+                "clinician": span.clinician_id,
+                "start": span.start.isoformat(),
+                "minutes": int((span.end - span.start).total_seconds() // 60),
+            }
+        )
+    return visits
+
+
+def at_place(location_id: int, wanted, parents: dict[int, int | None]) -> bool:
+    """A visit at `location_id` is at one of the `wanted` Locations: there, or in a
+    building one of them contains (the one rule of `$find`'s and `$book`'s Locations)."""
+    return location_id in wanted or parents.get(location_id) in wanted
+
+
+@dataclass(frozen=True)
+class RequiredPlace:
+    location: Location
+    period: tuple[datetime, datetime] | None  # the visits it is for; None: every visit
+    path: str
+
+
+def _required_place(participant: dict, ref: str, path: str) -> RequiredPlace:
+    location = Location.objects.filter(pk=reference_id(ref, "Location", f"{path}.actor")).first()
+    if location is None:
+        raise Invalid(f"{path}: no location “{ref}”.", f"{path}.actor")
+    period = None
+    if participant.get("period") is not None:
+        period = _instant(participant["period"], f"{path}.period")
+    return RequiredPlace(location, period, path)
+
+
+def _at_required_places(
+    visits: list[VisitRequest], places: list[RequiredPlace]
+) -> list[VisitRequest]:
+    """Each visit pinned to the session location a required Location participant asks for
+    (booking re-checks it under its locks); a visit whose session is elsewhere is a 422
+    naming the participant, never booked at another place."""
+    if not places:
+        return visits
+    parents = dict(Location.objects.values_list("pk", "parent_id"))
+    covering = selectors.sessions_covering(
+        [(v.clinician, v.start, v.start + timedelta(minutes=v.minutes or 0)) for v in visits]
+    )
+    pinned = []
+    for visit, found in zip(visits, covering, strict=True):
+        mine = [p for p in places if p.period is None or p.period[0] <= visit.start < p.period[1]]
+        if not mine or found is None:  # no place asked, or no session: booking says why
+            pinned.append(visit)
+            continue
+        if not at_place(found[0], {p.location.pk for p in mine}, parents):
+            names = " or ".join(f"Location/{p.location.pk} ({p.location.name})" for p in mine)
+            raise DomainError(
+                f"{mine[0].path}: {visit.clinician.name}'s session at "
+                f"{mapping.instant(visit.start)} is at another location "
+                f"(Location/{found[0]}), not the required {names}. Nothing was booked.",
+                field=mine[0].path,
+                code="wrong_location",
+            )
+        pinned.append(replace(visit, location_id=found[0]))
+    return pinned
+
+
 @dataclass(frozen=True)
 class BookInput:
     patient: Patient
@@ -324,6 +422,7 @@ class BookInput:
     proposal: Proposal | None = None  # when booked by reference
     existing: int | None = None  # an Appointment id: the $book is a change of it
     status: str = "booked"  # what the Appointment should become
+    by_reference: bool = False  # the proposal's own visits, not a resource's
 
 
 def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
@@ -333,9 +432,11 @@ def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
     return found[0]
 
 
-def appointment_reference(body, names=("appointment-reference",)) -> tuple[str, str] | None:
+def appointment_reference(
+    body, names=("appointment-reference",), allowed=BOOK_PARAMETERS
+) -> tuple[str, str] | None:
     """The ("Appointment", id) a by-reference operation names, or None."""
-    given = _parameters(body, BOOK_PARAMETERS)
+    given = _parameters(body, allowed)
     refs = [p for n in names for p in given.get(n, [])]
     if not refs:
         return None
@@ -353,8 +454,13 @@ def appointment_reference(body, names=("appointment-reference",)) -> tuple[str, 
 
 
 def proposal_get(pk: str, *, user, now) -> Proposal:
-    """A proposal of `$find` still open, for a patient `user` may see."""
-    proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+    """A proposal of `$find` still open (or held: its hold says how long), for a patient
+    `user` may see; else 400 naming `appointment-reference`."""
+    proposal = (
+        Proposal.objects.filter(Q(expires_at__gt=now) | Q(hold__isnull=False), pk=pk)
+        .select_related("patient", "referral", "hold")
+        .first()
+    )
     if proposal is None or not patient_list(user=user).filter(pk=proposal.patient_id).exists():
         raise Invalid(
             f"Appointment/{pk} is not a proposal of a recent $find (they last "
@@ -365,15 +471,35 @@ def proposal_get(pk: str, *, user, now) -> Proposal:
 
 
 def proposal_visits(proposal: Proposal) -> list[VisitRequest]:
-    clinicians = Clinician.objects.in_bulk([v["clinician"] for v in proposal.visits])
+    """The visits a proposal would book, each at the Location it was proposed at (booking
+    checks the session is still there)."""
+    clinicians = Clinician.objects.select_related("home_location").in_bulk(
+        [v["clinician"] for v in proposal.visits]
+    )
     return [
         VisitRequest(
             clinician=clinicians[v["clinician"]],
             start=datetime.fromisoformat(v["start"]),
             minutes=v["minutes"],
+            location_id=v.get("location"),
         )
         for v in proposal.visits
     ]
+
+
+def hold_input(body, *, user, now) -> Proposal:
+    """`$hold`'s one `appointment-reference`: a proposal of a recent `$find`."""
+    found = appointment_reference(body, allowed=HOLD_PARAMETERS)
+    if found is None:
+        raise Invalid("Parameter “appointment-reference” is required.", "appointment-reference")
+    _, pk = found
+    if pk.isdigit():
+        raise Invalid(
+            f"Appointment/{pk} is an appointment, not a proposal of $find; only proposals "
+            f"can be held.",
+            "appointment-reference",
+        )
+    return proposal_get(pk, user=user, now=now)
 
 
 def book_input(body, *, user, now=None) -> BookInput:
@@ -397,8 +523,9 @@ def book_input(body, *, user, now=None) -> BookInput:
         return BookInput(
             patient=proposal.patient,
             referral=proposal.referral,
-            visits=proposal_visits(proposal),
+            visits=[],
             proposal=proposal,
+            by_reference=True,
         )
     appointment = parameter.get("resource")
     if not isinstance(appointment, dict) or appointment.get("resourceType") != "Appointment":
@@ -413,15 +540,33 @@ def book_input(body, *, user, now=None) -> BookInput:
         return BookInput(
             patient=None, referral=None, visits=[], existing=int(pk), status="cancelled"
         )
+    held = None
+    if status == "cancelled" and pk:
+        held = Proposal.objects.filter(pk=pk, hold__isnull=False).first()
+    if held is not None:  # IHE: cancelling a held proposal frees its time
+        proposal = proposal_get(pk, user=user, now=now)
+        return BookInput(
+            patient=proposal.patient,
+            referral=None,
+            visits=[],
+            proposal=proposal,
+            status="cancelled",
+        )
     if status not in ("proposed", "pending", "booked"):
         raise Invalid(f"An Appointment that is {status} cannot be booked.", "Appointment.status")
     proposal = None
     if pk and not pk.isdigit():  # a proposal sent back: book what is sent, linked to it
-        proposal = Proposal.objects.filter(pk=pk, expires_at__gt=now).first()
+        proposal = (
+            Proposal.objects.filter(Q(expires_at__gt=now) | Q(hold__isnull=False), pk=pk)
+            .select_related("hold")
+            .first()
+        )
     participants = appointment.get("participant")
     if not isinstance(participants, list):
         raise Invalid("Appointment.participant must be a list.", "Appointment.participant")
-    patients, visits = [], []
+    visits = _slot_visits(appointment.get("slot"), now)
+    by_slot = bool(visits)
+    patients, performers, places = [], [], []
     for index, participant in enumerate(participants):
         path = f"Appointment.participant[{index}]"
         if not isinstance(participant, dict):
@@ -432,7 +577,13 @@ def book_input(body, *, user, now=None) -> BookInput:
         ref = actor["reference"]
         if ref.split("/")[-2:-1] == ["Patient"]:
             patients.append(_patient(ref, f"{path}.actor", user))
+        elif ref.split("/")[-2:-1] == ["Location"]:
+            if participant.get("required", "required") == "required":
+                places.append(_required_place(participant, ref, path))
         elif ref.split("/")[-2:-1] == ["Practitioner"]:
+            if by_slot and "period" not in participant:  # the slots say when
+                performers.append((reference_id(ref, "Practitioner", f"{path}.actor"), path))
+                continue
             start, end = _instant(participant.get("period"), f"{path}.period")
             visits.append(
                 {
@@ -447,9 +598,17 @@ def book_input(body, *, user, now=None) -> BookInput:
         )
     if not visits:
         raise Invalid(
-            "The Appointment needs a Practitioner participant with a period for each visit.",
+            "The Appointment needs a Practitioner participant with a period for each visit, "
+            "or its Slots in Appointment.slot.",
             "Appointment.participant",
         )
+    visits = list({(v["clinician"], v["start"], v["minutes"]): v for v in visits}.values())
+    for clinician, path in performers:
+        if clinician not in {v["clinician"] for v in visits}:
+            raise Invalid(
+                f"{path}: Practitioner/{clinician} has none of the Appointment's slots.",
+                f"{path}.actor",
+            )
     serializer = ItineraryBookSerializer(data={"patient": patients[0].pk, "visits": visits})
     if not serializer.is_valid():
         raise _from_serializer(
@@ -457,12 +616,24 @@ def book_input(body, *, user, now=None) -> BookInput:
         )
     if proposal is not None and proposal.patient_id != patients[0].pk:
         proposal = None
+    requested = _at_required_places(
+        [
+            VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
+            for v in serializer.validated_data["visits"]
+        ],
+        places,
+    )
+    if proposal is not None and proposal.hold_id is not None:
+        held = {(v.clinician.pk, v.start, v.minutes) for v in proposal_visits(proposal)}
+        if {(v.clinician.pk, v.start, v.minutes) for v in requested} != held:
+            raise Conflict(
+                f"Appointment/{pk} is held with other times (hold {proposal.hold_id}); book "
+                f"it by “appointment-reference”, or run $find again.",
+                field="Appointment.participant",
+            )
     return BookInput(
         patient=patients[0],
         proposal=proposal,
         referral=_referral(appointment, patients[0], user),
-        visits=[
-            VisitRequest(clinician=v["clinician"], start=v["start"], minutes=v.get("minutes"))
-            for v in serializer.validated_data["visits"]
-        ],
+        visits=requested,
     )

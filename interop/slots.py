@@ -1,5 +1,7 @@
-"""Slots, derived: each clinic session cut into free, busy (a live booking) and
-busy-unavailable (time off) pieces. Nothing is stored; the ids say whose and when."""
+"""Slots, derived and bookable: each clinic session cut from its start into back-to-back
+pieces as long as the clinician's new-patient visit, on the 5-minute grid. Nothing is
+stored; the id says whose and when, and the cut depends only on the sessions and the visit
+lengths, so an id stays the same while bookings, holds and the clock move."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from interop.mapping import SLOT_BUSY, SLOT_FREE, SLOT_UNAVAILABLE
+from interop.mapping import SLOT_BUSY, SLOT_FREE, SLOT_UNAVAILABLE, parse_slot_id
 from navigation import availability, selectors
 from navigation.models import Appointment, Clinician, TimeOff
+from navigation.services import visits_minutes
 
 GRID_MINUTES = 5
 
@@ -20,6 +23,7 @@ class SlotSpan:
     start: datetime
     end: datetime
     status: str
+    specialty: str  # its visit type: the specialty's new-patient visit
 
 
 def _grid_ceil(moment: datetime) -> datetime:
@@ -27,14 +31,6 @@ def _grid_ceil(moment: datetime) -> datetime:
     floor = moment.replace(second=0, microsecond=0)
     floor -= timedelta(minutes=floor.minute % GRID_MINUTES)
     return floor if floor == moment else floor + timedelta(minutes=GRID_MINUTES)
-
-
-def _clip(intervals, span) -> list[tuple[datetime, datetime]]:
-    return [
-        (max(start, span.start), min(end, span.end))
-        for start, end in intervals
-        if start < span.end and end > span.start
-    ]
 
 
 def _merged(spans: list[availability.Span]) -> list[availability.Span]:
@@ -49,6 +45,10 @@ def _merged(spans: list[availability.Span]) -> list[availability.Span]:
     return out
 
 
+def _meets(intervals, start: datetime, end: datetime) -> bool:
+    return any(s < end and e > start for s, e in intervals)
+
+
 def slot_spans(
     *,
     clinicians: list[Clinician],
@@ -57,8 +57,11 @@ def slot_spans(
     now: datetime,
     statuses: frozenset[str] = frozenset((SLOT_FREE, SLOT_BUSY, SLOT_UNAVAILABLE)),
 ) -> list[SlotSpan]:
-    """Slots of `clinicians` starting in [after, before), earliest first. Free time before
-    `now` is gone, not offered; cancelled visits free their time again."""
+    """Slots of `clinicians` starting in [after, before) (aware), earliest first: each
+    session (overlapping ones merged) cut from its first grid mark into pieces of the
+    clinician's new-patient visit length (`visits_minutes`), a shorter remainder dropped.
+    A piece is busy-unavailable when it meets time off, busy when it meets a live booking
+    or hold, else free; a free piece starting before `now` is not offered."""
     if not clinicians or after >= before:
         return []
     zone = selectors.clinic_zone()
@@ -88,23 +91,44 @@ def slot_spans(
         clinician_id__in=ids, start__lt=hi, end__gt=lo
     ).values_list("clinician_id", "start", "end"):
         off[clinician_id].append((start, end))
-    gone = _grid_ceil(now)
+    specialty = {c.pk: c.specialty for c in clinicians}
+    minutes = visits_minutes(set(specialty.values()))
     out = []
     for clinician_id, clinician_spans in spans.items():
+        length = timedelta(minutes=minutes[specialty[clinician_id]])
         for span in _merged(clinician_spans):
-            pieces = []
-            if SLOT_UNAVAILABLE in statuses:
-                pieces += [(s, e, SLOT_UNAVAILABLE) for s, e in _clip(off[clinician_id], span)]
-            working = availability.subtract([span], off[clinician_id])
-            if SLOT_BUSY in statuses:
-                for part in working:
-                    pieces += [(s, e, SLOT_BUSY) for s, e in _clip(booked[clinician_id], part)]
-            if SLOT_FREE in statuses:
-                free = availability.subtract(working, booked[clinician_id] + [(span.start, gone)])
-                pieces += [(f.start, f.end, SLOT_FREE) for f in free]
-            out += [
-                SlotSpan(clinician_id, s, e, status)
-                for s, e, status in pieces
-                if after <= s < before
-            ]
+            start = _grid_ceil(span.start)
+            while start + length <= span.end:
+                end = start + length
+                if _meets(off[clinician_id], start, end):
+                    status = SLOT_UNAVAILABLE
+                elif _meets(booked[clinician_id], start, end):
+                    status = SLOT_BUSY
+                else:
+                    status = SLOT_FREE
+                if (
+                    after <= start < before
+                    and status in statuses
+                    and (status != SLOT_FREE or start >= now)
+                ):
+                    out.append(SlotSpan(clinician_id, start, end, status, specialty[clinician_id]))
+                start = end
     return sorted(out, key=lambda slot: (slot.start, slot.clinician_id, slot.end))
+
+
+def slot_get(value: str, *, now: datetime) -> SlotSpan | None:
+    """The slot with this id as it is now (any status), or None when the id is not one
+    of our cuts (or a free slot already past)."""
+    parsed = parse_slot_id(value)
+    if parsed is None:
+        return None
+    clinician_id, start, end = parsed
+    clinician = Clinician.objects.filter(pk=clinician_id).first()
+    if clinician is None:
+        return None
+    for span in slot_spans(
+        clinicians=[clinician], after=start, before=start + timedelta(seconds=1), now=now
+    ):
+        if span.start == start and span.end == end:
+            return span
+    return None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/token", views.token, name="fhir-token"),
     path("Appointment/$find", views.FindView.as_view(), name="fhir-find"),
     path("Appointment/$book", views.BookView.as_view(), name="fhir-book"),
+    path("Appointment/$hold", views.HoldView.as_view(), name="fhir-hold"),
     path("Appointment", views.AppointmentView.as_view()),
     path("Appointment/<str:pk>", views.AppointmentView.as_view()),
     path("Patient", views.PatientView.as_view()),

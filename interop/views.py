@@ -11,11 +11,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Value
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
@@ -24,9 +25,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from interop import capability, errors, intake, mapping, operations, params, smart
+from interop import capability, errors, intake, mapping, operations, params, proposals, smart
 from interop.models import Proposal, ProposalBooking
-from interop.slots import slot_spans
+from interop.slots import slot_get, slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
 from navigation.models import Clinician, Location, Resource
@@ -103,12 +104,12 @@ class FhirView(APIView):
     def get_exception_handler(self):
         return errors.exception_handler
 
-    @property
+    @cached_property
     def base(self) -> str:
         """Where this client reaches the server: for fullUrl and links."""
         return self.request.build_absolute_uri(reverse("fhir-base"))
 
-    @property
+    @cached_property
     def systems(self) -> str:
         """Where our code systems and identifiers live: the same whatever the host asked."""
         return f"{settings.SITE_URL}{reverse('fhir-base')}"
@@ -420,21 +421,14 @@ class SlotView(FhirView):
             len(spans),
             count,
             offset,
-            lambda s: mapping.slot_resource(s.clinician_id, s.start, s.end, s.status),
+            lambda s: mapping.slot_resource(s, self.systems),
         )
 
     def read(self, pk: str, now) -> Response:
-        parsed = mapping.parse_slot_id(pk)
-        if parsed is None:
+        span = slot_get(pk, now=now)
+        if span is None:
             raise Http404
-        clinician_id, start, end = parsed
-        clinician = get_object_or_404(Clinician, pk=clinician_id)
-        for span in slot_spans(
-            clinicians=[clinician], after=start, before=start + timedelta(seconds=1), now=now
-        ):
-            if span.start == start and span.end == end:
-                return Response(mapping.slot_resource(clinician.pk, start, end, span.status))
-        raise Http404
+        return Response(mapping.slot_resource(span, self.systems))
 
 
 # --- Appointment ---------------------------------------------------------------------
@@ -565,6 +559,27 @@ class AppointmentView(FhirView):
         )
 
 
+def _display_names(clinicians: set[int], places: set[int]) -> tuple[dict, dict]:
+    """Names of the clinicians and locations of `$find`'s options, in one query."""
+    if not clinicians and not places:
+        return {}, {}
+    rows = (
+        Clinician.objects.filter(pk__in=clinicians)
+        .annotate(of=Value("c"))
+        .values_list("pk", "name", "of")
+        .union(
+            Location.objects.filter(pk__in=places)
+            .annotate(of=Value("l"))
+            .values_list("pk", "name", "of"),
+            all=True,
+        )
+    )
+    names: dict[str, dict] = {"c": {}, "l": {}}
+    for pk, name, kind in rows:
+        names[kind][pk] = name
+    return names["c"], names["l"]
+
+
 class FindView(FhirView):
     """`Appointment/$find` (IHE ITI-115, GET or POST): the itinerary engine's ranked
     same-day options, proposed, each with an id `$hold` and `$book` take for
@@ -598,14 +613,12 @@ class FindView(FhirView):
             options = [
                 o
                 for o in options
-                if all(
-                    v.location_id in wanted or parents.get(v.location_id) in wanted
-                    for v in o.visits
-                )
+                if all(operations.at_place(v.location_id, wanted, parents) for v in o.visits)
             ][: found.search.limit]
-        ids = {v.clinician_id for option in options for v in option.visits}
-        names = dict(Clinician.objects.filter(pk__in=ids).values_list("pk", "name"))
-        locations = dict(Location.objects.values_list("pk", "name"))
+        names, locations = _display_names(
+            {v.clinician_id for option in options for v in option.visits},
+            {v.location_id for option in options for v in option.visits},
+        )
         proposed, rows = [], []
         expires = now + timedelta(minutes=operations.PROPOSAL_MINUTES)
         for option in options:
@@ -632,14 +645,14 @@ class FindView(FhirView):
                             "clinician": v.clinician_id,
                             "start": v.start.isoformat(),
                             "minutes": int((v.end - v.start).total_seconds() // 60),
+                            "location": v.location_id,
                         }
                         for v in option.visits
                     ],
                 )
             )
             proposed.append(resource)
-        Proposal.objects.bulk_create(rows)
-        Proposal.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+        proposals.proposals_save(rows)
         outcome = None
         if result.reason:
             outcome = mapping.operation_outcome(result.reason, "informational", "information")
@@ -674,41 +687,71 @@ class BookView(FhirView):
             )
             appointment.refresh_from_db()
             booked = [appointment]
+        elif given.status == "cancelled":  # a held proposal let go
+            touch(request, given.patient.pk)
+            proposals.proposal_release(proposal=given.proposal, by=request.user, now=now)
+            resource = {**given.proposal.resource, "status": "cancelled"}
+            return self.bundle([resource])
+        elif given.proposal is not None:
+            touch(request, given.patient.pk)
+            booked = proposals.proposal_book(
+                proposal=given.proposal,
+                by=request.user,
+                now=now,
+                visits=None if given.by_reference else given.visits,
+                referral=given.referral,
+            )
         else:
             touch(request, given.patient.pk)
-            with transaction.atomic():
-                if given.proposal is not None:
-                    proposal = Proposal.objects.select_for_update().get(pk=given.proposal.pk)
-                    if proposal.booked:
-                        raise Conflict(
-                            "This proposal was booked already.", field="appointment-reference"
-                        )
-                itinerary = itinerary_book(
-                    patient=given.patient,
-                    visits=given.visits,
-                    by=request.user,
-                    now=now,
-                    referral=given.referral,
+            itinerary = itinerary_book(
+                patient=given.patient,
+                visits=given.visits,
+                by=request.user,
+                now=now,
+                referral=given.referral,
+            )
+            booked = list(
+                itinerary.appointments.select_related("patient", "clinician", "location").order_by(
+                    "start"
                 )
-                booked = list(
-                    itinerary.appointments.select_related(
-                        "patient", "clinician", "location"
-                    ).order_by("start")
-                )
-                if given.proposal is not None:
-                    proposal.booked = [a.pk for a in booked]
-                    proposal.save(update_fields=["booked"])
-                    ProposalBooking.objects.bulk_create(
-                        ProposalBooking(appointment=a, proposal=proposal) for a in booked
-                    )
+            )
         links_to = _proposals(booked)
-        resources = [
-            mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked
-        ]
-        links = {"self": request.build_absolute_uri(request.path)}
-        return Response(
-            mapping.searchset(resources, base=self.base, total=len(resources), links=links)
+        return self.bundle(
+            [mapping.appointment_resource(a, self.systems, links_to.get(a.pk)) for a in booked]
         )
+
+    def bundle(self, resources: list[dict], outcome: dict | None = None) -> Response:
+        links = {"self": self.request.build_absolute_uri(self.request.path)}
+        return Response(
+            mapping.searchset(
+                resources, base=self.base, total=len(resources), links=links, outcome=outcome
+            )
+        )
+
+
+class HoldView(BookView):
+    """`Appointment/$hold` (IHE ITI-116): a proposal's visits kept for this client for
+    HOLD_MINUTES; the reply is the proposal, `pending`, with when the hold ends. Time taken
+    since `$find` is a 409 whose issue is fatal `not-found`, as the IG asks."""
+
+    def post(self, request):
+        now = timezone.now()
+        proposal = operations.hold_input(request.data, user=request.user, now=now)
+        touch(request, proposal.patient_id)
+        try:
+            hold = proposals.proposal_hold(proposal=proposal, by=request.user, now=now)
+        except Conflict as conflict:
+            body = mapping.operation_outcome(
+                conflict.message, "not-found", "fatal", expression="appointment-reference"
+            )
+            return Response(body, status=409)
+        note = mapping.operation_outcome(
+            f"Held until {mapping.instant(hold.expires_at)} (hold {hold.pk}): book it with "
+            f"$book and this appointment-reference before then.",
+            "informational",
+            "information",
+        )
+        return self.bundle([{**proposal.resource, "status": "pending"}], outcome=note)
 
 
 # --- SMART Backend Services ------------------------------------------------------------

@@ -74,9 +74,13 @@ def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, s
             status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
         )
     outcomes: dict[int, str] = {}
-    for message in claimed:
-        message.attempts += 1
-        outcomes[message.pk] = _send_claimed(message, now)
+    try:
+        for message in claimed:
+            message.attempts += 1
+            outcomes[message.pk] = _send_claimed(message, now)
+    finally:  # a channel may keep one connection for the batch (MLLP)
+        for name in {m.channel for m in claimed}:
+            channel_for(name).close()
     return outcomes
 
 

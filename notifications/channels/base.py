@@ -30,6 +30,10 @@ class Channel(ABC):
     def send(self, *, to: str, content: Content, key: str) -> str:
         """Hand the message to the provider; return its id for the message."""
 
+    def close(self) -> None:
+        """The batch is done: let go of what was held open for it (a connection)."""
+        return None
+
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
         """The provider's id of this exact message if it took it at or after `since`, for
         recovering a send whose worker died before recording the outcome; None when it

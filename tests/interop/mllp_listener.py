@@ -25,6 +25,7 @@ class Listener:
         self.port = port or free_port()
         self.answer = "AA"
         self.received: list[hl7.Message] = []
+        self.connections = 0  # how many the senders opened
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._thread: threading.Thread | None = None
@@ -37,6 +38,7 @@ class Listener:
         return [str(m.segment("MSH")[10]) for m in self.received]
 
     async def _handle(self, reader, writer):
+        self.connections += 1
         try:
             while not reader.at_eof():
                 message = await reader.readmessage()

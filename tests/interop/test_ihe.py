@@ -1,7 +1,7 @@
 """IHE ITI Scheduling as a client written to the IG uses it: an EHR, authenticated with
 SMART Backend Services and knowing nothing of our REST API, posts the patient and the
-referral, finds options with the IG's parameter names (GET and POST), books one by
-reference, reads it back, and cancels it; the booking leaves as an SIU^S12 the hospital's
+referral, finds options with the IG's parameter names (GET and POST), holds one and books
+it by reference, reads it back, and cancels it; the booking leaves as an SIU^S12 the hospital's
 MLLP listener ACKs. And the findings of issue 17, one test each."""
 
 import json
@@ -95,7 +95,7 @@ def referral_for(patient_id, **extra):
     }
 
 
-def test_an_ihe_client_posts_a_referral_finds_books_reads_and_cancels(ehr, center, settings):
+def test_an_ihe_client_posts_a_referral_finds_holds_books_reads_and_cancels(ehr, center, settings):
     listener = Listener().start()
     settings.HL7_MLLP_ENDPOINT = listener.endpoint
     try:
@@ -128,21 +128,22 @@ def test_an_ihe_client_posts_a_referral_finds_books_reads_and_cancels(ehr, cente
         assert proposal["requestedPeriod"] == [{"start": "2026-03-09", "end": "2026-03-13"}]
         assert any(p["actor"]["reference"].startswith("Location/") for p in proposal["participant"])
 
-        booked = ok(
-            post(
-                ehr,
-                "Appointment/$book",
+        reference = {
+            "resourceType": "Parameters",
+            "parameter": [
                 {
-                    "resourceType": "Parameters",
-                    "parameter": [
-                        {
-                            "name": "appointment-reference",
-                            "valueReference": {"reference": f"Appointment/{proposal['id']}"},
-                        }
-                    ],
-                },
-            )
-        )
+                    "name": "appointment-reference",
+                    "valueReference": {"reference": f"Appointment/{proposal['id']}"},
+                }
+            ],
+        }
+        held = ok(post(ehr, "Appointment/$hold", reference))
+        assert held["type"] == "searchset"
+        (pending,) = [e["resource"] for e in held["entry"] if e["search"]["mode"] == "match"]
+        assert (pending["id"], pending["status"]) == (proposal["id"], "pending")
+        assert Appointment.objects.filter(status="held").count() == 3  # taken for others
+
+        booked = ok(post(ehr, "Appointment/$book", reference))
         assert booked["type"] == "searchset"
         visits = [e["resource"] for e in booked["entry"]]
         assert {v["status"] for v in visits} == {"booked"} and len(visits) == 3

@@ -120,9 +120,10 @@ def test_an_ehr_lists_finds_books_and_reads_back_a_same_day_plan(as_navigator, c
         v for v in visits if v["actor"]["reference"] == f"Practitioner/{surgeon.pk}"
     )
     busy = ok(as_navigator.get("/fhir/R4/Slot", {"schedule": surgeon.pk, "status": "busy"}))
-    assert [(e["resource"]["start"], e["resource"]["end"]) for e in busy["entry"]] == [
-        (surgeon_visit["period"]["start"], surgeon_visit["period"]["end"])
-    ]
+    spans = [(e["resource"]["start"], e["resource"]["end"]) for e in busy["entry"]]
+    start, end = surgeon_visit["period"]["start"], surgeon_visit["period"]["end"]
+    assert spans and all(a < end and b > start for a, b in spans)  # the slots it meets
+    assert spans[0][0] <= start and end <= spans[-1][1]
     actions = [(e.method, e.action, e.patient_ids) for e in AuditEvent.objects.order_by("id")]
     assert ("POST", "change", [alice.pk]) in actions
     assert actions.count(("POST", "change", [alice.pk])) == 2  # $find and $book
@@ -348,3 +349,73 @@ def test_a_booking_based_on_another_patients_referral_is_refused(
     words = outcome_of(post(as_navigator, "book", book_body(proposed)), 400, "invalid")
     assert "Appointment.basedOn" in words and "not a referral of this patient" in words
     assert not Appointment.objects.exists()
+
+
+# --- a required Location participant at $book (finding 4) ---------------------------
+
+
+def surgeon_proposal(client, patient) -> dict:
+    body = parameters(
+        {"name": "patient-reference", "valueReference": {"reference": f"Patient/{patient.pk}"}},
+        {"name": "start", "valueDate": "2026-03-09"},
+        {"name": "end", "valueDate": "2026-03-13"},
+        {"name": "specialty", "valueCode": "neurosurgery"},
+        {"name": "_count", "valueInteger": 1},
+    )
+    return ok(post(client, "find", body))["entry"][0]["resource"]
+
+
+def with_location(proposal: dict, location, **participant) -> dict:
+    people = [p for p in proposal["participant"] if "Location/" not in p["actor"]["reference"]]
+    place = {"actor": {"reference": f"Location/{location.pk}"}, "status": "needs-action"}
+    return {**proposal, "participant": [*people, {**place, **participant}]}
+
+
+def test_a_required_location_elsewhere_is_refused_not_replaced(as_navigator, center, alice):
+    proposal = surgeon_proposal(as_navigator, alice)  # the surgeons work in the Tower
+    moved = with_location(proposal, center.pavilion, required="required")
+    response = post(as_navigator, "book", book_body(moved))
+    text = outcome_of(response, 422, "business-rule")
+    assert f"not the required Location/{center.pavilion.pk} (Pavilion)" in text
+    assert response.json()["issue"][0]["expression"] == ["Appointment.participant[2]"]
+    assert not Appointment.objects.exists()
+    optional = with_location(proposal, center.pavilion, required="optional")
+    assert (
+        ok(post(as_navigator, "book", book_body(optional)))["entry"][0]["resource"]["participant"][
+            2
+        ]["actor"]["reference"]
+        == f"Location/{center.tower.pk}"
+    )
+
+
+def test_the_required_location_is_honoured_and_rechecked_at_booking(as_navigator, center, alice):
+    from navigation.models import AvailabilityTemplate
+
+    proposal = surgeon_proposal(as_navigator, alice)
+    kept = ok(post(as_navigator, "book", book_body(with_location(proposal, center.tower))))
+    assert kept["entry"][0]["resource"]["participant"][2]["actor"]["reference"] == (
+        f"Location/{center.tower.pk}"
+    )
+    other = surgeon_proposal(as_navigator, alice)  # by reference, after the clinic moved
+    AvailabilityTemplate.objects.update(location=center.pavilion)
+    reference = parameters({"name": "appointment-reference", "valueString": other["id"]})
+    refused = post(as_navigator, "book", reference)
+    assert "session then is at another location" in outcome_of(refused, 422, "business-rule")
+    assert Appointment.objects.count() == 1
+
+
+def test_an_unknown_required_location_is_a_400_naming_it(as_navigator, center, alice):
+    proposal = surgeon_proposal(as_navigator, alice)
+    body = book_body(
+        {
+            **proposal,
+            "participant": [
+                *proposal["participant"][:2],
+                {"actor": {"reference": "Location/999"}, "status": "needs-action"},
+            ],
+        }
+    )
+    response = post(as_navigator, "book", body)
+    assert outcome_of(response, 400, "invalid") == (
+        "Appointment.participant[2]: no location “Location/999”."
+    )

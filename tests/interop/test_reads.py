@@ -38,7 +38,7 @@ def test_anyone_may_read_what_the_server_supports(anonymous):
         *("Appointment", "Device", "Location", "Patient", "Practitioner", "Schedule", "Slot"),
         *("ServiceRequest", "PractitionerRole"),
     }
-    assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "book"]
+    assert [op["name"] for op in served["Appointment"]["operation"]] == ["find", "hold", "book"]
 
 
 def test_every_search_parameter_it_lists_is_accepted_and_no_other(as_navigator, anonymous):

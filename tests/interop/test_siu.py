@@ -189,3 +189,19 @@ def test_a_later_change_waits_for_an_earlier_message_still_being_retried(
     assert messages_send(ids=[cancel.pk], now=cancel.send_after) == {cancel.pk: "sent"}
     events = [str(m.segment("MSH")[9]).split("^")[1] for m in listener.received]
     assert events == ["S12", "S12", "S15"]
+
+
+def test_a_batch_goes_over_one_connection_and_a_fault_opens_a_fresh_one(
+    listener, center, alice, bob, nina
+):
+    for hour, patient in ((14, alice), (15, bob), (16, alice)):
+        book(center, patient, nina, start=VISIT.replace(hour=hour))
+    assert set(send().values()) == {"sent"}
+    assert listener.connections == 1 and len(set(listener.control_ids())) == 3
+    book(center, bob, nina, start=VISIT.replace(hour=11))
+    book(center, bob, nina, start=VISIT.replace(hour=12))
+    listener.answer = "close"  # hangs up on the first: the second goes on a new connection
+    pending = [m.pk for m in siu_rows() if m.status == "pending"]
+    outcomes = messages_send(ids=pending, now=NOW)
+    assert sorted(outcomes.values()) == ["retry", "retry"]
+    assert listener.connections == 3 and len(listener.received) == 5
