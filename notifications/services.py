@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications import invites, reminders, sms_text
 from notifications.channels import Content, DeliveryError, channel_for
-from notifications.models import Alert, Message, PatientLink, SmsOptOut
+from notifications.lookups import LIVE, SendLookups, patient_links
+from notifications.models import Alert, Message, SmsOptOut
 from notifications.outbox import alert_navigators, message_enqueue
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,13 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, str]:
     """Send a batch of outbox rows: claim the due, pending ones among `ids` in one short
     transaction (SKIP LOCKED: a row another worker holds is left to it), send each,
-    record the outcomes; return what happened to each claimed id.
+    record the outcomes; return what happened to each claimed id. What rendering the rows
+    reads (opt-outs, contacts, visits, links, the reminder cap) is read once for the batch.
 
     Each outcome is written as soon as it happens, a sent row right after the provider took
-    it: a worker killed mid-batch leaves at most the one row it was sending in `sending`,
-    and the dispatcher's recovery asks the provider whether it went out before sending it
+    it: a worker killed mid-batch leaves in `sending` only the rows it had in flight (one
+    for email; `Channel.concurrent_sends` for a channel that can be asked), and the
+    dispatcher's recovery asks the provider whether they went out before sending them
     again (email cannot be asked: that one row is the most that can go twice)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -73,25 +76,38 @@ def messages_send(*, ids: list[int], now: datetime | None = None) -> dict[int, s
         Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
             status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
         )
-    outcomes: dict[int, str] = {}
+    if not claimed:
+        return {}
     try:
-        for message in claimed:
-            message.attempts += 1
-            outcomes[message.pk] = _send_claimed(message, now)
+        lookups = SendLookups.load(claimed, now=now)
+    except DatabaseError:
+        raise
+    except Exception:  # bad data in one row's payload: each row reads its own instead
+        log.exception("batch look-ups failed; rows are rendered one by one")
+        lookups = None
+    try:
+        with _Deliveries(now, lookups) as deliveries:
+            for message in claimed:
+                message.attempts += 1
+                content = _prepare(message, now, lookups, deliveries)
+                if content is not None:
+                    deliveries.send(message, content)
     finally:  # a channel may keep one connection for the batch (MLLP)
         for name in {m.channel for m in claimed}:
             channel_for(name).close()
-    return outcomes
+    return deliveries.outcomes
 
 
-def _send_claimed(message: Message, now: datetime) -> str:
-    """One claimed row: rendered from the current state of its visit, then handed to its
-    channel. Any error stays with this row; the rest of the batch goes on."""
+def _prepare(
+    message: Message, now: datetime, lookups: SendLookups | None, deliveries: _Deliveries
+) -> Content | None:
+    """One claimed row rendered from the current state of its visit; None when it is not
+    to be sent now (its outcome recorded). Any error stays with this row."""
     try:
-        content = render(message, now=now)
+        return render(message, now=now, lookups=lookups)
     except Drop as reason:
         _finish(message, status=Message.Status.CANCELLED, last_error=str(reason))
-        return "dropped"
+        deliveries.settled(message, "dropped")
     except Postpone as later:
         _finish(
             message,
@@ -100,37 +116,108 @@ def _send_claimed(message: Message, now: datetime) -> str:
             enqueued_at=None,
             last_error=str(later),
         )
-        return "postponed"
+        deliveries.settled(message, "postponed")
     except DatabaseError:
         raise  # the database is away: the whole batch is retried
     except Exception:  # a bug or bad data in one row: it fails alone, visibly
         log.exception("message could not be rendered", extra={"message_id": message.pk})
-        return _failed(message, DeliveryError("it could not be rendered", permanent=True), now)
-    try:
-        provider_id = channel_for(message.channel).send(
-            to=message.to, content=content, key=message.idempotency_key
-        )
-    except DeliveryError as exc:
-        return _failed(message, exc, now)
-    except DatabaseError:
-        raise
-    except Exception as exc:  # a misconfigured backend, say: retried, then failed visibly
-        log.exception("channel error", extra={"message_id": message.pk})
-        failure = DeliveryError(
-            f"the {message.channel} channel failed ({type(exc).__name__})", permanent=False
-        )
-        return _failed(message, failure, now)
-    # Only a row still `sending` (the dispatcher may have taken it back meanwhile: then it
-    # is recovered through the provider instead).
-    _finish(
-        message,
+        failure = DeliveryError("it could not be rendered", permanent=True)
+        deliveries.settled(message, _failed(message, failure, now))
+    return None
+
+
+class _Deliveries:
+    """A batch's rows handed to their channels. A channel that allows it
+    (`Channel.concurrent_sends`, one whose `find_sent` can recover any send a dead worker
+    left unrecorded) has several sends in flight, so the batch waits for the provider's
+    round trips side by side rather than one after another; never two to the same number
+    at once, so a number's texts keep their order. Every outcome is written from this
+    thread as soon as it is known, the sent rows that finished together in one UPDATE."""
+
+    def __init__(self, now: datetime, lookups: SendLookups | None):
+        self.now, self.lookups = now, lookups
+        self.outcomes: dict[int, str] = {}
+        self.in_flight: dict[Future, Message] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Deliveries:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        try:
+            if kind is None:
+                while self.in_flight:
+                    self._collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+        finally:  # on an error, sends in flight finish; their rows are recovered later
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+
+    def settled(self, message: Message, outcome: str) -> None:
+        self.outcomes[message.pk] = outcome
+        if self.lookups is not None:
+            self.lookups.record(message, outcome=outcome)
+
+    def send(self, message: Message, content: Content) -> None:
+        channel = channel_for(message.channel)
+        if channel.concurrent_sends <= 1:
+            future: Future = Future()
+            try:
+                future.set_result(_provider_send(channel, message, content))
+            except Exception as exc:  # noqa: BLE001 - settled in _collect, as for the others
+                future.set_exception(exc)
+            self._collect([future], {future: message})
+            return
+        same_number = [f for f, m in self.in_flight.items() if m.to == message.to]
+        if same_number:
+            self._collect(wait(same_number).done)
+        while len(self.in_flight) >= channel.concurrent_sends:
+            self._collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(channel.concurrent_sends, "send")
+        self.in_flight[self.pool.submit(_provider_send, channel, message, content)] = message
+        self._collect([f for f in self.in_flight if f.done()])
+
+    def _collect(self, done, messages: dict[Future, Message] | None = None) -> None:
+        """Record the outcomes of the finished sends `done`."""
+        sent: list[tuple[Message, str]] = []
+        for future in done:
+            message = (messages or self.in_flight).pop(future)
+            try:
+                sent.append((message, future.result()))
+            except DeliveryError as exc:
+                self.settled(message, _failed(message, exc, self.now))
+            except Exception as exc:  # a misconfigured backend, say: retried, then failed
+                log.exception("channel error", extra={"message_id": message.pk})
+                failure = DeliveryError(
+                    f"the {message.channel} channel failed ({type(exc).__name__})",
+                    permanent=False,
+                )
+                self.settled(message, _failed(message, failure, self.now))
+        _record_sent(sent, self.now)
+        for message, _ in sent:
+            log.info("message sent", extra={"message_id": message.pk, "template": message.template})
+            self.settled(message, "sent")
+
+
+def _provider_send(channel, message: Message, content: Content) -> str:
+    return channel.send(to=message.to, content=content, key=message.idempotency_key)
+
+
+def _record_sent(sent: list[tuple[Message, str]], now: datetime) -> None:
+    """Mark rows the provider took as sent, with its id for each. Only rows still `sending`
+    (the dispatcher may have taken one back meanwhile: then it is recovered through the
+    provider instead)."""
+    if not sent:
+        return
+    Message.objects.filter(pk__in=[m.pk for m, _ in sent], status=Message.Status.SENDING).update(
         status=Message.Status.SENT,
-        provider_id=provider_id,
         sent_at=now,
         last_error="",
+        provider_id=Case(
+            *(When(pk=m.pk, then=Value(provider_id)) for m, provider_id in sent),
+            output_field=CharField(),
+        ),
     )
-    log.info("message sent", extra={"message_id": message.pk, "template": message.template})
-    return "sent"
 
 
 def _finish(message: Message, **fields) -> None:
@@ -244,13 +331,20 @@ def _recover(message_id: int, now: datetime) -> str:
 # --- rendering at send time -------------------------------------------------------------
 
 
-def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
+def render(
+    message: Message, *, now: datetime, policy: bool = True, lookups: SendLookups | None = None
+) -> Content:
     """The message as it would be sent now; `policy=False` skips the reminder timing rules
-    (to recognise a text the provider already took)."""
+    (to recognise a text the provider already took). `lookups` is what its batch read
+    (`SendLookups.load`); without it the row reads its own, the same way.
+
+    Raises Drop when the message no longer makes sense, Postpone when not now."""
+    if lookups is None:
+        lookups = SendLookups.load([message], now=now)
     if (
         message.channel == Message.Channel.SMS
         and not message.template.startswith("reply_")
-        and SmsOptOut.objects.filter(phone=message.to).exists()
+        and message.to in lookups.opted_out
     ):
         raise Drop("the number opted out of texts")
     if "content" in message.payload:  # written by the app that wanted it sent
@@ -258,7 +352,7 @@ def render(message: Message, *, now: datetime, policy: bool = True) -> Content:
     if message.template.startswith("invite_"):
         return _render_invite(message, now)
     if message.template == "reminder":
-        return _render_reminder(message, now, policy)
+        return _render_reminder(message, now, policy, lookups)
     if message.template == "emergency_page":
         return _render_page(message)
     return Content(body=message.payload["text"])
@@ -378,30 +472,26 @@ def _render_invite(message: Message, now: datetime) -> Content:
     )
 
 
-def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
+def _render_reminder(
+    message: Message, now: datetime, policy: bool, lookups: SendLookups
+) -> Content:
     """A reminder to the patient, or to a contact of theirs (payload "contact"): in the
     recipient's language and time zone, greeting the recipient; never a diagnosis."""
-    from navigation.models import Appointment
-    from patients.models import Contact
-
     patient = message.patient
     recipient = patient
     if "contact" in message.payload:
-        recipient = Contact.objects.filter(pk=message.payload["contact"], gets_texts=True).first()
+        recipient = lookups.contacts.get(message.payload["contact"])
         if recipient is None:
             raise Drop("the contact was removed or no longer gets texts")
     if not recipient.sms_consent:
         raise Drop("no SMS consent")
     zone = ZoneInfo(recipient.time_zone)
     if policy:
-        _check_reminder_moment(message, now, zone)
+        _check_reminder_moment(message, now, zone, lookups)
     days = set(message.payload["days"])
     visits = [
         a
-        for a in Appointment.objects.filter(patient=patient, start__gt=now)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("location")
-        .order_by("start")
+        for a in lookups.visits.get(patient.pk, [])
         if a.start.astimezone(zone).date().isoformat() in days
     ]
     if not visits:
@@ -411,30 +501,29 @@ def _render_reminder(message: Message, now: datetime, policy: bool) -> Content:
             recipient,
             visits,
             zone,
-            patient_link(patient, now),
+            lookups.links[patient.pk],
             language=recipient.preferred_language,
         )
     )
 
 
-def _check_reminder_moment(message: Message, now: datetime, zone: ZoneInfo) -> None:
+def _check_reminder_moment(
+    message: Message, now: datetime, zone: ZoneInfo, lookups: SendLookups
+) -> None:
     """The policy again at send time, for a reminder sent late (workers were down): never in
     quiet hours, never when a later reminder is due too, never a second text in a day."""
     local = now.astimezone(zone)
     if not reminders.QUIET_END <= local.time() < reminders.QUIET_START:
         day = local.date() + timedelta(days=local.time() >= reminders.QUIET_START)
         raise Postpone(datetime.combine(day, reminders.QUIET_END, tzinfo=zone))
-    others = Message.objects.filter(
-        patient=message.patient, to=message.to, template="reminder"
-    ).exclude(pk=message.pk)
-    if others.filter(
-        send_after__gt=message.send_after,
-        send_after__lte=now,
-        status__in=[Message.Status.PENDING, Message.Status.SENDING, Message.Status.SENT],
-    ).exists():
+    others = lookups.other_reminders(message)
+    if any(message.send_after < row.send_after <= now and row.status in LIVE for row in others):
         raise Drop("superseded by a later reminder that is due too")
     midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
-    if others.filter(status=Message.Status.SENT, sent_at__gte=midnight).exists():
+    if any(
+        row.status == Message.Status.SENT and row.sent_at and row.sent_at >= midnight
+        for row in others
+    ):
         raise Drop("the patient already had their one reminder text today")
 
 
@@ -480,16 +569,7 @@ def reminder_text(patient, visits, zone: ZoneInfo, link: str, *, language: str =
 
 def patient_link(patient, now: datetime) -> str:
     """A short private link to the patient's plan, valid PATIENT_LINK_DAYS days."""
-    link = (
-        patient.links.filter(expires_at__gt=now + timedelta(days=2)).order_by("-expires_at").first()
-    )
-    if link is None:
-        link = PatientLink.objects.create(
-            patient=patient,
-            code=secrets.token_urlsafe(8)[:10],
-            expires_at=now + timedelta(days=settings.PATIENT_LINK_DAYS),
-        )
-    return f"{settings.SITE_URL}/p/{link.code}"
+    return patient_links(patients=[patient], now=now)[patient.pk]
 
 
 # --- reminders in step with the visits ---------------------------------------------------

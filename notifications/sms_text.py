@@ -10,6 +10,7 @@ letters in it (an emoji, a control character) is dropped.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,19 +54,24 @@ def _in_gsm7(char: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _gsm7_char(char: str) -> str:
+    """One character as GSM-7 text (cached: every text is mostly the same few letters)."""
+    if char in "\r\n\t":
+        return " "
+    if _in_gsm7(char) and unicodedata.category(char) != "Cc":
+        return char
+    if unicodedata.category(char).startswith(_KEPT_CATEGORIES):
+        return "".join(c for c in anyascii(char) if _in_gsm7(c) and c.isprintable())
+    return ""
+
+
 def gsm7(value: str) -> str:
     """`value` in GSM-7 characters only, on one line: "Łucja" -> "Lucja", "Nguyễn" ->
     "Nguyen", "Ana 🙂" -> "Ana"; GSM-7's own accented letters ("Zoë" has none: "Zoe";
     "Muñoz" keeps its ñ) are kept."""
-    out = []
-    for char in unicodedata.normalize("NFC", value):
-        if char in "\r\n\t":
-            out.append(" ")
-        elif _in_gsm7(char) and unicodedata.category(char) != "Cc":
-            out.append(char)
-        elif unicodedata.category(char).startswith(_KEPT_CATEGORIES):
-            out.extend(c for c in anyascii(char) if _in_gsm7(c) and c.isprintable())
-    return " ".join("".join(out).split())
+    text = "".join(map(_gsm7_char, unicodedata.normalize("NFC", value)))
+    return " ".join(text.split())
 
 
 def clip(value: str, limit: int) -> str:

@@ -26,6 +26,11 @@ class Content:
 
 
 class Channel(ABC):
+    # Sends a worker may have in flight at once. More than one only for a channel whose
+    # `find_sent` can tell which of them the provider took if the worker dies mid-batch
+    # (and whose `send` may be called from several threads).
+    concurrent_sends = 1
+
     @abstractmethod
     def send(self, *, to: str, content: Content, key: str) -> str:
         """Hand the message to the provider; return its id for the message."""

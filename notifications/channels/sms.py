@@ -28,7 +28,13 @@ class ConsoleSMS(Channel):
 
 class TwilioSMS(Channel):
     """Twilio's Messages API through the `twilio` library. `TWILIO_API_BASE_URL` points it
-    at a local stub in tests; it is Twilio's own host in production."""
+    at a local stub in tests; it is Twilio's own host in production.
+
+    A worker has up to `concurrent_sends` texts in flight (a send is mostly waiting for
+    Twilio's answer); `find_sent` recovers any of them, and the library's HTTP session
+    pools connections for several threads."""
+
+    concurrent_sends = 8
 
     def __init__(self):
         from twilio.http.http_client import TwilioHttpClient
