@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -466,3 +466,34 @@ def clinicians_of(specialties: Iterable[str]) -> list[Clinician]:
 
 def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class HeldOption:
+    """A running hold and its held visits (earliest first)."""
+
+    hold: Any
+    visits: list[Appointment]
+
+
+def referral_holds(*, referral: Any, now: datetime) -> list[HeldOption]:
+    """The referral's holds still running at `now` (aware), soonest to expire first, each
+    with its held visits (clinician and location loaded)."""
+    from navigation.models import Hold
+
+    holds = list(
+        Hold.objects.filter(referral=referral, status=Hold.Status.ACTIVE, expires_at__gt=now)
+        .select_related("created_by")
+        .order_by("expires_at", "id")
+    )
+    if not holds:
+        return []
+    by_hold: dict[int, list[Appointment]] = defaultdict(list)
+    for visit in (
+        Appointment.objects.filter(hold__in=holds, status=Appointment.Status.HELD)
+        .select_related("clinician", "location")
+        .order_by("start")
+    ):
+        if visit.hold_id is not None:
+            by_hold[visit.hold_id].append(visit)
+    return [HeldOption(hold, by_hold[hold.pk]) for hold in holds]

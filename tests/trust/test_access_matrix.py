@@ -183,6 +183,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'fhir/R4/^(?P<path>.*)$', "fhir/R4/Unknown"): (404, 404, 404, 404, 404, 404),
     ("POST", 'fhir/R4/^(?P<path>.*)$', "fhir/R4/Bundle/$process-message"): (501, 501, 501, 501, 501, 501),
     ("GET", '^fhir/(?P<path>.*)$', "fhir/R5/metadata"): (404, 404, 404, 404, 404, 404),
+    # Any other path under /api/: a JSON 404 for everyone (it names nothing that exists).
+    ("GET", '^api/(?P<rest>.*)$', "api/v1/nothing-here/"): (404, 404, 404, 404, 404, 404),
     ("GET", 'fhir/R4/.well-known/smart-configuration', "fhir/R4/.well-known/smart-configuration"): (200, 200, 200, 200, 200, 200),
     ("POST", 'fhir/R4/auth/token', "fhir/R4/auth/token"): (400, 400, 400, 400, 400, 400),
     ("POST", 'fhir/R4/Patient', "fhir/R4/Patient"): (401, 403, 403, 403, 400, 400),
@@ -240,6 +242,13 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'referrals/<int:pk>/plan/', "referrals/{referral}/plan/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'referrals/<int:pk>/book/', "referrals/{referral}/book/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/book/', "referrals/{referral}/book/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/hold/', "referrals/{referral}/hold/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/hold/', "referrals/{referral}/hold/"): (302, 403, 403, 403, 400, 400),
+    # As through the API: only its holder may confirm or release the (expired) hold.
+    ("GET", 'holds/<int:pk>/confirm/', "holds/{hold}/confirm/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'holds/<int:pk>/confirm/', "holds/{hold}/confirm/"): (302, 403, 403, 403, 409, 400),
+    ("GET", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 302, 400),
     ("GET", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),

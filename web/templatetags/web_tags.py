@@ -78,6 +78,31 @@ def time_left(due: datetime, now: datetime) -> str:
     return f"{span(left)} left" if left >= timedelta(0) else f"overdue by {span(left)}"
 
 
+def _seconds_left(until: datetime, now: datetime) -> int:
+    return max(0, int((until - now).total_seconds()))
+
+
+@register.filter
+def clock_left(until: datetime, now: datetime) -> str:
+    """A hold's time left as minutes:seconds ("9:05 left"), as static/js/site.js ticks it."""
+    minutes, seconds = divmod(_seconds_left(until, now), 60)
+    return f"{minutes}:{seconds:02d} left" if minutes or seconds else "expired"
+
+
+@register.filter
+def clock_left_words(until: datetime, now: datetime) -> str:
+    """`clock_left` for a screen reader: "9 minutes 5 seconds left"."""
+    minutes, seconds = divmod(_seconds_left(until, now), 60)
+    if not (minutes or seconds):
+        return "expired"
+    return f"{minutes} minute{'s' * (minutes != 1)} {seconds} second{'s' * (seconds != 1)} left"
+
+
+@register.simple_tag
+def hold_minutes() -> int:
+    return settings.HOLD_MINUTES
+
+
 @register.filter
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)

@@ -124,6 +124,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "plan_form": _plan_form(referral, now),
         "consult": _consult(referral, now),
         "visits": _visits(referral),
+        "holds": selectors.referral_holds(referral=referral, now=now),
         "suggested": rules.suggested_specialties(referral.clinical_picture()),
         "show_sins": referral.sites != "brain",
         "requests": referral_requests(referral=referral),
