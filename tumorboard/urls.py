@@ -11,6 +11,7 @@ from interop.views import unknown as fhir_unknown
 from notifications import patient_pages
 from notifications.api import clinician_feed
 from tumorboard import auth
+from tumorboard.api_errors import api_unknown
 from tumorboard.audit_api import AuditEventViewSet
 from tumorboard.health import healthz
 
@@ -56,6 +57,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    re_path(r"^api/(?P<rest>.*)$", api_unknown),  # JSON 404s, a missing slash named
     path("", include("identity.urls")),
     path("", include("web.urls")),
 ]
