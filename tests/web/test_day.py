@@ -75,3 +75,20 @@ def test_a_weekend_says_nobody_works(nina, center):
 
 def test_it_defaults_to_today_in_clinic_time(nina, center):
     assert "Monday 2 March 2026" in logged_in(nina).get("/day/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["day=garbage", "date=garbage", "day=20260-03-02"])
+def test_a_day_that_is_not_a_date_says_so(nina, center, query):
+    response = logged_in(nina).get(f"/day/?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert">“' in html
+    assert "is not a day: write it as YYYY-MM-DD, such as 2026-03-02. Showing today instead." in (
+        html
+    )
+    assert "Day view: Monday 2 March 2026" in html
+
+
+def test_the_day_can_be_asked_as_date_too(nina, center):
+    html = logged_in(nina).get("/day/?date=2026-03-03").content.decode()
+    assert "Day view: Tuesday 3 March 2026" in html

@@ -14,17 +14,32 @@ from web.access import navigator_page
 from web.forms import SPECIALTIES
 from web.timeline import day_grid
 
+# Days the view can show: a typo such as 0026 or 20260 is refused, not drawn.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
-def _day(request) -> date:
+
+def _day(request) -> tuple[date, str | None]:
+    """The day asked (`?day=`, or `?date=` as people also type it) and None, or today in
+    clinic time and what was wrong with the one asked."""
+    today = timezone.now().astimezone(selectors.clinic_zone()).date()
+    asked = request.GET.get("day", request.GET.get("date", "")).strip()
+    if not asked:
+        return today, None
     try:
-        return date.fromisoformat(request.GET.get("day", ""))
+        the_day = date.fromisoformat(asked)
     except ValueError:
-        return timezone.now().astimezone(selectors.clinic_zone()).date()
+        the_day = None
+    if the_day is None or not FIRST_DAY <= the_day <= LAST_DAY:
+        return today, (
+            f"“{asked[:40]}” is not a day: write it as YYYY-MM-DD, such as "
+            f"{today.isoformat()}. Showing today instead."
+        )
+    return the_day, None
 
 
 @navigator_page
 def day(request):
-    the_day = _day(request)
+    the_day, problem = _day(request)
     specialty = request.GET.get("specialty", "")
     clinicians = Clinician.objects.filter(active=True).select_related("home_location")
     if specialty in Specialty.values:
@@ -53,5 +68,6 @@ def day(request):
         "next": the_day + timedelta(days=1),
         "specialty": specialty,
         "specialties": SPECIALTIES,
+        "problem": problem,
     }
-    return render(request, "web/navigator/day.html", context)
+    return render(request, "web/navigator/day.html", context, status=400 if problem else 200)
