@@ -1,5 +1,6 @@
 """A referral's page: clinical picture, SINS as you pick, triage, consult options."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -53,6 +54,19 @@ def test_booking_a_consult_meets_the_deadline(nina, center, emergency):
     page = client.get(f"/referrals/{emergency.pk}/").content.decode()
     assert "Consult booked with Dr. Nora Reyes on Mon 02 Mar at 08:00" in page
     assert "Met" in page
+
+
+def test_a_double_click_on_a_consult_book_button_books_it_once(nina, center, emergency):
+    client = logged_in(nina)
+    html = client.get(f"/referrals/{emergency.pk}/").content.decode()
+    form = html.split(f'action="/referrals/{emergency.pk}/consult/"', 1)[1].split("</form>")[0]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    assert fields.keys() >= {"form_token", "clinician", "start", "minutes"}
+    first = client.post(f"/referrals/{emergency.pk}/consult/", fields)
+    second = client.post(f"/referrals/{emergency.pk}/consult/", fields)
+    assert first.status_code == second.status_code == 302  # the second: no "not free" 409
+    assert first["Location"] == second["Location"]
+    assert Appointment.objects.filter(referral=emergency, is_consult=True).count() == 1
 
 
 def test_a_consult_slot_taken_meanwhile_shows_why(nina, center, emergency, routine):
