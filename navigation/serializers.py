@@ -463,6 +463,7 @@ class ItineraryBookSerializer(PlanRulesSerializer):
     total_wait = serializers.IntegerField(required=False, write_only=True)
     total_travel = serializers.IntegerField(required=False, write_only=True)
     finish = serializers.DateTimeField(required=False, write_only=True)
+    after_deadline = serializers.BooleanField(required=False, write_only=True)
 
     def validate(self, attrs):
         referral = attrs.get("referral")

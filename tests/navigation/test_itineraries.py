@@ -129,6 +129,9 @@ def test_options_after_the_referrals_consult_deadline_are_flagged(as_navigator, 
     assert {o["after_deadline"] for o in monday["options"]} == {False}
     assert {o["after_deadline"] for o in later["options"]} == {True}
     assert {o["after_deadline"] for o in unrelated["options"]} == {False}  # no referral asked
+    # An option is booked exactly as the search returned it, its flag included.
+    option = {"patient": alice.pk, "referral": referral.pk, **later["options"][0]}
+    assert as_navigator.post("/api/v1/itineraries/", option).status_code == 201
 
 
 def test_a_search_that_finds_nothing_says_which_specialty_had_no_time(as_navigator, center, alice):
