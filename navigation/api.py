@@ -293,7 +293,8 @@ class ItinerarySearchView(APIView):
                     "options": result.options,
                     "reason": result.reason,
                     "missing_specialties": result.missing_specialties,
-                }
+                },
+                context={"referral": data.get("referral")},
             ).data
         )
 

@@ -379,6 +379,20 @@ class OptionSerializer(serializers.Serializer):
     total_travel = serializers.IntegerField(help_text="Minutes walking between locations.")
     finish = serializers.DateTimeField()
     visits = VisitOutSerializer(many=True)
+    after_deadline = serializers.SerializerMethodField(
+        help_text="The option starts after the consult deadline of the referral searched for "
+        "(whose consult is not booked yet); false without a referral."
+    )
+
+    def get_after_deadline(self, option) -> bool:
+        from patients.clinical import option_after_deadline
+
+        referral = self.context.get("referral")
+        return referral is not None and option_after_deadline(
+            first_start=min(v.start for v in option.visits),
+            due_at=referral.consult_due_at,
+            consult_at=referral.consult_at,
+        )
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -449,6 +463,7 @@ class ItineraryBookSerializer(PlanRulesSerializer):
     total_wait = serializers.IntegerField(required=False, write_only=True)
     total_travel = serializers.IntegerField(required=False, write_only=True)
     finish = serializers.DateTimeField(required=False, write_only=True)
+    after_deadline = serializers.BooleanField(required=False, write_only=True)
 
     def validate(self, attrs):
         referral = attrs.get("referral")

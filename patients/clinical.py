@@ -230,6 +230,15 @@ def meets_deadline(start: datetime, due_at: datetime) -> bool:
     return start <= due_at
 
 
+def option_after_deadline(
+    *, first_start: datetime, due_at: datetime, consult_at: datetime | None
+) -> bool:
+    """Whether a same-day option whose first visit starts at `first_start` comes after a
+    referral's consult deadline `due_at` while its consult is not booked (`consult_at`
+    None): the page's flag and the API's `after_deadline`, by `meets_deadline`."""
+    return consult_at is None and not meets_deadline(first_start, due_at)
+
+
 def at_risk_from(*, received_at: datetime, due_at: datetime) -> datetime:
     """When a referral with no consult turns at risk: a third of its window before the
     deadline (72 h window: 24 h before; an emergency's 24 h: 8 h before)."""

@@ -99,11 +99,15 @@ def plan_relaxations(
 
 def late_options(*, referral, options) -> set[int]:
     """Indexes of options whose first visit starts after the referral's consult deadline,
-    while its consult is not booked yet (consult met at or before `consult_due_at`)."""
-    if referral.consult_at is not None:
-        return set()
+    while its consult is not booked yet (`clinical.option_after_deadline`)."""
+    from patients.clinical import option_after_deadline
+
     return {
         i
         for i, option in enumerate(options)
-        if min(v.start for v in option.visits) > referral.consult_due_at
+        if option_after_deadline(
+            first_start=min(v.start for v in option.visits),
+            due_at=referral.consult_due_at,
+            consult_at=referral.consult_at,
+        )
     }

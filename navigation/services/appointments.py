@@ -247,19 +247,33 @@ def _offer_freed_slot(appointment: Appointment, now: datetime) -> None:
 
 
 STATUS_MOVES = {
-    "checked_in": {"booked"},
+    "checked_in": {"booked", "completed"},  # a completion set by mistake goes back too
     "completed": {"checked_in", "booked"},
     "no_show": {"booked"},
-    "booked": {"no_show", "checked_in"},  # undo a no-show or a check-in made by mistake
+    "booked": {"no_show", "checked_in", "completed"},  # undo a status set by mistake
 }
+# Only once the visit has started can it be over, or missed.
+AFTER_START = {"completed", "no_show"}
+# Arrived and completed record what happened; set by mistake, a navigator corrects them
+# on the visit's own day (in its location's zone), in the history like every change.
+CORRECTIONS = {("completed", "checked_in"), ("completed", "booked"), ("checked_in", "booked")}
 
 
 @transaction.atomic
 def appointment_set_status(
-    *, appointment: Appointment, status: str, by: Actor, reason: str = ""
+    *,
+    appointment: Appointment,
+    status: str,
+    by: Actor,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Appointment:
-    """Check in, complete, mark a no-show, or undo one. A no-show consult frees the
-    referral for a new consult; undoing it is refused once another consult was booked."""
+    """Check in, complete, mark a no-show, or undo one. Completed and no-show only once
+    the visit has started (at `now`, aware; the current time when None); an arrived or
+    completed status is corrected only on the visit's own day, in its location's zone.
+    A no-show consult frees the referral for a new consult; undoing it is refused once
+    another consult was booked. Raises DomainError (field "status") naming the rule."""
+    now = now or timezone.now()
     appointment = _locked(appointment)
     allowed = STATUS_MOVES.get(status, set())
     if appointment.status not in allowed:
@@ -268,6 +282,23 @@ def appointment_set_status(
             f"{status.replace('_', ' ')}.",
             field="status",
             code="bad_status",
+        )
+    zone = appointment.location.zone
+    start = appointment.start.astimezone(zone)
+    if status in AFTER_START and now < appointment.start:
+        raise DomainError(
+            f"The visit starts at {start:%H:%M} on {start:%a %d %b}: it can be marked "
+            f"{status.replace('_', ' ')} once it has started.",
+            field="status",
+            code="not_started",
+        )
+    correction = (appointment.status, status) in CORRECTIONS
+    if correction and now.astimezone(zone).date() != start.date():
+        raise DomainError(
+            f"A visit marked {appointment.get_status_display()} can be corrected only on its "
+            f"own day ({start:%a %d %b}); nothing was changed.",
+            field="status",
+            code="correction_too_late",
         )
     old = appointment.status
     appointment.status = status
@@ -279,7 +310,7 @@ def appointment_set_status(
     if appointment.is_consult and "no_show" in (old, status):
         refresh_consult(appointment.referral)
     # Reminders are for booked visits only: a no-show (or its undo) re-plans them.
-    reminders_sync(patient=appointment.patient, now=timezone.now())
+    reminders_sync(patient=appointment.patient, now=now)
     return appointment
 
 

@@ -86,6 +86,7 @@ def test_our_statuses_read_as_fhir_and_fhir_statuses_search_ours(
         appointment_set_status(appointment=monday, status="checked_in", by=nina)
     with time_machine.travel(at(10, 11), tick=False):
         appointment_set_status(appointment=tuesday, status="completed", by=nina)
+    with time_machine.travel(wednesday.end, tick=False):
         appointment_set_status(appointment=wednesday, status="no_show", by=nina)
     appointment_cancel(appointment=extra, by=nina, now=NOW)
     expected = {

@@ -98,15 +98,15 @@ def test_a_patient_sees_no_clinic_schedules(as_alice, center):
         outcome_of(as_alice.get(f"/fhir/R4/{path}"), 403, "forbidden")
 
 
-def test_staff_find_a_patient_by_mrn(as_specialist, alice, bob):
+def test_staff_find_a_patient_by_mrn(as_navigator, alice, bob):
     base = f"{SITE}/fhir/R4/"  # SITE_URL, whatever host the client asked
-    bundle = ok(as_specialist.get("/fhir/R4/Patient", {"identifier": "MRN-BOB"}))
+    bundle = ok(as_navigator.get("/fhir/R4/Patient", {"identifier": "MRN-BOB"}))
     assert [e["resource"]["id"] for e in bundle["entry"]] == [str(bob.pk)]
     scoped = ok(
-        as_specialist.get("/fhir/R4/Patient", {"identifier": f"{base}NamingSystem/mrn|MRN-BOB"})
+        as_navigator.get("/fhir/R4/Patient", {"identifier": f"{base}NamingSystem/mrn|MRN-BOB"})
     )
     assert scoped["total"] == 1
-    other = ok(as_specialist.get("/fhir/R4/Patient", {"identifier": "urn:other|MRN-BOB"}))
+    other = ok(as_navigator.get("/fhir/R4/Patient", {"identifier": "urn:other|MRN-BOB"}))
     assert other["total"] == 0
     # Two searches found Bob and are audited; the one that found nobody is not.
     assert [e.patient_ids for e in AuditEvent.objects.all()] == [[bob.pk], [bob.pk]]

@@ -89,7 +89,9 @@ def test_each_change_of_a_visit_sends_its_own_event_in_order(listener, center, a
     )
     appointment_set_status(appointment=appointment, status="checked_in", by=nina)
     other = book(center, alice, nina, start=VISIT + timedelta(days=1))
-    appointment_set_status(appointment=other, status="no_show", by=nina)
+    appointment_set_status(
+        appointment=other, status="no_show", by=nina, now=other.start + timedelta(minutes=20)
+    )
     third = book(center, alice, nina, start=VISIT + timedelta(days=2))
     appointment_cancel(appointment=third, by=nina, now=NOW)
     send()

@@ -114,6 +114,26 @@ def test_the_case_suggests_the_specialties(as_navigator, center, alice):
     assert len(body["options"][0]["visits"]) == 4
 
 
+def test_options_after_the_referrals_consult_deadline_are_flagged(as_navigator, center, alice):
+    referral = referral_create(
+        patient=alice,
+        referring_oncologist="Dr. Park",
+        primary_cancer="breast",
+        sites="brain",
+        received_at=NOW,
+    )  # due Monday evening, 72 real hours later
+    monday = search(as_navigator, alice, referral=referral.pk, date_to="2026-03-09").json()
+    later = search(as_navigator, alice, referral=referral.pk, date_from="2026-03-10").json()
+    unrelated = search(as_navigator, alice, date_from="2026-03-10").json()
+    assert monday["options"] and later["options"] and unrelated["options"]
+    assert {o["after_deadline"] for o in monday["options"]} == {False}
+    assert {o["after_deadline"] for o in later["options"]} == {True}
+    assert {o["after_deadline"] for o in unrelated["options"]} == {False}  # no referral asked
+    # An option is booked exactly as the search returned it, its flag included.
+    option = {"patient": alice.pk, "referral": referral.pk, **later["options"][0]}
+    assert as_navigator.post("/api/v1/itineraries/", option).status_code == 201
+
+
 def test_a_search_that_finds_nothing_says_which_specialty_had_no_time(as_navigator, center, alice):
     response = search(as_navigator, alice, specialties=["neurosurgery", "psychosocial"])
     assert response.status_code == 200
@@ -322,17 +342,66 @@ def test_an_emergency_can_be_squeezed_in_only_by_an_explicit_override(
     assert AppointmentChange.objects.filter(kind="override").count() == 1
 
 
-def test_a_no_show_is_set_and_undone_explicitly(as_navigator, center, alice):
+def test_a_no_show_is_set_and_undone_explicitly(as_navigator, center, alice, frozen):
     clinician = center.first("pain_medicine")
     created = as_navigator.post(
         "/api/v1/appointments/",
         {"patient": alice.pk, "clinician": clinician.pk, "start": "2026-03-09T09:00:00-04:00"},
     )
     url = f"/api/v1/appointments/{created.json()['id']}/status/"
+    frozen.move_to(datetime(2026, 3, 9, 9, 20, tzinfo=NY))  # twenty minutes in: not here
     assert as_navigator.post(url, {"status": "no_show"}).json()["status"] == "no_show"
     assert as_navigator.post(url, {"status": "booked"}).json()["status"] == "booked"
     cancelled = as_navigator.post(f"/api/v1/appointments/{created.json()['id']}/cancel/")
     assert cancelled.json()["status"] == "cancelled"  # a cancel is never a no-show
+
+
+@pytest.mark.parametrize("status", ["completed", "no_show"])
+def test_a_visit_is_completed_or_missed_only_once_it_has_started(
+    as_navigator, center, alice, frozen, status
+):
+    clinician = center.first("pain_medicine")
+    created = as_navigator.post(
+        "/api/v1/appointments/",
+        {"patient": alice.pk, "clinician": clinician.pk, "start": "2026-03-09T09:00:00-04:00"},
+    )
+    url = f"/api/v1/appointments/{created.json()['id']}/status/"
+    frozen.move_to(datetime(2026, 3, 9, 8, 55, tzinfo=NY))  # five minutes before
+    early = as_navigator.post(url, {"status": status})
+    assert early.status_code == 400
+    assert early.json()["fields"] == {
+        "status": [
+            f"The visit starts at 09:00 on Mon 09 Mar: it can be marked "
+            f"{status.replace('_', ' ')} once it has started."
+        ]
+    }
+    assert Appointment.objects.get().status == "booked"
+    frozen.move_to(datetime(2026, 3, 9, 9, 0, tzinfo=NY))
+    assert as_navigator.post(url, {"status": status}).json()["status"] == status
+
+
+def test_an_arrival_or_completion_set_by_mistake_is_corrected_that_day_only(
+    as_navigator, center, alice, frozen
+):
+    clinician = center.first("pain_medicine")
+    created = as_navigator.post(
+        "/api/v1/appointments/",
+        {"patient": alice.pk, "clinician": clinician.pk, "start": "2026-03-09T09:00:00-04:00"},
+    )
+    url = f"/api/v1/appointments/{created.json()['id']}/status/"
+    frozen.move_to(datetime(2026, 3, 9, 9, 30, tzinfo=NY))
+    assert as_navigator.post(url, {"status": "completed"}).json()["status"] == "completed"
+    undone = as_navigator.post(url, {"status": "checked_in", "reason": "wrong patient clicked"})
+    assert undone.json()["status"] == "checked_in"
+    assert as_navigator.post(url, {"status": "completed"}).json()["status"] == "completed"
+    change = AppointmentChange.objects.filter(kind="status:checked_in").get()
+    assert (change.old_status, change.reason) == ("completed", "wrong patient clicked")
+    frozen.move_to(datetime(2026, 3, 10, 0, 5, tzinfo=NY))  # the next day, in clinic time
+    late = as_navigator.post(url, {"status": "booked"})
+    assert late.status_code == 400
+    assert late.json()["code"] == "correction_too_late"
+    assert "corrected only on its own day (Mon 09 Mar)" in late.json()["message"]
+    assert Appointment.objects.get().status == "completed"
 
 
 def test_booking_outside_the_clinic_session_is_refused(as_navigator, center, alice):

@@ -230,7 +230,11 @@ class Day(RuleBasedStateMachine):
         appointment = self._appointment(index)
         if appointment is not None:
             self._try(
-                services.appointment_set_status, appointment=appointment, status=status, by=None
+                services.appointment_set_status,
+                appointment=appointment,
+                status=status,
+                by=None,
+                now=self.now,
             )
 
     @rule(doctor=st.integers(0, 3), day=st.integers(0, 2), quarter=st.integers(0, 15))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from navigation.models import Appointment
 from patients.models import Patient, Referral
 
 NY = ZoneInfo("America/New_York")
@@ -189,6 +190,33 @@ def test_a_patient_sees_only_their_own(as_navigator, as_alice, alice, bob):
     assert as_alice.get(f"/api/v1/referrals/{theirs}/").status_code == 404
     assert as_alice.get(f"/api/v1/patients/{bob.pk}/").status_code == 404
     assert [p["mrn"] for p in as_alice.get("/api/v1/patients/").json()["results"]] == [alice.mrn]
+
+
+def test_a_specialist_reads_only_the_patients_the_pages_show_them(
+    as_navigator, as_specialist, sam, center, alice, bob
+):
+    clinician = center.first("radiation_oncology")
+    clinician.user = sam
+    clinician.save()
+    start = NOW + timedelta(days=3)
+    Appointment.objects.create(
+        patient=alice,
+        clinician=clinician,
+        location=center.tower,
+        specialty=clinician.specialty,
+        start=start,
+        end=start + timedelta(minutes=45),
+    )
+    mine = as_navigator.post("/api/v1/referrals/", new_referral(alice.pk)).json()["id"]
+    theirs = as_navigator.post("/api/v1/referrals/", new_referral(bob.pk)).json()["id"]
+    assert [p["mrn"] for p in as_specialist.get("/api/v1/patients/").json()["results"]] == [
+        alice.mrn
+    ]
+    assert as_specialist.get(f"/api/v1/patients/{bob.pk}/").status_code == 404
+    assert as_specialist.get(f"/api/v1/patients/{bob.pk}/contacts/").status_code == 404
+    assert [r["id"] for r in as_specialist.get("/api/v1/referrals/").json()["results"]] == [mine]
+    assert as_specialist.get(f"/api/v1/referrals/{theirs}/").status_code == 404
+    assert as_specialist.get("/fhir/R4/Patient", {"identifier": "MRN-BOB"}).json()["total"] == 0
 
 
 def test_only_navigators_and_admins_take_referrals(

@@ -58,8 +58,11 @@ def test_a_cancel_without_a_reason_says_so_beside_the_field_and_cancels_nothing(
     assert visit.changes.get(kind="cancelled").reason == "Patient in hospital"
 
 
-def test_a_no_show_can_be_undone_and_each_page_offers_only_what_the_state_allows(nina, visit):
+def test_a_no_show_can_be_undone_and_each_page_offers_only_what_the_state_allows(
+    nina, visit, frozen
+):
     client = logged_in(nina)
+    frozen.move_to(datetime(2026, 3, 3, 10, 20, tzinfo=NY))  # a no-show only once it started
     client.post(f"/appointments/{visit.pk}/status/", {"status": "no_show", "form_token": "n"})
     page = client.get(f"/appointments/{visit.pk}/").content.decode()
     assert "Back to booked" in page

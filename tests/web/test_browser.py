@@ -339,3 +339,33 @@ def test_the_login_page_fits_a_phone_too(browser, live_server):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "login-phone")
     phone.close()
+
+
+def test_a_navigator_holds_an_option_while_on_the_phone_then_confirms_it(
+    context, live_server, nina, center, emergency
+):
+    import re
+
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    log_in(page, live_server.url, "nina", f"/referrals/{emergency.pk}/")
+    page.get_by_role("button", name="Find same-day options").click()
+    page.get_by_role("button", name="Hold option 1 for 10 min").click()
+    expect(page.get_by_role("heading", name="Held for Alice Archer")).to_be_visible()
+    timer = page.get_by_role("timer")
+    expect(timer).to_have_text(re.compile(r"^(10:00|9:[0-5]\d) left$"))
+    expect(timer).to_have_attribute("aria-label", re.compile(r"minutes? \d+ seconds? left$"))
+    # It counts down by the second.
+    expect(timer).to_have_text(re.compile(r"^9:[0-5]\d left$"))
+    expect(page.locator(".hold time")).to_have_text("07:10")
+    shot(page, "referral-hold")
+    assert set(Appointment.objects.filter(referral=emergency).values_list("status", flat=True)) == {
+        "held"
+    }
+    page.get_by_role("button", name="Confirm and book").click()
+    expect(page.get_by_text("Booked: 3 visits on Monday 2 March")).to_be_visible()
+    expect(page.get_by_role("timer")).to_have_count(0)
+    assert set(Appointment.objects.filter(referral=emergency).values_list("status", flat=True)) == {
+        "booked"
+    }

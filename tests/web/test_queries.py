@@ -137,7 +137,9 @@ def test_a_visit_and_its_referral(nina, center, alice):
         visit = appointment_reschedule(
             appointment=visit, start=datetime(2026, 3, 10, hour, tzinfo=NY), by=nina, now=BOARD_NOW
         )
-        appointment_set_status(appointment=visit, status="no_show", by=nina)
+        appointment_set_status(
+            appointment=visit, status="no_show", by=nina, now=visit.start + timedelta(minutes=20)
+        )
         appointment_set_status(appointment=visit, status="booked", by=nina)
     sms_received(sender=str(alice.phone), body="R", sid="SMq", now=BOARD_NOW)
     assert [queries(client, path) for path in pages] == small
