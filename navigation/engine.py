@@ -504,6 +504,14 @@ def _both(runs: list[Piece], others: list[Piece]) -> list[Piece]:
     return out
 
 
+def _span(interval: FreeInterval) -> Piece:
+    """An interval in whole epoch minutes, its start rounded up and its end down (as the
+    search rounds them); through POSIX timestamps, the fastest way for aware datetimes."""
+    if interval.start.tzinfo is None or interval.end.tzinfo is None:
+        raise ValueError(f"naive datetime in {interval!r}: the engine needs aware datetimes")
+    return -int(-interval.start.timestamp() // 60), int(interval.end.timestamp() // 60)
+
+
 def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
     """The day with each clinician's free time cut to the minutes when one resource of
     every group its visit needs is free too, at the same location (PRODUCT.md: a visit fits
@@ -522,15 +530,14 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
     for resource in day.resources:
         for interval in resource.free:
             key = (resource.resource_id, interval.location_id)
-            span = (_ceil_minute(interval.start), _floor_minute(interval.end))
-            free_at.setdefault(key, []).append(span)
+            free_at.setdefault(key, []).append(_span(interval))
     group_runs: dict[tuple[tuple[int, ...], int, int], list[Piece]] = {}
     moments: dict[int, datetime] = {}  # a day has few distinct grid minutes: build each once
 
     def moment(minute: int) -> datetime:
         found = moments.get(minute)
         if found is None:
-            found = moments[minute] = _moment(minute)
+            found = moments[minute] = datetime.fromtimestamp(minute * 60, UTC)
         return found
 
     clinicians = []
@@ -543,8 +550,7 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
         free = []
         for interval in clinician.free:
             place = interval.location_id
-            spans = [(_ceil_minute(interval.start), _floor_minute(interval.end))]
-            runs = _start_runs(spans, minutes, grid)
+            runs = _start_runs([_span(interval)], minutes, grid)
             for group in groups:
                 cached = (group, place, minutes)
                 if cached not in group_runs:

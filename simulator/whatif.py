@@ -109,15 +109,20 @@ def resource_add(change: SessionChange, *, from_day: date) -> Resource:
             location=model.location,
             languages=model.languages,
         )
+    _weekly(change, from_day, resource.location, resource=resource)
+    return resource
+
+
+def _weekly(change: SessionChange, from_day: date, location, **owner) -> None:
+    """The change as a weekly session of `owner` (clinician= or resource=) from the day."""
     AvailabilityTemplate.objects.create(
-        resource=resource,
+        **owner,
         weekday=change.weekday,
         start_time=change.start,
         end_time=change.end,
-        location=resource.location,
+        location=location,
         valid_from=from_day,
     )
-    return resource
 
 
 def _overlaps(t: AvailabilityTemplate, change: SessionChange) -> bool:
@@ -148,14 +153,7 @@ def session_add(change: SessionChange, *, from_day: date) -> Clinician:
     for clinician in _candidates(change):
         templates = _live(clinician.templates.all(), from_day)
         if not any(_overlaps(t, change) for t in templates):
-            AvailabilityTemplate.objects.create(
-                clinician=clinician,
-                weekday=change.weekday,
-                start_time=change.start,
-                end_time=change.end,
-                location=clinician.home_location,
-                valid_from=from_day,
-            )
+            _weekly(change, from_day, clinician.home_location, clinician=clinician)
             return clinician
     raise DomainError(
         f"Every {change.who.replace('_', ' ')} clinician already works some of "
