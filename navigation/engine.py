@@ -491,10 +491,10 @@ def _start_runs(spans: Iterable[Piece], minutes: int, grid: int) -> list[Piece]:
     return merged
 
 
-def _both(runs: list[Piece], others: list[Piece]) -> list[Piece]:
-    """The starts in `runs` and in `others` (both sorted, merged, on one grid)."""
+def _both(runs: list[Piece], others: list[Piece], lasts: list[int]) -> list[Piece]:
+    """The starts in `runs` and in `others` (both sorted, merged, on one grid; `lasts` the
+    last start of each of `others`)."""
     out = []
-    lasts = [last for _, last in others]
     for first, last in runs:
         for i in range(bisect_left(lasts, first), len(others)):
             low, high = others[i]
@@ -526,12 +526,19 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
     if not any(needs.get(c.specialty) for c in day.clinicians):
         return day
     grid = request.grid_minutes
-    free_at: dict[tuple[int, int], list[Piece]] = {}
+    free_at: dict[tuple[int, int], list[FreeInterval]] = {}
     for resource in day.resources:
         for interval in resource.free:
-            key = (resource.resource_id, interval.location_id)
-            free_at.setdefault(key, []).append(_span(interval))
-    group_runs: dict[tuple[tuple[int, ...], int, int], list[Piece]] = {}
+            free_at.setdefault((resource.resource_id, interval.location_id), []).append(interval)
+    spans_at: dict[tuple[int, int], list[Piece]] = {}  # in minutes, read when first needed
+
+    def spans(key: tuple[int, int]) -> list[Piece]:
+        found = spans_at.get(key)
+        if found is None:
+            found = spans_at[key] = [_span(f) for f in free_at.get(key, ())]
+        return found
+
+    group_runs: dict[tuple[tuple[int, ...], int, int], tuple[list[Piece], list[int]]] = {}
     moments: dict[int, datetime] = {}  # a day has few distinct grid minutes: build each once
 
     def moment(minute: int) -> datetime:
@@ -550,13 +557,18 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
         free = []
         for interval in clinician.free:
             place = interval.location_id
-            runs = _start_runs([_span(interval)], minutes, grid)
+            low, high = _span(interval)
+            first, last = _grid_up(low, grid), (high - minutes) // grid * grid
+            runs = [(first, last)] if first <= last else []
             for group in groups:
+                if not runs:
+                    break
                 cached = (group, place, minutes)
                 if cached not in group_runs:
-                    pieces = [s for rid in group for s in free_at.get((rid, place), ())]
-                    group_runs[cached] = _start_runs(pieces, minutes, grid)
-                runs = _both(runs, group_runs[cached]) if runs else runs
+                    pieces = [span for rid in group for span in spans((rid, place))]
+                    found = _start_runs(pieces, minutes, grid)
+                    group_runs[cached] = (found, [last for _, last in found])
+                runs = _both(runs, *group_runs[cached])
             free += [
                 FreeInterval(moment(first), moment(last + minutes), place) for first, last in runs
             ]
