@@ -491,10 +491,10 @@ def _start_runs(spans: Iterable[Piece], minutes: int, grid: int) -> list[Piece]:
     return merged
 
 
-def _both(runs: list[Piece], others: list[Piece]) -> list[Piece]:
-    """The starts in `runs` and in `others` (both sorted, merged, on one grid)."""
+def _both(runs: list[Piece], others: list[Piece], lasts: list[int]) -> list[Piece]:
+    """The starts in `runs` and in `others` (both sorted, merged, on one grid; `lasts` the
+    last start of each of `others`)."""
     out = []
-    lasts = [last for _, last in others]
     for first, last in runs:
         for i in range(bisect_left(lasts, first), len(others)):
             low, high = others[i]
@@ -502,6 +502,14 @@ def _both(runs: list[Piece], others: list[Piece]) -> list[Piece]:
                 break
             out.append((max(first, low), min(last, high)))
     return out
+
+
+def _span(interval: FreeInterval) -> Piece:
+    """An interval in whole epoch minutes, its start rounded up and its end down (as the
+    search rounds them); through POSIX timestamps, the fastest way for aware datetimes."""
+    if interval.start.tzinfo is None or interval.end.tzinfo is None:
+        raise ValueError(f"naive datetime in {interval!r}: the engine needs aware datetimes")
+    return -int(-interval.start.timestamp() // 60), int(interval.end.timestamp() // 60)
 
 
 def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
@@ -518,19 +526,25 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
     if not any(needs.get(c.specialty) for c in day.clinicians):
         return day
     grid = request.grid_minutes
-    free_at: dict[tuple[int, int], list[Piece]] = {}
+    free_at: dict[tuple[int, int], list[FreeInterval]] = {}
     for resource in day.resources:
         for interval in resource.free:
-            key = (resource.resource_id, interval.location_id)
-            span = (_ceil_minute(interval.start), _floor_minute(interval.end))
-            free_at.setdefault(key, []).append(span)
-    group_runs: dict[tuple[tuple[int, ...], int, int], list[Piece]] = {}
+            free_at.setdefault((resource.resource_id, interval.location_id), []).append(interval)
+    spans_at: dict[tuple[int, int], list[Piece]] = {}  # in minutes, read when first needed
+
+    def spans(key: tuple[int, int]) -> list[Piece]:
+        found = spans_at.get(key)
+        if found is None:
+            found = spans_at[key] = [_span(f) for f in free_at.get(key, ())]
+        return found
+
+    group_runs: dict[tuple[tuple[int, ...], int, int], tuple[list[Piece], list[int]]] = {}
     moments: dict[int, datetime] = {}  # a day has few distinct grid minutes: build each once
 
     def moment(minute: int) -> datetime:
         found = moments.get(minute)
         if found is None:
-            found = moments[minute] = _moment(minute)
+            found = moments[minute] = datetime.fromtimestamp(minute * 60, UTC)
         return found
 
     clinicians = []
@@ -543,14 +557,18 @@ def with_resources(request: ItineraryRequest, day: DayCalendar) -> DayCalendar:
         free = []
         for interval in clinician.free:
             place = interval.location_id
-            spans = [(_ceil_minute(interval.start), _floor_minute(interval.end))]
-            runs = _start_runs(spans, minutes, grid)
+            low, high = _span(interval)
+            first, last = _grid_up(low, grid), (high - minutes) // grid * grid
+            runs = [(first, last)] if first <= last else []
             for group in groups:
+                if not runs:
+                    break
                 cached = (group, place, minutes)
                 if cached not in group_runs:
-                    pieces = [s for rid in group for s in free_at.get((rid, place), ())]
-                    group_runs[cached] = _start_runs(pieces, minutes, grid)
-                runs = _both(runs, group_runs[cached]) if runs else runs
+                    pieces = [span for rid in group for span in spans((rid, place))]
+                    found = _start_runs(pieces, minutes, grid)
+                    group_runs[cached] = (found, [last for _, last in found])
+                runs = _both(runs, *group_runs[cached])
             free += [
                 FreeInterval(moment(first), moment(last + minutes), place) for first, last in runs
             ]

@@ -345,7 +345,8 @@ def _resource_days(
     out = []
     for resource_id in sorted(spans):
         free: list[availability.Span] = []
-        for place in sorted(places) if resource_id in mobile else [None]:
+        own = {span.location_id for span in spans[resource_id]}
+        for place in sorted(places | own) if resource_id in mobile else [None]:
             cuts = []
             for s, e, there in busy.get(resource_id, []):
                 if place is None or there is None:

@@ -115,6 +115,7 @@ def table(document: dict) -> str:
     changes = [
         *(f"+ session {s}" for s in params["add_sessions"]),
         *(f"- session {s}" for s in params["remove_sessions"]),
+        *(f"+ resource {s}" for s in params.get("add_resources", [])),
         *([f"board capacity {params['board_capacity']}"] if params["board_capacity"] else []),
         *([f"{rate:g} referrals a week"] if rate is not None else []),
     ]

@@ -50,6 +50,7 @@ class Scenario:
     itineraries: bool = True
     add_sessions: tuple[whatif.SessionChange, ...] = ()
     remove_sessions: tuple[whatif.SessionChange, ...] = ()
+    add_resources: tuple[whatif.SessionChange, ...] = ()  # rooms, machines, interpreters
     board_capacity: int | None = None
     after_rate: float | None = None  # what-if: the referral rate after the change
 
@@ -58,6 +59,7 @@ class Scenario:
         return bool(
             self.add_sessions
             or self.remove_sessions
+            or self.add_resources
             or self.board_capacity
             or self.after_rate is not None
         )
@@ -69,7 +71,12 @@ class Scenario:
     def baseline(self) -> Scenario:
         """The same referrals against the center as it is."""
         return replace(
-            self, add_sessions=(), remove_sessions=(), board_capacity=None, after_rate=None
+            self,
+            add_sessions=(),
+            remove_sessions=(),
+            add_resources=(),
+            board_capacity=None,
+            after_rate=None,
         )
 
     def as_dict(self) -> dict:
@@ -85,6 +92,7 @@ class Scenario:
             "itineraries": self.itineraries,
             "add_sessions": [str(c) for c in self.add_sessions],
             "remove_sessions": [str(c) for c in self.remove_sessions],
+            "add_resources": [str(c) for c in self.add_resources],
             "board_capacity": self.board_capacity,
             "after_rate": self.after_rate,
         }
@@ -149,6 +157,8 @@ class _Run:
             whatif.session_remove(change, from_day=self.scenario.first_day)
         for change in self.scenario.add_sessions:
             whatif.session_add(change, from_day=self.scenario.first_day)
+        for change in self.scenario.add_resources:
+            whatif.resource_add(change, from_day=self.scenario.first_day)
         if self.scenario.board_capacity:
             for series in self.series:
                 series_update(

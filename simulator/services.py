@@ -51,6 +51,7 @@ def scenario_from(parameters: dict) -> Scenario:
         itineraries=parameters["itineraries"],
         add_sessions=tuple(map(whatif.parse_session, parameters["add_sessions"])),
         remove_sessions=tuple(map(whatif.parse_session, parameters["remove_sessions"])),
+        add_resources=tuple(map(whatif.parse_resource, parameters.get("add_resources", []))),
         board_capacity=parameters["board_capacity"],
         after_rate=parameters["after_rate"],
     )

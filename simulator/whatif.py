@@ -3,7 +3,9 @@ simulation's transaction (so they vanish with it).
 
 A session change reads `WHO:WEEKDAY:HH:MM-HH:MM`, where WHO is a specialty
 (`neurosurgery`) or a clinician's name (`Dr. Nora Reyes`) and WEEKDAY a name (`tue`) or
-0-6 (0 is Monday), e.g. `neurosurgery:tue:13:00-17:00`.
+0-6 (0 is Monday), e.g. `neurosurgery:tue:13:00-17:00`. A resource change reads the same
+with WHO a kind of resource a visit may need (`mri`, `mri_3t`, `ct_simulator`, `room`,
+`procedure_room`, `interpreter`) or a resource's name, e.g. `mri:tue:13:00-17:00`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-from navigation.models import AvailabilityTemplate, Clinician, Specialty
+from navigation.models import NEED_CHOICES, AvailabilityTemplate, Clinician, Resource, Specialty
 from tumorboard.errors import DomainError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -61,6 +63,68 @@ def parse_session(text: str) -> SessionChange:
     return SessionChange(specialty if specialty in Specialty.values else who, weekday, start, end)
 
 
+RESOURCE_KINDS = (*(value for value, _ in NEED_CHOICES), "interpreter")
+
+
+def parse_resource(text: str) -> SessionChange:
+    """`mri:tue:13:00-17:00` -> SessionChange for a resource (a kind, or a name)."""
+    change = parse_session(text)
+    who = change.who.lower()
+    return SessionChange(who if who in RESOURCE_KINDS else change.who, *_rest(change))
+
+
+def _rest(change: SessionChange) -> tuple[int, time, time]:
+    return change.weekday, change.start, change.end
+
+
+def _resources_of(change: SessionChange) -> list[Resource]:
+    from navigation.services.resources import need_matches
+
+    resources = Resource.objects.filter(active=True).select_related("location").order_by("id")
+    if change.who == "interpreter":
+        found = list(resources.filter(kind=Resource.Kind.INTERPRETER))
+    elif change.who in RESOURCE_KINDS:
+        found = [r for r in resources if need_matches(change.who, r)]
+    else:
+        found = list(resources.filter(name__iexact=change.who))
+    if not found:
+        raise DomainError(f"No active resource is “{change.who}”.", code="unknown_resource")
+    return found
+
+
+def resource_add(change: SessionChange, *, from_day: date) -> Resource:
+    """A weekly session for the first resource of that kind (or by that name) free then;
+    when every one works then already, a second one like the first, at its location
+    (e.g. another scanner on Tuesday afternoons)."""
+    found = _resources_of(change)
+    for resource in found:
+        if not any(_overlaps(t, change) for t in _live(resource.templates.all(), from_day)):
+            break
+    else:
+        model = found[0]
+        resource = Resource.objects.create(
+            name=f"{model.name} (what-if {len(found) + 1})",
+            kind=model.kind,
+            equipment=model.equipment,
+            location=model.location,
+            languages=model.languages,
+        )
+    _weekly(change, from_day, resource.location, resource=resource)
+    return resource
+
+
+def _weekly(change: SessionChange, from_day: date, location, **owner) -> None:
+    """The change as a weekly session of `owner` (clinician= or resource=) from the day."""
+    AvailabilityTemplate.objects.create(
+        **owner,
+        weekday=change.weekday,
+        start_time=change.start,
+        end_time=change.end,
+        location=location,
+        valid_from=from_day,
+    )
+
+
 def _overlaps(t: AvailabilityTemplate, change: SessionChange) -> bool:
     return t.weekday == change.weekday and t.start_time < change.end and change.start < t.end_time
 
@@ -89,14 +153,7 @@ def session_add(change: SessionChange, *, from_day: date) -> Clinician:
     for clinician in _candidates(change):
         templates = _live(clinician.templates.all(), from_day)
         if not any(_overlaps(t, change) for t in templates):
-            AvailabilityTemplate.objects.create(
-                clinician=clinician,
-                weekday=change.weekday,
-                start_time=change.start,
-                end_time=change.end,
-                location=clinician.home_location,
-                valid_from=from_day,
-            )
+            _weekly(change, from_day, clinician.home_location, clinician=clinician)
             return clinician
     raise DomainError(
         f"Every {change.who.replace('_', ' ')} clinician already works some of "

@@ -3,8 +3,10 @@ and a clinic day as columns of blocks. Layout only; the engine decided the times
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from navigation import engine
@@ -182,9 +184,12 @@ def day_grid(
     booked: list,
     off: list[tuple[int, datetime, datetime, str]],
     hours: tuple[int, int] = (7, 18),
+    owners: Callable[[Any], Iterable[int]] | None = None,
 ) -> DayGrid:
     """Columns of the clinicians who work, are booked or are off that day; rows of five
-    minutes from the first to the last hour anything happens (at least 07:00-18:00)."""
+    minutes from the first to the last hour anything happens (at least 07:00-18:00).
+    The same for rooms, machines or interpreters: `clinicians` are then resources and
+    `owners(appointment)` the ids of the columns a booked visit shows in."""
     day_start = datetime.combine(day, time(0), zone)
     day_end = datetime.combine(day + timedelta(days=1), time(0), zone)
 
@@ -200,9 +205,10 @@ def day_grid(
         for start, end in intervals:
             spans.setdefault(clinician_id, []).append(("free", start, end, None, ""))
     for appointment in booked:
-        spans.setdefault(appointment.clinician_id, []).append(
-            ("visit", appointment.start, appointment.end, appointment, "")
-        )
+        for owner in owners(appointment) if owners else [appointment.clinician_id]:
+            spans.setdefault(owner, []).append(
+                ("visit", appointment.start, appointment.end, appointment, "")
+            )
     for clinician_id, start, end, reason in off:
         spans.setdefault(clinician_id, []).append(("off", start, end, None, reason))
     edges = [(wall(s), wall(e)) for items in spans.values() for _, s, e, _, _ in items]

@@ -137,7 +137,10 @@ def itinerary_search(
             log.error("engine option on %s broke %s", option.day, violation.code)
             continue
         checked.append(CheckedOption(option, figures.total_wait, figures.total_travel))
-    return PlanSearchResult(tuple(checked), result.reason, result.missing_specialties)
+    reason = result.reason
+    if reason and any(needs.groups.get(s) for s in result.missing_specialties):
+        reason += " together with the room, machine or interpreter its visit needs"
+    return PlanSearchResult(tuple(checked), reason, result.missing_specialties)
 
 
 def consult_visit(referral: Referral | None, checked: list[CheckedVisit]) -> int | None:

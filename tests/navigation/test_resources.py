@@ -264,3 +264,23 @@ def test_consult_slots_wait_for_the_interpreter_and_book_with_them(as_navigator,
     )
     assert booked.status_code == 201, booked.json()
     assert [r["name"] for r in booked.json()["resources"]] == ["Rosa Díaz"]
+
+
+def test_a_scanner_off_for_the_day_leaves_no_mri_and_the_search_says_why(
+    as_navigator, center, alice, scanner
+):
+    from navigation.models import TimeOff
+
+    TimeOff.objects.create(
+        resource=scanner,
+        start=datetime(2026, 3, 9, 0, tzinfo=NY),
+        end=datetime(2026, 3, 10, 0, tzinfo=NY),
+        reason="helium refill",
+    )
+    found = search(as_navigator, alice, ["neuroradiology", "neurosurgery"]).json()
+    assert found["options"] == []
+    assert found["missing_specialties"] == ["neuroradiology"]
+    assert found["reason"] == (
+        "No free neuroradiology time on 2026-03-09 together with the room, machine or "
+        "interpreter its visit needs"
+    )

@@ -90,3 +90,39 @@ def test_nothing_real_changes_and_no_message_escapes(center, django_capture_on_c
     assert callbacks == []
     series.refresh_from_db()
     assert series.case_capacity == 10
+
+
+@pytest.fixture
+def exam_room(solo):
+    """Dr. Solo's consults need the clinic's one exam room, open Tuesdays 09:00-10:00 only."""
+    from datetime import time
+
+    from navigation.models import Resource, VisitType
+
+    VisitType.objects.filter(specialty="neurosurgery").update(needs=["room"])
+    room = Resource.objects.create(name="Exam room 1", kind="room", location=solo.home_location)
+    AvailabilityTemplate.objects.create(
+        resource=room,
+        weekday=1,
+        start_time=time(9),
+        end_time=time(10),
+        location=solo.home_location,
+        valid_from=MONDAY,
+    )
+    return room
+
+
+def test_more_room_hours_see_more_patients_within_72_hours(exam_room):
+    more = scenario(1, add_resources=(whatif.parse_resource("room:thu:09:00-11:00"),))
+    document = scenario_report(more)
+    assert document["after"]["within_72h"]["hits"] > document["before"]["within_72h"]["hits"]
+    assert document["parameters"]["add_resources"] == ["room:thu:09:00-11:00"]
+    assert not AvailabilityTemplate.objects.filter(resource=exam_room, weekday=3).exists()
+
+
+def test_a_resource_busy_then_gets_a_twin_for_the_what_if(exam_room):
+    twin = whatif.resource_add(whatif.parse_resource("room:tue:09:00-10:00"), from_day=MONDAY)
+    assert twin.name == "Exam room 1 (what-if 2)"
+    assert twin.location_id == exam_room.location_id
+    with pytest.raises(Exception, match="No active resource is “ct_simulator”"):
+        whatif.resource_add(whatif.parse_resource("ct_simulator:mon:09:00-10:00"), from_day=MONDAY)

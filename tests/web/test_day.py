@@ -92,3 +92,34 @@ def test_a_day_that_is_not_a_date_says_so(nina, center, query):
 def test_the_day_can_be_asked_as_date_too(nina, center):
     html = logged_in(nina).get("/day/?date=2026-03-03").content.decode()
     assert "Day view: Tuesday 3 March 2026" in html
+
+
+def test_a_machine_has_its_own_column_with_the_visits_that_take_it(nina, center, alice):
+    from datetime import date, time
+
+    from navigation.models import AvailabilityTemplate, Resource, VisitType
+
+    scanner = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    AvailabilityTemplate.objects.create(
+        resource=scanner,
+        weekday=0,
+        start_time=time(13),
+        end_time=time(17),
+        location=center.tower,
+        valid_from=date(2026, 1, 1),
+    )
+    VisitType.objects.create(
+        specialty="neuroradiology", name="MRI brain", minutes=45, needs=["mri"]
+    )
+    visit = VisitRequest(
+        clinician=center.first("neuroradiology"), start=datetime(2026, 3, 2, 14, tzinfo=NY)
+    )
+    appointment_book(patient=alice, visit=visit, by=nina, now=NOW)
+    html = logged_in(nina).get("/day/?day=2026-03-02&kind=equipment").content.decode()
+    assert html.count('class="colhead"') == 1
+    mri = column(html, "MRI 3T-1")
+    assert "14:00–14:45</span>" in mri and "Alice Archer" in mri
+    assert "13:00–14:00</span>" in mri and "14:45–17:00</span>" in mri
+    assert 'href="?day=2026-03-03&amp;kind=equipment"' in html

@@ -1,5 +1,5 @@
-"""The day view: clinicians as columns, the day in rows; booked visits, free time, time
-off, and overrides marked."""
+"""The day view: clinicians (or rooms, machines, interpreters) as columns, the day in rows;
+booked visits, free time, time off, and overrides marked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from navigation import selectors
-from navigation.models import Appointment, Clinician, Specialty, TimeOff
+from navigation.models import (
+    Appointment,
+    AppointmentResource,
+    Clinician,
+    Resource,
+    Specialty,
+    TimeOff,
+)
 from web.access import navigator_page
 from web.forms import SPECIALTIES
 from web.timeline import day_grid
@@ -37,9 +44,65 @@ def _day(request) -> tuple[date, str | None]:
     return the_day, None
 
 
+RESOURCE_VIEWS = [
+    ("", "Clinicians"),
+    ("equipment", "Machines"),
+    ("room", "Rooms"),
+    ("interpreter", "Interpreters"),
+]
+
+
+def _resource_day(request, the_day: date, kind: str) -> dict:
+    """Rooms, machines or interpreters as columns: their sessions' free time (on their own
+    location's wall clock), the visits that take them, and their time off."""
+    resources = list(Resource.objects.filter(active=True, kind=kind).select_related("location"))
+    start, end = selectors.day_bounds(the_day)
+    (calendar,) = selectors.free_days(
+        clinicians=[], first=the_day, last=the_day, resources=resources
+    )
+    home = {r.pk: r.location_id for r in resources}
+    rows = AppointmentResource.objects.filter(
+        resource__in=resources, live=True, start__lt=end, end__gt=start
+    ).values_list("appointment_id", "resource_id")
+    taken: dict[int, list[int]] = {}
+    for appointment_id, resource_id in rows:
+        taken.setdefault(appointment_id, []).append(resource_id)
+    booked = selectors.appointment_list(user=request.user).filter(pk__in=list(taken))
+    off = TimeOff.objects.filter(resource__in=resources, start__lt=end, end__gt=start)
+    return {
+        "grid": day_grid(
+            day=the_day,
+            zone=selectors.clinic_zone(),
+            clinicians=resources,
+            free={
+                r.resource_id: [
+                    (f.start, f.end) for f in r.free if f.location_id == home[r.resource_id]
+                ]
+                for r in calendar.resources
+            },
+            booked=list(booked),
+            off=[(t.resource_id, t.start, t.end, t.reason) for t in off],
+            owners=lambda appointment: taken.get(appointment.pk, []),
+        )
+    }
+
+
 @navigator_page
 def day(request):
     the_day, problem = _day(request)
+    kind = request.GET.get("kind", "")
+    if kind in Resource.Kind.values:
+        context = _resource_day(request, the_day, kind)
+        context.update(
+            day=the_day,
+            previous=the_day - timedelta(days=1),
+            next=the_day + timedelta(days=1),
+            kind=kind,
+            kinds=RESOURCE_VIEWS,
+            specialties=SPECIALTIES,
+            problem=problem,
+        )
+        return render(request, "web/navigator/day.html", context, status=400 if problem else 200)
     specialty = request.GET.get("specialty", "")
     clinicians = Clinician.objects.filter(active=True).select_related("home_location")
     if specialty in Specialty.values:
@@ -69,5 +132,6 @@ def day(request):
         "specialty": specialty,
         "specialties": SPECIALTIES,
         "problem": problem,
+        "kinds": RESOURCE_VIEWS,
     }
     return render(request, "web/navigator/day.html", context, status=400 if problem else 200)

@@ -25,6 +25,13 @@ def _session(text: str) -> whatif.SessionChange:
         raise CommandError(str(exc)) from None
 
 
+def _resource(text: str) -> whatif.SessionChange:
+    try:
+        return whatif.parse_resource(text)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
 class Command(BaseCommand):
     help = (
         "Replay a synthetic, seeded stream of referrals over N weeks against the current "
@@ -70,6 +77,15 @@ class Command(BaseCommand):
             metavar="WHO:WEEKDAY:HH:MM-HH:MM",
             help="what-if: cut that time out of a weekly session; repeatable",
         )
+        parser.add_argument(
+            "--add-resource",
+            action="append",
+            default=[],
+            metavar="WHAT:WEEKDAY:HH:MM-HH:MM",
+            help="what-if: a weekly session for a room, machine or interpreter, by kind or "
+            "name (e.g. mri:tue:13:00-17:00; a second one when every one works then); "
+            "repeatable",
+        )
         parser.add_argument("--board-capacity", type=int, help="what-if: cases per meeting")
         parser.add_argument("--no-itineraries", action="store_true", help="consults only")
         parser.add_argument("--json", type=Path, help="write the report as JSON here")
@@ -98,6 +114,7 @@ class Command(BaseCommand):
             itineraries=not options["no_itineraries"],
             add_sessions=tuple(map(_session, options["add_session"])),
             remove_sessions=tuple(map(_session, options["remove_session"])),
+            add_resources=tuple(map(_resource, options["add_resource"])),
             board_capacity=options["board_capacity"],
             after_rate=options["after_rate"],
         )
