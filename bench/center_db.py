@@ -173,9 +173,12 @@ def center_load(
         for (a, b), minutes in sorted(center.buffers.items())
     )
     minutes = dict(rules.DEFAULT_MINUTES)
-    VisitType.objects.bulk_create(
-        VisitType(specialty=spec, name="New patient", minutes=length, new_patient=True)
-        for spec, length in minutes.items()
+    VisitType.objects.bulk_create(  # a second center shares the first one's
+        (
+            VisitType(specialty=spec, name="New patient", minutes=length, new_patient=True)
+            for spec, length in minutes.items()
+        ),
+        ignore_conflicts=True,
     )
     specialties = {p.clinician_id: p.specialty for p in center.days[0].clinicians}
     ids = sorted(specialties)
