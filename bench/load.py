@@ -154,14 +154,16 @@ def users_create(*, prefix: str, role: str, count: int) -> list[str]:
     return [t.key for t in tokens]
 
 
-def center_create(first: date, last: date) -> None:
+def center_create(first: date, last: date, prefix: str = "load") -> None:
     """Two buildings 10 minutes apart; CLINICIANS_EACH clinicians of every specialty the
     searches ask for, in clinic Monday to Friday 08:00-17:00 from `first` to `last`."""
     from bench.cpsat import CLINIC_ZONE
     from navigation.models import AvailabilityTemplate, Clinician, Location, TravelBuffer
 
     places = [
-        Location.objects.create(name=f"Load building {name}", time_zone=str(CLINIC_ZONE))
+        Location.objects.create(
+            name=f"{prefix.title()} building {name}", time_zone=str(CLINIC_ZONE)
+        )
         for name in "AB"
     ]
     TravelBuffer.objects.bulk_create(
@@ -235,7 +237,7 @@ def load_build(mix: Mix) -> LoadData:
     first = next_monday() + timedelta(weeks=mix.first_week)
     days = [first + timedelta(days=n) for n in range(7 * WEEKS) if n % 7 < 5]
     with transaction.atomic():
-        center_create(days[0], days[-1])
+        center_create(days[0], days[-1], mix.prefix)
         navigators = users_create(
             prefix=f"{mix.prefix}-navigator", role=NAVIGATOR, count=mix.navigators
         )
