@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -62,25 +63,29 @@ def moved(day: date, first_day: date) -> date:
     return first_day + (day - FIRST_MONDAY)
 
 
-def local_utc(day: date, minute: int) -> datetime:
+def local_utc(day: date, minute: int, zone: ZoneInfo = CLINIC_ZONE) -> datetime:
     at = time(minute // 60, minute % 60)
-    return datetime.combine(day, at, CLINIC_ZONE).astimezone(UTC)
+    return datetime.combine(day, at, zone).astimezone(UTC)
 
 
-def _local_minute(moment: datetime, day: date) -> int:
-    local = moment.astimezone(CLINIC_ZONE)
+def _local_minute(moment: datetime, day: date, zone: ZoneInfo) -> int:
+    local = moment.astimezone(zone)
     if local.date() != day:
         raise ValueError(f"{moment} is not on {day} in clinic time")
     return local.hour * 60 + local.minute
 
 
 def free_minutes(center: Center) -> dict[tuple[date, int], list[_Span]]:
-    """(synthetic day, synthetic clinician) -> free time in local minutes."""
+    """(synthetic day, synthetic clinician) -> free time in its location's local minutes."""
     out = {}
     for day in center.days:
         for person in day.clinicians:
             out[(day.day, person.clinician_id)] = [
-                _Span(_local_minute(f.start, day.day), _local_minute(f.end, day.day), f.location_id)
+                _Span(
+                    _local_minute(f.start, day.day, center.zone(f.location_id)),
+                    _local_minute(f.end, day.day, center.zone(f.location_id)),
+                    f.location_id,
+                )
                 for f in person.free
             ]
     return out
@@ -129,7 +134,7 @@ def patients_create(*, prefix: str, count: int) -> list[int]:
     return [p.pk for p in _patients(prefix, count)]
 
 
-def _assign_patients(appointments: list[Appointment]) -> int:
+def _assign_patients(appointments: list[Appointment], prefix: str) -> int:
     """Give the bookings as few patients as never hold two overlapping visits (greedy
     interval colouring, earliest start first); returns how many."""
     appointments.sort(key=lambda a: (a.start, a.end))
@@ -142,19 +147,25 @@ def _assign_patients(appointments: list[Appointment]) -> int:
             slot = len(ends)
         owner.append(slot)
         heapq.heappush(ends, (appointment.end, slot))
-    patients = _patients("booked", len(ends))
+    patients = _patients(prefix, len(ends))
     for appointment, slot in zip(appointments, owner, strict=True):
         appointment.patient_id = patients[slot].pk
     return len(patients)
 
 
 @transaction.atomic
-def center_load(*, center: Center, first_day: date, locations: int = 3) -> LoadedCenter:
-    """Write the center's rows with bulk_create; `first_day` must be a Monday."""
+def center_load(
+    *, center: Center, first_day: date, locations: int = 3, prefix: str = "booked"
+) -> LoadedCenter:
+    """Write the center's rows with bulk_create; `first_day` must be a Monday. A center
+    with zones has as many locations as zones name; `prefix` names its booked patients."""
+    locations = len(center.zones) or locations
     if first_day.weekday() != 0:
         raise ValueError(f"{first_day} is not a Monday")
     places = {
-        i: Location.objects.create(name=f"Bench building {i}", time_zone=str(CLINIC_ZONE)).pk
+        i: Location.objects.create(
+            name=f"Bench {prefix} building {i}", time_zone=str(center.zone(i))
+        ).pk
         for i in range(1, locations + 1)
     }
     TravelBuffer.objects.bulk_create(
@@ -162,9 +173,12 @@ def center_load(*, center: Center, first_day: date, locations: int = 3) -> Loade
         for (a, b), minutes in sorted(center.buffers.items())
     )
     minutes = dict(rules.DEFAULT_MINUTES)
-    VisitType.objects.bulk_create(
-        VisitType(specialty=spec, name="New patient", minutes=length, new_patient=True)
-        for spec, length in minutes.items()
+    VisitType.objects.bulk_create(  # a second center shares the first one's
+        (
+            VisitType(specialty=spec, name="New patient", minutes=length, new_patient=True)
+            for spec, length in minutes.items()
+        ),
+        ignore_conflicts=True,
     )
     specialties = {p.clinician_id: p.specialty for p in center.days[0].clinicians}
     ids = sorted(specialties)
@@ -196,15 +210,15 @@ def center_load(*, center: Center, first_day: date, locations: int = 3) -> Loade
                     clinician_id=clinicians[cid],
                     location_id=places[session.location],
                     specialty=specialties[cid],
-                    start=local_utc(on, start),
-                    end=local_utc(on, end),
+                    start=local_utc(on, start, center.zone(session.location)),
+                    end=local_utc(on, end, center.zone(session.location)),
                 )
                 for start, end in _booked(
                     session, [f for f in free if f.location == session.location]
                 )
             ]
     AvailabilityTemplate.objects.bulk_create(templates, batch_size=2000)
-    patients = _assign_patients(appointments)
+    patients = _assign_patients(appointments, prefix)
     Appointment.objects.bulk_create(appointments, batch_size=2000)
     return LoadedCenter(
         first_day, places, clinicians, specialties, minutes, len(appointments), patients
@@ -235,7 +249,8 @@ def visit_starts(
             continue
         fits = next((f for f in free if f.end - f.start >= minutes), None)
         if fits is not None:
-            starts.append(local_utc(moved(day, loaded.first_day), fits.start))
+            on = moved(day, loaded.first_day)
+            starts.append(local_utc(on, fits.start, center.zone(fits.location)))
         if len(starts) == count:
             return starts
     raise ValueError(f"clinician {clinician} has fewer than {count} free {minutes}-minute slots")

@@ -107,9 +107,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(bench_url: str, extra_env: dict[str, str] | None = None) -> Iterator[int]:
+def gunicorn(
+    bench_url: str, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[int]:
     """A real server on 127.0.0.1 with production settings; killed whatever happens.
-    `extra_env` adds to (or overrides) the environment the server's settings read."""
+    `extra_env` adds to (or overrides) the environment the server's settings read; `args`
+    to GUNICORN's (a later option wins, e.g. `-w 4`)."""
     port = free_port()
     env = {
         **os.environ,
@@ -121,7 +124,7 @@ def gunicorn(bench_url: str, extra_env: dict[str, str] | None = None) -> Iterato
         "MFA_REQUIRED": "0",
     }
     env.pop("DEBUG", None)
-    command = [str(Path(sys.executable).with_name("gunicorn")), "tumorboard.wsgi", *GUNICORN]
+    command = [str(Path(sys.executable).with_name("gunicorn")), "tumorboard.wsgi", *GUNICORN, *args]
     server = subprocess.Popen(
         [*command, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,

@@ -1,9 +1,11 @@
 """`mixed_load`: 50 simulated users on loopback for 60 seconds against gunicorn on
-PostgreSQL and Redis, with a real Celery worker sending what the bookings put in the outbox.
+PostgreSQL and Redis, with a real Celery worker sending what the bookings put in the outbox
+(`mixed_load_200`: 200 users, four times each role, against 4 gunicorn workers, MIX_200).
 
 - 30 navigators search a same-day itinerary for a patient of their own, and book the first
   option of every other search (a 409 when another navigator took a slot first is the
-  business answer to a race, counted as `conflicts`, not as an error);
+  business answer to a race, counted as `conflicts`, not as an error); every other booking
+  is a hold first, confirmed after a think (one hold in four released instead);
 - 10 specialists open the agenda of a 40-case board meeting;
 - 10 patients open their private visit-plan pages (`/p/<code>`).
 
@@ -53,20 +55,18 @@ from django.core.mail.backends import filebased
 
 from bench.common import Client
 
-NAVIGATORS = 30
-SPECIALISTS = 10
-PATIENTS = 10
 SECONDS = 60.0
 THINK_S = (1.0, 3.0)  # uniform, between one user's requests
 KEEP_ALIVE_S = 5  # gunicorn's idle keep-alive (its default, 2 s, is shorter than a think)
 BOOK_EVERY = 2  # a navigator books the first option of one search in BOOK_EVERY
+HOLD_EVERY = 2  # of those, one in HOLD_EVERY is held first, then confirmed after a think
+RELEASE_EVERY = 4  # a navigator lets one of their holds in RELEASE_EVERY go instead
 HTTP_TIMEOUT = 10.0
-WARM_CLIENTS = 20  # more than gunicorn's 2 x 8 threads
-TARGET_P99_MS = 300
+WARM_CLIENTS = 20  # more than gunicorn's 2 x 8 threads (workers x 8 + 4 with more workers)
+TARGET_P99_MS = 200
 PATIENTS_EACH = 20  # a navigator's patients, booked in turn
 PAGE_PATIENTS = 5  # patients a patient-user thread stands for, in turn
 WEEKS = 6
-FIRST_WEEK = 10  # weeks after next Monday
 CLINICIANS_EACH = 4
 LIMIT = 3
 LOAD_REDIS_DB = 14
@@ -84,6 +84,30 @@ ZONES = ("America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Tokyo
 
 
 @dataclass(frozen=True)
+class Mix:
+    """Who loads the server: users of each role, gunicorn's workers, and the name, rows'
+    prefix and first week (after next Monday) of the run's own data."""
+
+    name: str
+    navigators: int
+    specialists: int
+    patients: int
+    gunicorn_workers: int
+    prefix: str
+    first_week: int
+
+    @property
+    def users(self) -> int:
+        return self.navigators + self.specialists + self.patients
+
+
+MIX = Mix("mixed_load", 30, 10, 10, 2, "load", 10)
+# Four times the users against twice the gunicorn workers (the Celery worker has two
+# processes either way), on six weeks of its own.
+MIX_200 = Mix("mixed_load_200", 120, 40, 40, 4, "load200", 20)
+
+
+@dataclass(frozen=True)
 class LoadData:
     navigators: list[str]  # tokens
     specialists: list[str]
@@ -91,6 +115,7 @@ class LoadData:
     pages: list[str]  # /p/<code> paths
     meeting: int
     days: list[date]  # the clinic days, Monday to Friday
+    mix: Mix
 
 
 @dataclass
@@ -100,6 +125,7 @@ class Tally:
     requests: list[tuple[str, float, float, str]] = field(default_factory=list)
     bookings: int = 0
     conflicts: int = 0
+    holds: int = 0
 
 
 # --- the data -------------------------------------------------------------------------
@@ -128,14 +154,16 @@ def users_create(*, prefix: str, role: str, count: int) -> list[str]:
     return [t.key for t in tokens]
 
 
-def center_create(first: date, last: date) -> None:
+def center_create(first: date, last: date, prefix: str = "load") -> None:
     """Two buildings 10 minutes apart; CLINICIANS_EACH clinicians of every specialty the
     searches ask for, in clinic Monday to Friday 08:00-17:00 from `first` to `last`."""
     from bench.cpsat import CLINIC_ZONE
     from navigation.models import AvailabilityTemplate, Clinician, Location, TravelBuffer
 
     places = [
-        Location.objects.create(name=f"Load building {name}", time_zone=str(CLINIC_ZONE))
+        Location.objects.create(
+            name=f"{prefix.title()} building {name}", time_zone=str(CLINIC_ZONE)
+        )
         for name in "AB"
     ]
     TravelBuffer.objects.bulk_create(
@@ -169,7 +197,7 @@ def center_create(first: date, last: date) -> None:
     )
 
 
-def patients_create(*, count: int, zone: str) -> list[int]:
+def patients_create(*, count: int, zone: str, prefix: str) -> list[int]:
     """Patients with a phone, SMS consent and an email: each booking texts and mails."""
     from django.utils import timezone
 
@@ -180,7 +208,7 @@ def patients_create(*, count: int, zone: str) -> list[int]:
         p.pk
         for p in Patient.objects.bulk_create(
             Patient(
-                mrn=f"LOAD-{n:05d}",
+                mrn=f"{prefix.upper()}-{n:05d}",
                 first_name=f"Load{n}",
                 last_name="Patient",
                 birth_date=date(1955, 1, 1) + timedelta(days=n),
@@ -195,7 +223,7 @@ def patients_create(*, count: int, zone: str) -> list[int]:
     ]
 
 
-def load_build() -> LoadData:
+def load_build(mix: Mix) -> LoadData:
     from django.db import transaction
     from django.utils import timezone
 
@@ -206,21 +234,27 @@ def load_build() -> LoadData:
     from tumorboard.roles import NAVIGATOR, SPECIALIST
 
     now = timezone.now()
-    first = next_monday() + timedelta(weeks=FIRST_WEEK)
+    first = next_monday() + timedelta(weeks=mix.first_week)
     days = [first + timedelta(days=n) for n in range(7 * WEEKS) if n % 7 < 5]
     with transaction.atomic():
-        center_create(days[0], days[-1])
-        navigators = users_create(prefix="load-navigator", role=NAVIGATOR, count=NAVIGATORS)
-        specialists = users_create(prefix="load-specialist", role=SPECIALIST, count=SPECIALISTS)
-        ids = patients_create(count=NAVIGATORS * PATIENTS_EACH, zone=daytime_zone(now))
+        center_create(days[0], days[-1], mix.prefix)
+        navigators = users_create(
+            prefix=f"{mix.prefix}-navigator", role=NAVIGATOR, count=mix.navigators
+        )
+        specialists = users_create(
+            prefix=f"{mix.prefix}-specialist", role=SPECIALIST, count=mix.specialists
+        )
+        ids = patients_create(
+            count=mix.navigators * PATIENTS_EACH, zone=daytime_zone(now), prefix=mix.prefix
+        )
         # A patient-user opens the pages of patients the navigators book, so pages fill up.
         pages = [
             "/p/" + patient_link(patient, now).rsplit("/p/", 1)[1]
-            for patient in Patient.objects.filter(pk__in=ids[: PATIENTS * PAGE_PATIENTS])
+            for patient in Patient.objects.filter(pk__in=ids[: mix.patients * PAGE_PATIENTS])
         ]
     meeting = board_load().meeting_id
-    patients = [ids[n::NAVIGATORS] for n in range(NAVIGATORS)]
-    return LoadData(navigators, specialists, patients, pages, meeting, days)
+    patients = [ids[n :: mix.navigators] for n in range(mix.navigators)]
+    return LoadData(navigators, specialists, patients, pages, meeting, days, mix)
 
 
 # --- the users ------------------------------------------------------------------------
@@ -274,17 +308,38 @@ def navigator(conn: Client, tally: Tally, data: LoadData, n: int, rng, until: fl
                 {"clinician": v["clinician"], "start": v["start"], "specialty": v["specialty"]}
                 for v in options[0]["visits"]
             ]
-            status, _ = timed(
-                tally,
-                "book",
-                conn,
-                "POST",
-                "/api/v1/itineraries/",
-                {"patient": patient, "visits": visits},
-            )
+            if (searches // BOOK_EVERY) % HOLD_EVERY:
+                status, _ = timed(
+                    tally,
+                    "book",
+                    conn,
+                    "POST",
+                    "/api/v1/itineraries/",
+                    {"patient": patient, "visits": visits},
+                )
+            else:
+                status = hold_then_confirm(conn, tally, patient, visits, rng, until)
             tally.bookings += status == 201
             tally.conflicts += status == 409
         think(rng, until)
+
+
+def hold_then_confirm(conn: Client, tally: Tally, patient: int, visits, rng, until) -> int:
+    """Hold the option, talk to the patient (a think), then confirm it; one hold in
+    RELEASE_EVERY is let go instead. Returns the status that tells whether it was booked."""
+    status, payload = timed(
+        tally, "hold", conn, "POST", "/api/v1/holds/", {"patient": patient, "visits": visits}
+    )
+    if status != 201:
+        return status
+    tally.holds += 1
+    hold = json.loads(payload)["id"]
+    think(rng, until)
+    if tally.holds % RELEASE_EVERY == 0:
+        timed(tally, "release", conn, "DELETE", f"/api/v1/holds/{hold}/")
+        return 0
+    status, _ = timed(tally, "confirm", conn, "POST", f"/api/v1/holds/{hold}/confirm/")
+    return status
 
 
 def reader(conn: Client, tally: Tally, kind: str, paths: list[str], rng, until: float):
@@ -296,7 +351,15 @@ def reader(conn: Client, tally: Tally, kind: str, paths: list[str], rng, until: 
         think(rng, until)
 
 
-EXPECTED = {"search": {"200"}, "book": {"201", "409"}, "agenda": {"200"}, "page": {"200"}}
+EXPECTED = {
+    "search": {"200"},
+    "book": {"201", "409"},
+    "hold": {"201", "409"},
+    "confirm": {"201"},
+    "release": {"200"},
+    "agenda": {"200"},
+    "page": {"200"},
+}
 
 
 def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
@@ -304,9 +367,9 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
     tallies and the moment (perf_counter) they were released."""
     agenda = [f"/api/v1/board/meetings/{data.meeting}/agenda/"]
     roles = (
-        [("navigator", data.navigators[n], n) for n in range(NAVIGATORS)]
-        + [("agenda", data.specialists[n], n) for n in range(SPECIALISTS)]
-        + [("page", None, n) for n in range(PATIENTS)]
+        [("navigator", data.navigators[n], n) for n in range(data.mix.navigators)]
+        + [("agenda", data.specialists[n], n) for n in range(data.mix.specialists)]
+        + [("page", None, n) for n in range(data.mix.patients)]
     )
     tallies = [Tally() for _ in roles]
     barrier = threading.Barrier(len(roles) + 1, timeout=60)
@@ -327,7 +390,7 @@ def run_users(port: int, data: LoadData) -> tuple[list[Tally], float]:
             elif role == "agenda":
                 reader(conn, tallies[index], "agenda", agenda, rng, until[0])
             else:
-                mine = data.pages[n::PATIENTS]
+                mine = data.pages[n :: data.mix.patients]
                 reader(conn, tallies[index], "page", mine, rng, until[0])
         finally:
             conn.close()
@@ -358,7 +421,8 @@ def warm_up(port: int, data: LoadData) -> None:
         ("GET", f"/api/v1/board/meetings/{data.meeting}/agenda/", None),
         ("GET", data.pages[0], None),  # the token header is ignored there
     ]
-    statuses, _ = together(port, data.navigators, [kinds * 3 for _ in range(WARM_CLIENTS)])
+    clients = max(WARM_CLIENTS, data.mix.gunicorn_workers * 8 + 4)
+    statuses, _ = together(port, data.navigators, [kinds * 3 for _ in range(clients)])
     if set(statuses) != {200}:
         raise RuntimeError(f"the warm-up failed: {Counter(map(str, statuses))}")
 
@@ -475,7 +539,7 @@ def percentile_ms(seconds: list[float], q: float) -> float:
     return round(ordered[math.ceil(q * len(ordered)) - 1] * 1000, 1)
 
 
-def bench_mixed_load(bench_url: str) -> None:
+def bench_mixed_load(bench_url: str, mix: Mix = MIX) -> None:
     from django.conf import settings
 
     from bench import notifications as celery_bench
@@ -483,7 +547,7 @@ def bench_mixed_load(bench_url: str) -> None:
     from tests.notifications.twilio_stub import TwilioStub
 
     started = time.perf_counter()
-    data = load_build()
+    data = load_build(mix)
     patients = [p for pool in data.patients for p in pool]
     log(f"load: data built in {time.perf_counter() - started:.1f} s")
     worker_redis, redis_url = celery_bench.redis_urls(settings.REDIS_URL, LOAD_REDIS_DB)
@@ -512,12 +576,13 @@ def bench_mixed_load(bench_url: str) -> None:
         }
         worker_env.pop("DEBUG", None)
         worker = stack.enter_context(celery_bench.celery_worker(worker_env))
-        port = stack.enter_context(gunicorn(bench_url, extra_env=server_env))
+        workers = ("-w", str(mix.gunicorn_workers))
+        port = stack.enter_context(gunicorn(bench_url, extra_env=server_env, args=workers))
         wait_until_up(port, data.navigators[0])
         # One no-op task run through the broker: the worker is up before the clock starts.
         celery_bench.noop_throughput(counter, worker, 1, celery_bench.WORKER_START_TIMEOUT)
         warm_up(port, data)
-        log(f"load: {len(data.navigators) + SPECIALISTS + PATIENTS} users for {SECONDS:.0f} s")
+        log(f"load: {mix.users} users for {SECONDS:.0f} s, {mix.gunicorn_workers} gunicorn workers")
         load_before = os.getloadavg()[0]
         tallies, released = run_users(port, data)
         load_after = os.getloadavg()[0]
@@ -537,8 +602,9 @@ def bench_mixed_load(bench_url: str) -> None:
         f"{kind} {outcome}" for kind, _, _, outcome in requests if outcome not in EXPECTED[kind]
     )
     by_kind = {
-        kind: percentile_ms([took for k, _, took, _ in requests if k == kind], 0.99)
+        kind: percentile_ms(took, 0.99)
         for kind in EXPECTED
+        if (took := [took for k, _, took, _ in requests if k == kind])
     }
     windows = [  # each 10 s of the run, to tell a bad moment from a bad run
         [took for _, at, took, _ in requests if w <= at - released < w + 10]
@@ -549,7 +615,7 @@ def bench_mixed_load(bench_url: str) -> None:
     log(f"load: p99 by kind {by_kind}; by 10 s {by_window}; outbox {checks['outbox']}")
     log(f"load: load average {load_before:.1f} before, {load_after:.1f} after")
     emit(
-        "mixed_load",
+        mix.name,
         round(len(requests) / seconds, 1),
         "requests/s",
         p50_ms=percentile_ms(times, 0.50),
@@ -558,6 +624,7 @@ def bench_mixed_load(bench_url: str) -> None:
         errors=sum(errors.values()),
         target_p99_ms=TARGET_P99_MS,
         users=len(tallies),
+        gunicorn_workers=mix.gunicorn_workers,
         seconds=round(seconds, 1),
         think_s=list(THINK_S),
         keep_alive_s=KEEP_ALIVE_S,
@@ -567,6 +634,7 @@ def bench_mixed_load(bench_url: str) -> None:
         errors_by_kind=dict(errors),
         bookings=sum(t.bookings for t in tallies),
         conflicts=sum(t.conflicts for t in tallies),
+        holds=sum(t.holds for t in tallies),
         double_booked=overlaps_in_db(),
         reminders_sent_early=reminders,
         **checks,

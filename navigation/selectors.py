@@ -71,11 +71,23 @@ def clinic_sessions(
     resource's id): one set of rules for both, templates, extra sessions and holidays."""
     ids = [c.pk for c in clinicians]
     key = f"{owner}_id"
-    templates = list(
+    # Plain rows grouped by weekday: a health system's week has thousands of templates.
+    by_weekday: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
         AvailabilityTemplate.objects.filter(**{f"{key}__in": ids}, valid_from__lte=last)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .select_related("location")
-    )
+        .values_list(
+            key,
+            "location_id",
+            "weekday",
+            "start_time",
+            "end_time",
+            "location__time_zone",
+            "valid_from",
+            "valid_until",
+        )
+    ):
+        by_weekday[row[2]].append(row)
     extras = ExtraSession.objects.filter(**{f"{key}__in": ids}, date__range=(first, last))
     holidays = defaultdict(set)
     for holiday in ClinicHoliday.objects.filter(date__range=(first, last)):
@@ -83,21 +95,12 @@ def clinic_sessions(
     by_day: dict[date, list[availability.Session]] = defaultdict(list)
     day = first
     while day <= last:
-        for t in templates:
-            if (
-                t.weekday == day.weekday()
-                and t.valid_from <= day
-                and (t.valid_until is None or day <= t.valid_until)
-            ):
+        for owner_id, location_id, _, start, end, zone, valid_from, valid_until in by_weekday[
+            day.weekday()
+        ]:
+            if valid_from <= day and (valid_until is None or day <= valid_until):
                 by_day[day].append(
-                    availability.Session(
-                        getattr(t, key),
-                        t.location_id,
-                        day,
-                        t.start_time,
-                        t.end_time,
-                        t.location.time_zone,
-                    )
+                    availability.Session(owner_id, location_id, day, start, end, zone)
                 )
         day += timedelta(days=1)
     for extra in extras.select_related("location"):
