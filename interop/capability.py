@@ -20,6 +20,13 @@ RESOURCES = {
             ("practitioner", "reference", "The clinician, e.g. Practitioner/3."),
             ("date", "date", "The start, with prefixes eq, ge, gt, lt, le; may repeat."),
             ("status", "token", "Appointment status codes, comma-separated."),
+            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
+            (
+                "appointment-type",
+                "token",
+                "The visit type: our specialty code (its new-patient visit), or "
+                "v2-0276 ROUTINE for every visit.",
+            ),
             ("_id", "token", "The appointment's id."),
             ("identifier", "token", "Its identifier, urn:ietf:rfc:3986|urn:uuid:…"),
         ),

@@ -374,6 +374,12 @@ class RequiredPlace:
 
 
 def _required_place(participant: dict, ref: str, path: str) -> RequiredPlace:
+    if ref.rpartition("/")[2].startswith("room-"):
+        raise Invalid(
+            f"{path}: “{ref}” is a room; rooms are given to visits by their type, so a "
+            f"required room cannot be asked for (require its Location instead).",
+            f"{path}.actor",
+        )
     location = Location.objects.filter(pk=reference_id(ref, "Location", f"{path}.actor")).first()
     if location is None:
         raise Invalid(f"{path}: no location “{ref}”.", f"{path}.actor")

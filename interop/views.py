@@ -469,6 +469,9 @@ class AppointmentView(FhirView):
             )
         if "_id" in query:
             appointments = appointments.filter(pk__in=_ids(query, "_id", "Appointment"))
+        for name in ("specialty", "appointment-type"):
+            for value in query.getlist(name):
+                appointments = appointments.filter(specialty__in=self.specialties(value))
         for value in query.getlist("identifier"):
             uids = []
             for part in value.split(","):
@@ -505,6 +508,19 @@ class AppointmentView(FhirView):
             offset,
             lambda a: mapping.appointment_resource(a, self.systems, links_to.get(a.pk)),
         )
+
+    def specialties(self, value: str) -> list[str]:
+        """Our specialties a specialty or appointment-type token names (v2-0276 ROUTINE:
+        all of them, every visit being a routine one); an unknown code matches nothing."""
+        found = []
+        for part in value.split(","):
+            system, _, code = part.rpartition("|")
+            if system == mapping.V2_0276 and code == "ROUTINE":
+                return list(mapping.SPECIALTY_LABEL)
+            specialty = mapping.specialty_from_coding(system or None, code, self.systems)
+            if specialty:
+                found.append(specialty)
+        return found
 
     def patch(self, request, pk: str | None = None):
         """Argonaut's cancel: a JSON Patch replacing /status with cancelled (or a FHIRPath

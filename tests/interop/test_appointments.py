@@ -189,3 +189,16 @@ def test_appointment_pages_follow_next(as_navigator, week):
     second = ok(as_navigator.get(next_url))
     assert ids(second) == [week["bob_wednesday"].pk]
     assert [lk["relation"] for lk in second["link"]] == ["self"]
+
+
+def test_it_searches_by_specialty_and_appointment_type(as_navigator, week):
+    surgery = [week["alice_monday"].pk, week["bob_wednesday"].pk]
+    by_snomed = ok(as_navigator.get("/fhir/R4/Appointment", {"specialty": "394610002"}))
+    assert ids(by_snomed) == surgery
+    pain = ok(as_navigator.get("/fhir/R4/Appointment", {"appointment-type": "pain_medicine"}))
+    assert ids(pain) == [week["alice_tuesday"].pk]
+    routine = "http://terminology.hl7.org/CodeSystem/v2-0276|ROUTINE"
+    assert (
+        len(ids(ok(as_navigator.get("/fhir/R4/Appointment", {"appointment-type": routine})))) == 3
+    )
+    assert ids(ok(as_navigator.get("/fhir/R4/Appointment", {"specialty": "nope"}))) == []
