@@ -208,10 +208,13 @@ def treatment_record(
 
 def clocks_watch(*, now: datetime) -> int:
     """Alert navigators once per running clock that is at risk, and once more when it is
-    breached (the at-risk alert then resolves). Returns how many alerts were written."""
+    breached (the at-risk alert then resolves). Returns how many alerts were written. The
+    imaging clock is left to the board's own imaging alerts (overdue, missed, no slot:
+    `board.services.imaging`), which already escalate and end by themselves."""
     written = 0
     running = (
         Clock.objects.filter(stopped_at__isnull=True, referral__status=Referral.Status.OPEN)
+        .exclude(kind=Clock.Kind.IMAGING)
         .with_status(now)
         .filter(status__in=[clinical.AT_RISK, clinical.BREACHED])
         .select_related("referral")

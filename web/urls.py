@@ -47,6 +47,7 @@ urlpatterns = [
     path("referrals/<int:pk>/plan/", referral.plan, name="plan"),
     path("referrals/<int:pk>/book/", referral.book, name="book"),
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
+    path("referrals/<int:pk>/treatments/", referral.treatment, name="treatment"),
     path("day/", day.day, name="day"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),

@@ -249,6 +249,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'referrals/<int:pk>/book/', "referrals/{referral}/book/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 400, 400),
+    # No signed recommendation in the world: a navigator is sent back to the referral.
+    ("GET", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 302, 302),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/', "alerts/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/<int:pk>/acknowledge/', "alerts/{alert}/acknowledge/"): (302, 403, 403, 403, 405, 405),
