@@ -56,3 +56,28 @@ def test_the_sql_status_is_the_python_status(board):
         assert in_sql == {c.kind: clocks.clock_status(c, now) for c in (running, late)}, hours
     assert clocks.clock_status(running, start + timedelta(hours=49)) == "at_risk"
     assert clocks.clock_status(late, start) == "breached"
+
+
+@pytest.mark.django_db
+def test_the_sweep_ends_an_alert_whose_clock_stopped_without_telling_it(board):
+    from care.services import clocks_watch
+    from notifications.alerts import alerts_sweep
+    from notifications.models import Alert
+
+    referral = new_referral(new_patient(8))
+    start = datetime(2026, 3, 5, 9, tzinfo=NY)
+    row = Clock.objects.create(
+        referral=referral,
+        patient=referral.patient,
+        kind="treatment",
+        started_at=start,
+        due_at=start + timedelta(days=3),
+        at_risk_at=start + timedelta(days=2),
+        target="3 days after the recommendation",
+    )
+    assert clocks_watch(now=start + timedelta(days=2, hours=1)) == 1
+    Clock.objects.filter(pk=row.pk).update(stopped_at=start + timedelta(days=2, hours=2))
+    assert alerts_sweep(now=start + timedelta(days=2, hours=3)) == 1
+    alert = Alert.objects.get(kind="clock")
+    assert alert.resolved_reason == "Treatment started."
+    assert "at risk" in alert.text
