@@ -12,7 +12,7 @@ from notifications.models import Alert
 
 def sweep_clocks(unresolved, now: datetime) -> int:
     from care.models import Clock
-    from care.services import stopped_reason
+    from care.services import UNDONE, stopped_reason
 
     alerts = list(
         unresolved.filter(kind=Alert.Kind.CLOCK).values_list("pk", "dedupe_key", "referral_id")
@@ -30,7 +30,7 @@ def sweep_clocks(unresolved, now: datetime) -> int:
         kind = key.split(":")[1]
         row = rows.get((kind, referral_id))
         if row is None:
-            gone[pk] = "What started the clock was undone."
+            gone[pk] = UNDONE
         elif row.stopped_at is not None:
             gone[pk] = stopped_reason(kind)
         elif row.referral.status == "closed":

@@ -6,7 +6,7 @@ class CareConfig(AppConfig):
     verbose_name = "care clocks"
 
     def ready(self) -> None:
-        from care import signals
+        from care import checks, signals  # noqa: F401 - checks registers the system check
         from care.alerts import sweep_clocks
         from notifications import alerts
 

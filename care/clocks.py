@@ -49,16 +49,38 @@ POSTOP_SRS_DAYS = 30
 
 
 @dataclass(frozen=True)
+class Span:
+    """A target: `days` calendar days on the patient's wall clock, or `hours` real hours
+    (give one)."""
+
+    days: int = 0
+    hours: int = 0
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(days=self.days, hours=self.hours)
+
+    def after(self, start: datetime, zone: tzinfo) -> datetime:
+        """The due time (UTC) `self` after `start` (aware)."""
+        if self.hours:
+            return start.astimezone(UTC) + timedelta(hours=self.hours)
+        return (start.astimezone(zone) + timedelta(days=self.days)).astimezone(UTC)
+
+    def __str__(self) -> str:
+        return f"{self.hours} h" if self.hours else f"{self.days} days"
+
+
+@dataclass(frozen=True)
 class Targets:
     """Each clock's target (PRODUCT.md defaults; each a setting). `treatment_by_modality`
     overrides `treatment` for a modality; the treatment clock takes the shortest target of
     the modalities recommended."""
 
-    board: timedelta = timedelta(days=14)
-    treatment: timedelta = timedelta(days=14)
-    treatment_emergency: timedelta = timedelta(hours=48)
-    treatment_by_modality: Mapping[str, timedelta] = field(default_factory=dict)
-    postop_srs: timedelta = timedelta(days=POSTOP_SRS_DAYS)
+    board: Span = Span(days=14)
+    treatment: Span = Span(days=14)
+    treatment_emergency: Span = Span(hours=48)
+    treatment_by_modality: Mapping[str, Span] = field(default_factory=dict)
+    postop_srs: Span = Span(days=POSTOP_SRS_DAYS)
     imaging_grace: timedelta = timedelta(days=7)
 
 
@@ -109,13 +131,6 @@ def clock_status(clock: Clock, now: datetime) -> str:
     return clinical.AT_RISK if now > clock.at_risk_at else clinical.ON_TRACK
 
 
-def due_after(start: datetime, span: timedelta, zone: tzinfo) -> datetime:
-    """`start` + `span`: whole days on `zone`'s wall clock, anything else in real time."""
-    if span % timedelta(days=1):
-        return start + span
-    return (start.astimezone(zone) + span).astimezone(UTC)
-
-
 def _clock(kind: str, start: datetime, due: datetime, stop: datetime | None, target: str):
     at_risk = clinical.at_risk_from(received_at=start, due_at=due)
     return Clock(kind, start, due, at_risk, stop, target)
@@ -125,21 +140,17 @@ def treatment_target(*, modalities: tuple[str, ...], urgency: str, targets: Targ
     """The treatment clock's target: the shortest of the recommended treatments' targets
     (48 h for an emergency's decompression or radiation), with the modality that sets it;
     None when nothing recommended is a treatment to start (observation, supportive care)."""
-    best: tuple[timedelta, str] | None = None
+    best: tuple[Span, str] | None = None
     for modality in modalities:
         if modality in NOT_TREATMENT:
             continue
         target = targets.treatment_by_modality.get(modality, targets.treatment)
+        emergency = targets.treatment_emergency
         if urgency == clinical.EMERGENCY and modality in EMERGENCY_TREATMENT:
-            target = min(target, targets.treatment_emergency)
-        if best is None or target < best[0]:
+            target = emergency if emergency.length < target.length else target
+        if best is None or target.length < best[0].length:
             best = (target, modality)
     return best
-
-
-def _hours(span: timedelta) -> str:
-    hours = int(span.total_seconds() // 3600)
-    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
 
 
 def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
@@ -148,8 +159,8 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     been booked) is absent."""
     clocks = []
     if events.consult_at is not None and (events.on_board or events.discussed_at):
-        due = due_after(events.consult_at, targets.board, events.zone)
-        target = f"{_hours(targets.board)} after the consult"
+        due = targets.board.after(events.consult_at, events.zone)
+        target = f"{targets.board} after the consult"
         if events.next_meeting_at is not None and events.next_meeting_at < due:
             due, target = events.next_meeting_at, "the next meeting open for cases"
         clocks.append(_clock(BOARD, events.consult_at, due, events.discussed_at, target))
@@ -157,8 +168,8 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     if events.recommended_at is not None and picked is not None:
         span, modality = picked
         started = [at for name, at in events.treatments if name not in NOT_TREATMENT]
-        due = due_after(events.recommended_at, span, events.zone)
-        target = f"{_hours(span)} after the recommendation ({modality.replace('_', ' ')})"
+        due = span.after(events.recommended_at, events.zone)
+        target = f"{span} after the recommendation ({modality.replace('_', ' ')})"
         clocks.append(
             _clock(TREATMENT, events.recommended_at, due, min(started, default=None), target)
         )
@@ -166,8 +177,8 @@ def referral_clocks(events: Events, targets: Targets) -> list[Clock]:
     if resected and RADIOSURGERY in events.modalities:
         surgery = min(resected)
         srs = [at for name, at in events.treatments if name == RADIOSURGERY and at >= surgery]
-        due = due_after(surgery, targets.postop_srs, events.zone)
-        target = f"{_hours(targets.postop_srs)} after the resection"
+        due = targets.postop_srs.after(surgery, events.zone)
+        target = f"{targets.postop_srs} after the resection"
         clocks.append(_clock(POSTOP_SRS, surgery, due, min(srs, default=None), target))
     if (
         events.imaging_from is not None

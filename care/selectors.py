@@ -21,14 +21,14 @@ CONSULT = "consult"
 def targets() -> clocks.Targets:
     """Each clock's target from the settings (CARE_*; defaults in PRODUCT.md)."""
     return clocks.Targets(
-        board=timedelta(hours=settings.CARE_BOARD_HOURS),
-        treatment=timedelta(hours=settings.CARE_TREATMENT_HOURS),
-        treatment_emergency=timedelta(hours=settings.CARE_TREATMENT_EMERGENCY_HOURS),
+        board=clocks.Span(days=settings.CARE_BOARD_DAYS),
+        treatment=clocks.Span(days=settings.CARE_TREATMENT_DAYS),
+        treatment_emergency=clocks.Span(hours=settings.CARE_TREATMENT_EMERGENCY_HOURS),
         treatment_by_modality={
-            name: timedelta(hours=hours)
-            for name, hours in settings.CARE_TREATMENT_HOURS_BY_MODALITY.items()
+            name: clocks.Span(days=days)
+            for name, days in settings.CARE_TREATMENT_DAYS_BY_MODALITY.items()
         },
-        postop_srs=timedelta(days=settings.CARE_POSTOP_SRS_DAYS),
+        postop_srs=clocks.Span(days=settings.CARE_POSTOP_SRS_DAYS),
         imaging_grace=timedelta(days=settings.CARE_IMAGING_GRACE_DAYS),
     )
 

@@ -14,7 +14,7 @@ from care import clocks, selectors
 from care.models import Clock, Treatment
 from navigation.models import Appointment
 from notifications import outbox
-from notifications.alerts import alerts_resolve
+from notifications.alerts import alerts_resolve, resolve_each
 from notifications.models import Alert
 from patients import clinical
 from patients.models import Referral
@@ -38,52 +38,49 @@ def stopped_reason(kind: str) -> str:
     }[kind]
 
 
+UNDONE = "What started the clock was undone."
+STORED = ("started_at", "due_at", "at_risk_at", "stopped_at", "target")
+
+
 @transaction.atomic
 def clocks_refresh(*, referral: Referral, now: datetime) -> list[Clock]:
     """Derive `referral`'s clocks again from its events and store them (one row per
-    kind; a clock whose start event went away is deleted). A late-recorded event moves
-    the clock as if recorded on time. Alerts of a clock that stopped or went away resolve
-    at `now` (aware)."""
+    kind; a clock whose start event went away is deleted; an unchanged one is not
+    written). A late-recorded event moves the clock as if recorded on time. Alerts of a
+    clock that stopped or went away resolve at `now` (aware)."""
+    targets = selectors.targets()
     derived = {
         clock.kind: clock
         for clock in clocks.referral_clocks(
-            selectors.referral_events(referral, grace=selectors.targets().imaging_grace),
-            selectors.targets(),
+            selectors.referral_events(referral, grace=targets.imaging_grace), targets
         )
     }
+    stored = {row.kind: row for row in referral.clocks.all()}
     rows = []
     for kind, clock in derived.items():
-        row, _ = Clock.objects.update_or_create(
-            referral=referral,
-            kind=kind,
-            defaults={
-                "patient_id": referral.patient_id,
-                "started_at": clock.started_at,
-                "due_at": clock.due_at,
-                "at_risk_at": clock.at_risk_at,
-                "stopped_at": clock.stopped_at,
-                "target": clock.target[:200],
-            },
-        )
-        rows.append(row)
-        if clock.stopped_at is not None:
-            alerts_resolve(
-                kinds=[Alert.Kind.CLOCK],
-                referral=referral,
-                key_prefix=alert_key(kind, referral.pk),
-                reason=stopped_reason(kind),
-                now=now,
+        values = {name: getattr(clock, name) for name in STORED}
+        values["target"] = values["target"][:200]
+        row = stored.get(kind)
+        if row is None:
+            row = Clock.objects.create(
+                referral=referral, patient_id=referral.patient_id, kind=kind, **values
             )
-    gone = referral.clocks.exclude(kind__in=list(derived))
-    for kind in gone.values_list("kind", flat=True):
-        alerts_resolve(
-            kinds=[Alert.Kind.CLOCK],
-            referral=referral,
-            key_prefix=alert_key(kind, referral.pk),
-            reason="What started the clock was undone.",
-            now=now,
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save(update_fields=[*STORED, "updated_at"])
+        rows.append(row)
+    ended = {kind: stopped_reason(kind) for kind, c in derived.items() if c.stopped_at}
+    ended.update({kind: UNDONE for kind in stored.keys() - derived.keys()})
+    if ended:
+        open_alerts = Alert.objects.filter(
+            kind=Alert.Kind.CLOCK, referral=referral, resolved_at__isnull=True
+        ).values_list("pk", "dedupe_key")
+        resolve_each(
+            {pk: ended[key.split(":")[1]] for pk, key in open_alerts if key.split(":")[1] in ended},
+            now,
         )
-    gone.delete()
+    referral.clocks.filter(kind__in=list(stored.keys() - derived.keys())).delete()
     return rows
 
 
@@ -208,10 +205,13 @@ def treatment_record(
 
 def clocks_watch(*, now: datetime) -> int:
     """Alert navigators once per running clock that is at risk, and once more when it is
-    breached (the at-risk alert then resolves). Returns how many alerts were written."""
+    breached (the at-risk alert then resolves). Returns how many alerts were written. The
+    imaging clock is left to the board's own imaging alerts (overdue, missed, no slot:
+    `board.services.imaging`), which already escalate and end by themselves."""
     written = 0
     running = (
         Clock.objects.filter(stopped_at__isnull=True, referral__status=Referral.Status.OPEN)
+        .exclude(kind=Clock.Kind.IMAGING)
         .with_status(now)
         .filter(status__in=[clinical.AT_RISK, clinical.BREACHED])
         .select_related("referral")

@@ -20,10 +20,11 @@ def _refresh(referral_id: int | None) -> None:
 
 
 def on_referral(sender, instance, update_fields=None, **kwargs) -> None:
-    # Only a consult moving changes a clock; a referral with no board case has none yet.
+    # Only a consult moving changes a clock, and every clock after the consult hangs on a
+    # board case (its stored clocks went when the case was withdrawn): one query at most.
     if update_fields is not None and "consult_at" not in update_fields:
         return
-    if instance.board_cases.exists() or instance.clocks.exists():
+    if instance.board_cases.exists():
         _refresh(instance.pk)
 
 

@@ -309,15 +309,16 @@ CELERY_BEAT_SCHEDULE = {
     "simulator-recover": {"task": "simulator.tasks.recover_simulations", "schedule": 300.0},
 }
 
-# Care clocks after the consult (PRODUCT.md, "Care clocks"; care.clocks): targets in hours;
-# CARE_TREATMENT_HOURS_BY_MODALITY is "modality:hours,..." (e.g. "srs:240,resection:168").
-CARE_BOARD_HOURS = env_int("CARE_BOARD_HOURS", 14 * 24)
-CARE_TREATMENT_HOURS = env_int("CARE_TREATMENT_HOURS", 14 * 24)
+# Care clocks after the consult (PRODUCT.md, "Care clocks"; care.clocks): days are calendar
+# days on the patient's clock, hours real hours. CARE_TREATMENT_DAYS_BY_MODALITY is
+# "modality:days,..." (e.g. "srs:10,resection:7"); the shortest recommended one applies.
+CARE_BOARD_DAYS = env_int("CARE_BOARD_DAYS", 14)
+CARE_TREATMENT_DAYS = env_int("CARE_TREATMENT_DAYS", 14)
 CARE_TREATMENT_EMERGENCY_HOURS = env_int("CARE_TREATMENT_EMERGENCY_HOURS", 48)
-CARE_TREATMENT_HOURS_BY_MODALITY = {
-    name.strip(): int(hours)
-    for name, _, hours in (
-        item.partition(":") for item in env_list("CARE_TREATMENT_HOURS_BY_MODALITY")
+CARE_TREATMENT_DAYS_BY_MODALITY = {
+    name.strip(): int(days)
+    for name, _, days in (
+        item.partition(":") for item in env_list("CARE_TREATMENT_DAYS_BY_MODALITY")
     )
 }
 CARE_POSTOP_SRS_DAYS = env_int("CARE_POSTOP_SRS_DAYS", 30)

@@ -19,7 +19,7 @@ from board.models import (
     Task,
 )
 from care.models import Clock
-from navigation.models import Clinician, Resource, Specialty
+from navigation.models import Appointment, Clinician, Resource, Specialty
 from navigation.services import VisitRequest
 from patients import clinical
 from patients.models import Referral
@@ -287,4 +287,34 @@ class CaseSubmitForm(forms.Form):
         self.fields["meeting"].label_from_instance = lambda m: (
             f"{timezone.localtime(m.start):%a %d %b %H:%M}, {m.series.name} "
             f"({m.case_count} case{'s' * (m.case_count != 1)})"
+        )
+
+
+class TreatmentForm(forms.Form):
+    """A treatment the board asked for began: at a visit here marked done, or elsewhere on
+    a date and time (clinic time). The service checks the rules (care.services)."""
+
+    modality = forms.ChoiceField(label="Treatment")
+    appointment = forms.ModelChoiceField(
+        label="Visit here (marked done)",
+        queryset=Appointment.objects.none(),
+        required=False,
+        empty_label="None: started elsewhere",
+    )
+    started_at = forms.DateTimeField(
+        label="Started elsewhere (clinic time)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    performer = forms.CharField(label="Where", required=False, max_length=200)
+
+    def __init__(self, *args, recommendation, visits, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendation = recommendation
+        self.fields["modality"].choices = [
+            (m, Modality(m).label) for m in recommendation.modalities
+        ]
+        self.fields["appointment"].queryset = visits
+        self.fields["appointment"].label_from_instance = lambda a: (
+            f"{timezone.localtime(a.start):%a %d %b %H:%M}, {a.get_specialty_display()}"
         )

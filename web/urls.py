@@ -51,6 +51,7 @@ urlpatterns = [
     path("holds/<int:pk>/confirm/", holds.hold_confirm, name="hold_confirm"),
     path("holds/<int:pk>/release/", holds.hold_release, name="hold_release"),
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
+    path("referrals/<int:pk>/treatments/", referral.treatment, name="treatment"),
     path("day/", day.day, name="day"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),

@@ -44,18 +44,20 @@ def test_it_runs_every_clock_from_referral_to_radiosurgery(
 ):
     as_sam = client_for(sam)
     with time_machine.travel(NOW, tick=False) as clock:  # Thu 5 Mar 09:00 EST
-        referral = new_referral(new_patient(1), "routine")
+        referral = new_referral(new_patient(1), "routine", received_at=at(2026, 3, 3, 12))
         first = clocks(as_navigator, referral)
         assert list(first) == ["consult"]  # nothing after the consult has started yet
-        assert iso(first["consult"]["due_at"]) == at(2026, 3, 8, 10)  # 72 real hours: EDT
+        assert iso(first["consult"]["due_at"]) == at(2026, 3, 6, 12)  # 72 hours
         assert first["consult"]["status"] == "on_track"
+        clock.move_to(at(2026, 3, 5, 13))  # under 24 hours left, no consult
+        assert status(as_navigator, referral) == {"consult": "at_risk"}
 
         # The consult: booked for Friday, so its clock stops; the board's needs a case.
         consult = appointment_book(
             patient=referral.patient,
             visit=VisitRequest(clinician=center.first("neurosurgery"), start=at(2026, 3, 6, 10)),
             by=nina,
-            now=NOW,
+            now=at(2026, 3, 5, 13),
             referral=referral,
             is_consult=True,
         )
@@ -203,6 +205,20 @@ def test_it_runs_every_clock_from_referral_to_radiosurgery(
             "postop_srs": "met",
             "imaging": "on_track",
         }
+
+        # Imaging: past its due day it is at risk (a week of grace left); the scan done
+        # starts the next interval's clock from the day of the scan.
+        clock.move_to(at(2026, 5, 6, 9))
+        assert status(as_navigator, referral)["imaging"] == "at_risk"
+        [plan] = as_navigator.get("/api/v1/surveillance-plans/").json()["results"]
+        scanned = as_sam.post(
+            f"/api/v1/surveillance-plans/{plan['id']}/results/",
+            {"result": "stable", "scanned_on": "2026-05-06"},
+        )
+        assert scanned.status_code == 200, scanned.json()
+        imaging = clocks(as_navigator, referral)["imaging"]
+        assert iso(imaging["started_at"]) == at(2026, 5, 6)
+        assert imaging["status"] == "on_track"
 
 
 def test_only_staff_read_clocks_and_only_clinical_staff_record_treatments(

@@ -30,6 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from board.models import Recommendation, SurveillancePlan, Task
 from board.services.cases import case_submit
+from care.models import Treatment
 from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
@@ -161,6 +162,12 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("PATCH", 'api/v1/^surveillance-plans/(?P<pk>[^/.]+)/$', "api/v1/surveillance-plans/{plan}/"): (401, 403, 403, 200, 200, 200),
     ("POST", 'api/v1/^surveillance-plans/(?P<pk>[^/.]+)/end/$', "api/v1/surveillance-plans/{plan}/end/"): (401, 403, 403, 400, 400, 400),
     ("POST", 'api/v1/^surveillance-plans/(?P<pk>[^/.]+)/results/$', "api/v1/surveillance-plans/{plan}/results/"): (401, 403, 403, 400, 400, 400),
+    # Care clocks: staff read them; navigators and specialists record treatments, admins do not.
+    ("GET", 'api/v1/referrals/<int:pk>/clocks/', "api/v1/referrals/{referral}/clocks/"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'api/v1/^clocks/$', "api/v1/clocks/"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'api/v1/^treatments/$', "api/v1/treatments/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^treatments/$', "api/v1/treatments/"): (401, 403, 403, 400, 400, 403),
+    ("GET", 'api/v1/^treatments/(?P<pk>[^/.]+)/$', "api/v1/treatments/{treatment}/"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/', "fhir/R4/"): (404, 404, 404, 404, 404, 404),
     ("GET", 'fhir/R4/metadata', "fhir/R4/metadata"): (200, 200, 200, 200, 200, 200),
     ("POST", 'fhir/R4/Appointment/$find', "fhir/R4/Appointment/$find"): (401, 403, 403, 403, 400, 400),
@@ -251,6 +258,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 302, 400),
     ("GET", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 400, 400),
+    # No signed recommendation in the world: a navigator is sent back to the referral.
+    ("GET", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 302, 302),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/', "alerts/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/<int:pk>/acknowledge/', "alerts/{alert}/acknowledge/"): (302, 403, 403, 403, 405, 405),
@@ -346,6 +356,15 @@ def world(center, alice, bob, nina, sam, ada):
             last_scan_on=NOW.date(),
             next_due_on=NOW.date() + timedelta(weeks=12),
         )
+        treatment = Treatment.objects.create(
+            patient=alice,
+            referral=referral,
+            recommendation=recommendation,
+            modality="srs",
+            started_at=NOW,
+            started_elsewhere=True,
+            recorded_at=NOW,
+        )
         message = Message.objects.filter(patient=alice).first()
         alert = Alert.objects.create(
             kind="patient_reply", text="Reply", dedupe_key="matrix", patient=alice
@@ -381,6 +400,7 @@ def world(center, alice, bob, nina, sam, ada):
         "case": case.pk,
         "task": task.pk,
         "plan": plan.pk,
+        "treatment": treatment.pk,
         "run": run.pk,
         "hold": hold.pk,
         "request": patient_request.pk,

@@ -17,7 +17,8 @@ from board.models import Task
 from board.services import meetings as meeting_services
 from board.services.cases import case_submit
 from board.services.recommendations import task_complete
-from care.selectors import referral_clocks
+from care.selectors import referral_clocks, signed_recommendations
+from care.services import treatment_record
 from navigation import rules, selectors, services
 from navigation.models import Appointment, Clinician, Itinerary, Location, Resource
 from patients import clinical
@@ -27,7 +28,15 @@ from tumorboard.errors import DomainError
 from tumorboard.roles import has_role
 from web.access import NAVIGATOR_ROLES, navigator_page, staff_page
 from web.changes import OverrideForm
-from web.forms import BookForm, CaseSubmitForm, ConsultBookForm, PlanForm, SinsForm, visit_value
+from web.forms import (
+    BookForm,
+    CaseSubmitForm,
+    ConsultBookForm,
+    PlanForm,
+    SinsForm,
+    TreatmentForm,
+    visit_value,
+)
 from web.models import PatientRequest
 from web.once import handle_once
 from web.patient_requests import patient_request_close, referral_requests
@@ -110,9 +119,21 @@ def _booked(request, referral) -> dict:
     return {"itinerary": itinerary, "booked": booked, "fragment": "web/navigator/_book_result.html"}
 
 
+def _treatment_form(referral, data=None) -> TreatmentForm | None:
+    """Record a treatment of the latest signed recommendation (none: no form)."""
+    recommendation = signed_recommendations(referral).last()
+    if recommendation is None:
+        return None
+    visits = Appointment.objects.filter(
+        patient=referral.patient, status=Appointment.Status.COMPLETED, treatment__isnull=True
+    ).order_by("-start")
+    return TreatmentForm(data, recommendation=recommendation, visits=visits)
+
+
 def page(request, referral, now, *, status=200, board_form=None, **extra):
     """The whole referral page, with whatever a form post adds to it."""
     extra.setdefault("override_form", _override_form(referral))
+    extra.setdefault("treatment_form", _treatment_form(referral))
     context = {
         "referral": referral,
         "now": now,
@@ -417,3 +438,28 @@ def task_done(request, pk: int):
     if task.case.referral_id:
         return redirect("web:referral", pk=task.case.referral_id)
     return redirect("web:case", pk=task.case_id)
+
+
+@navigator_page
+@require_POST
+def treatment(request, pk: int):
+    """Record that a treatment the board asked for began (care.services.treatment_record):
+    its clocks stop or start as of when it began, however late it is recorded."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = _treatment_form(referral, request.POST)
+    if form is None:
+        messages.error(request, "The board has not signed a recommendation for this referral.")
+        return redirect("web:referral", pk=referral.pk)
+    if form.is_valid():
+        try:
+            recorded = treatment_record(
+                recommendation=form.recommendation, by=request.user, now=now, **form.cleaned_data
+            )
+        except DomainError as error:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, error.message)
+        else:
+            messages.success(request, f"Recorded: {recorded.get_modality_display()}.")
+            return redirect("web:referral", pk=referral.pk)
+    return page(request, referral, now, status=400, treatment_form=form)
