@@ -290,9 +290,13 @@ class ItinerarySearchView(APIView):
             serializers.SearchResultSerializer(
                 {
                     "specialties": search.specialties,
-                    "options": result.options,
+                    "options": [
+                        {"option": option, "extra_trip": result.extra_trip(option)}
+                        for option in result.options
+                    ],
                     "reason": result.reason,
                     "missing_specialties": result.missing_specialties,
+                    "travel_burden": result.travel_burden,
                 }
             ).data
         )

@@ -381,11 +381,28 @@ class OptionSerializer(serializers.Serializer):
     visits = VisitOutSerializer(many=True)
 
 
+class SearchOptionSerializer(OptionSerializer):
+    """An option as the search ranks it, `{"option", "extra_trip"}` in."""
+
+    extra_trip = serializers.BooleanField(
+        help_text="The patient already has visits, none on this day: booking it adds a trip."
+    )
+
+    def to_representation(self, instance):
+        option = OptionSerializer(instance["option"]).data
+        return {**option, "extra_trip": instance["extra_trip"]}
+
+
 class SearchResultSerializer(serializers.Serializer):
     specialties = serializers.ListField(child=serializers.CharField())
-    options = OptionSerializer(many=True)
+    options = SearchOptionSerializer(many=True)
     reason = serializers.CharField(allow_null=True)
     missing_specialties = serializers.ListField(child=serializers.CharField())
+    travel_burden = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why travel is hard for the patient (open transport or lodging barriers, a "
+        "far home); with any, days the patient already comes in are ranked first.",
+    )
 
 
 class VisitInSerializer(StrictSerializer):

@@ -8,10 +8,15 @@ from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from patients import selectors, services
+from patients import barriers, selectors, services
 from patients.clinical import AT_RISK, BREACHED, MET, ON_TRACK
-from patients.models import Contact, Patient, Referral
-from patients.serializers import ContactSerializer, PatientSerializer, ReferralSerializer
+from patients.models import Barrier, Contact, Patient, Referral
+from patients.serializers import (
+    BarrierSerializer,
+    ContactSerializer,
+    PatientSerializer,
+    ReferralSerializer,
+)
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
 
@@ -131,3 +136,52 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance)
+
+
+class PatientChildViewSet(viewsets.GenericViewSet):
+    """Rows under `/api/v1/patients/{patient}/...`, for staff only (least privilege)."""
+
+    permission_classes = [RolePermission]
+    read_roles = STAFF_ROLES
+    write_roles = (NAVIGATOR, ADMIN)
+
+    def _patient(self) -> Patient:
+        return get_object_or_404(
+            selectors.patient_list(user=self.request.user), pk=self.kwargs["patient_pk"]
+        )
+
+
+class BarrierViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PatientChildViewSet,
+):
+    """`/api/v1/patients/{patient}/barriers/`: barriers to care (transport, lodging,
+    financial, language or interpreter, caregiver, other), who found them, what was done,
+    and when resolved. PATCH `resolved_at` to resolve one; it cannot precede `found_at`."""
+
+    serializer_class = BarrierSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Barrier.objects.none()
+        return self._patient().barriers.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = barriers.barrier_record(
+            patient=self._patient(),
+            by=self.request.user,
+            now=timezone.now(),
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = barriers.barrier_update(
+            barrier=serializer.instance,
+            by=self.request.user,
+            now=timezone.now(),
+            **serializer.validated_data,
+        )

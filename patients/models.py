@@ -102,6 +102,13 @@ class Patient(models.Model):
         help_text="Asked for every reminder: the daily and weekly caps do not apply.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    home_distance_miles = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(20000)],
+        help_text="One-way distance from home to the center, in miles; far from home is a "
+        "travel barrier (BARRIER_HOME_DISTANCE_MILES).",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -357,3 +364,8 @@ class Contact(models.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.split() else ""
+
+
+from patients.support_models import Barrier, DistressScreening  # noqa: E402
+
+__all__ = ["Barrier", "Contact", "DistressScreening", "Patient", "Referral"]

@@ -9,7 +9,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from patients import clinical
-from patients.models import Contact, Patient, Referral, validate_time_zone
+from patients.models import Barrier, Contact, Patient, Referral, validate_time_zone
 from tumorboard.audit import AuditedSerializer
 from tumorboard.serializers import StrictModelSerializer
 
@@ -41,6 +41,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "sms_consent_at",
             "sms_express_consent",
             "status",
+            "home_distance_miles",
             "created_at",
             "updated_at",
         ]
@@ -230,3 +231,31 @@ class ContactSerializer(AuditedSerializer, StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["patient", "sms_consent_at", "created_at", "updated_at"]
+
+
+class BarrierSerializer(AuditedSerializer, StrictModelSerializer):
+    """A barrier to care: its kind, who found it and when, what was done, when resolved
+    (aware datetimes; a resolution before the finding is refused naming `resolved_at`)."""
+
+    class Meta:
+        model = Barrier
+        fields = [
+            "id",
+            "patient",
+            "kind",
+            "description",
+            "found_at",
+            "found_by",
+            "action",
+            "resolved_at",
+            "resolved_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "patient",
+            "found_by",
+            "resolved_by",
+            "created_at",
+            "updated_at",
+        ]

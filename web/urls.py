@@ -15,6 +15,7 @@ from web.views import (
     queue,
     referral,
     specialist,
+    support,
 )
 
 app_name = "web"
@@ -51,6 +52,12 @@ urlpatterns = [
     path("holds/<int:pk>/confirm/", holds.hold_confirm, name="hold_confirm"),
     path("holds/<int:pk>/release/", holds.hold_release, name="hold_release"),
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
+    path("referrals/<int:pk>/barriers/", support.barrier_add, name="barrier_add"),
+    path(
+        "referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/",
+        support.barrier_resolve,
+        name="barrier_resolve",
+    ),
     path("day/", day.day, name="day"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),

@@ -34,7 +34,7 @@ from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
-from patients.models import Contact
+from patients.models import Barrier, Contact
 from patients.services import referral_create
 from simulator.models import SimulationPlot, SimulationRun
 from tests.center import board_series
@@ -125,6 +125,11 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 200, 404, 200, 200, 200),
     ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 200, 200),
     ("DELETE", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 204, 204),
+    # Barriers to care are staff-only (least privilege): a patient reads none, not even their own.
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/$', "api/v1/patients/{patient}/barriers/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/$', "api/v1/patients/{patient}/barriers/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 200, 200, 200),
+    ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 403, 200, 200),
     ("GET", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^referrals/(?P<pk>[^/.]+)/$', "api/v1/referrals/{referral}/"): (401, 200, 404, 200, 200, 200),
@@ -251,6 +256,10 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 302, 400),
     ("GET", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/barriers/', "referrals/{referral}/barriers/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/barriers/', "referrals/{referral}/barriers/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/', "alerts/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/<int:pk>/acknowledge/', "alerts/{alert}/acknowledge/"): (302, 403, 403, 403, 405, 405),
@@ -362,6 +371,7 @@ def world(center, alice, bob, nina, sam, ada):
     return {
         "patient": alice.pk,
         "contact": Contact.objects.create(patient=alice, name="Dana Archer").pk,
+        "barrier": Barrier.objects.create(patient=alice, kind="transport", found_at=NOW).pk,
         "referral": referral.pk,
         "appointment": appointment.pk,
         "itinerary": itinerary.pk,

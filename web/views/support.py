@@ -1,0 +1,59 @@
+"""Barriers to care and distress screening, recorded from the referral page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from patients.barriers import barrier_record, barrier_update
+from patients.models import Barrier
+from tumorboard.errors import DomainError
+from web.access import navigator_page
+from web.support import BarrierForm, BarrierResolveForm
+from web.views.referral import _referral, page
+
+
+@navigator_page
+@require_POST
+def barrier_add(request, pk: int):
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = BarrierForm(request.POST)
+    if form.is_valid():
+        try:
+            barrier_record(patient=referral.patient, by=request.user, now=now, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Barrier recorded.")
+            return redirect(f"{reverse('web:referral', args=[referral.pk])}#barriers-h")
+    return page(request, referral, now, status=400, barrier_form=form)
+
+
+@navigator_page
+@require_POST
+def barrier_resolve(request, pk: int, barrier_pk: int):
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    barrier = get_object_or_404(Barrier, pk=barrier_pk, patient=referral.patient)
+    form = BarrierResolveForm(request.POST)
+    error_text = None
+    if form.is_valid():
+        fields = {"resolved_at": form.cleaned_data["resolved_at"]}
+        if form.cleaned_data["action"]:
+            fields["action"] = form.cleaned_data["action"]
+        try:
+            barrier_update(barrier=barrier, by=request.user, now=now, **fields)
+        except DomainError as error:
+            error_text = error.message
+        else:
+            messages.success(
+                request, f"{barrier.get_kind_display().capitalize()} barrier resolved."
+            )
+            return redirect(f"{reverse('web:referral', args=[referral.pk])}#barriers-h")
+    else:
+        error_text = " ".join(e for errors in form.errors.values() for e in errors)
+    return page(request, referral, now, status=400, barrier_error=error_text)
