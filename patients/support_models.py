@@ -110,3 +110,7 @@ class DistressScreening(models.Model):
 
     def __str__(self) -> str:
         return f"Distress {self.score}/10 of patient {self.patient_id}"
+
+    @property
+    def problem_labels(self) -> list[str]:
+        return [distress_list.LABEL.get(code, code) for code in self.problems]

@@ -1,6 +1,12 @@
 from rest_framework.routers import DefaultRouter
 
-from patients.api import BarrierViewSet, ContactViewSet, PatientViewSet, ReferralViewSet
+from patients.api import (
+    BarrierViewSet,
+    ContactViewSet,
+    DistressScreeningViewSet,
+    PatientViewSet,
+    ReferralViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("patients", PatientViewSet, basename="patient")
@@ -10,5 +16,10 @@ router.register(
 )
 router.register(
     r"patients/(?P<patient_pk>[0-9]+)/barriers", BarrierViewSet, basename="patient-barrier"
+)
+router.register(
+    r"patients/(?P<patient_pk>[0-9]+)/distress-screenings",
+    DistressScreeningViewSet,
+    basename="patient-distress",
 )
 urlpatterns = router.urls

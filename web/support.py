@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from navigation import selectors
+from patients import distress, distress_list
 from patients.barriers import travel_burden
-from patients.models import Barrier, Referral
+from patients.models import Barrier, DistressScreening, Referral
+from web.forms import visit_value
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -41,6 +44,55 @@ class BarrierResolveForm(forms.Form):
         return _clinic_time(self.cleaned_data["resolved_at"])
 
 
+class DistressForm(forms.Form):
+    """The NCCN Distress Thermometer as the patient marked it."""
+
+    score = forms.IntegerField(
+        label="Distress (0 none to 10 extreme)",
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10}),
+        error_messages={
+            "min_value": "The distress score is 0 to 10.",
+            "max_value": "The distress score is 0 to 10.",
+        },
+    )
+    problems = forms.MultipleChoiceField(
+        label="Problems in the past week (NCCN problem list)",
+        choices=[
+            (category.capitalize(), list(items))
+            for category, items in distress_list.PROBLEMS.items()
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    occasion = forms.ChoiceField(choices=DistressScreening.Occasion.choices, label="When")
+    screened_at = forms.DateTimeField(label="Taken (clinic time)", widget=LOCAL)
+    notes = forms.CharField(max_length=300, required=False, label="Notes")
+
+    def clean_screened_at(self):
+        return _clinic_time(self.cleaned_data["screened_at"])
+
+
+def _offer(referral: Referral, now: datetime) -> list[dict]:
+    """The psychosocial visits offered while a distress referral is open, drawn with the
+    plan booking's form values."""
+    today = now.astimezone(selectors.clinic_zone()).date()
+    options = distress.psychosocial_offer(patient=referral.patient, today=today, now=now)
+    from navigation.models import Clinician
+
+    clinicians = Clinician.objects.in_bulk({v.clinician_id for o in options for v in o.visits})
+    return [
+        {
+            "visit": visit,
+            "clinician": clinicians[visit.clinician_id],
+            "value": visit_value(visit),
+        }
+        for option in options
+        for visit in option.visits
+    ]
+
+
 def support_context(referral: Referral, now: datetime, **forms_given) -> dict:
     """The referral page's barriers panel: the patient's barriers (open first), the
     travel burden, and whether the referral's visits already span several days."""
@@ -53,7 +105,22 @@ def support_context(referral: Referral, now: datetime, **forms_given) -> dict:
             "location"
         )
     }
+    screenings = list(patient.distress_screenings.select_related("screened_by")[:5])
+    waiting = distress.open_referral(patient=patient)
+    due = distress.distress_due(patient=patient, now=now)
+    occasion = (
+        DistressScreening.Occasion.FOLLOW_UP
+        if screenings
+        else DistressScreening.Occasion.FIRST_CONSULT
+    )
     return {
+        "screenings": screenings,
+        "distress_threshold": settings.DISTRESS_THRESHOLD,
+        "distress_due": due,
+        "distress_waiting": waiting,
+        "psychosocial_offer": _offer(referral, now) if waiting else [],
+        "distress_form": forms_given.get("distress_form")
+        or DistressForm(initial={"screened_at": local, "occasion": occasion}),
         "barriers": barriers,
         "travel_burden": travel_burden(patient=patient),
         "visit_day_count": len(visit_days),

@@ -53,6 +53,7 @@ urlpatterns = [
     path("holds/<int:pk>/release/", holds.hold_release, name="hold_release"),
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
     path("referrals/<int:pk>/barriers/", support.barrier_add, name="barrier_add"),
+    path("referrals/<int:pk>/distress/", support.distress_add, name="distress_add"),
     path(
         "referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/",
         support.barrier_resolve,

@@ -34,7 +34,7 @@ from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
-from patients.models import Barrier, Contact
+from patients.models import Barrier, Contact, DistressScreening
 from patients.services import referral_create
 from simulator.models import SimulationPlot, SimulationRun
 from tests.center import board_series
@@ -130,6 +130,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/$', "api/v1/patients/{patient}/barriers/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 200, 200, 200),
     ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/$', "api/v1/patients/{patient}/distress-screenings/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/$', "api/v1/patients/{patient}/distress-screenings/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/distress-screenings/{distress}/"): (401, 403, 403, 200, 200, 200),
     ("GET", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^referrals/(?P<pk>[^/.]+)/$', "api/v1/referrals/{referral}/"): (401, 200, 404, 200, 200, 200),
@@ -260,6 +263,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'referrals/<int:pk>/barriers/', "referrals/{referral}/barriers/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/distress/', "referrals/{referral}/distress/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/distress/', "referrals/{referral}/distress/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/', "alerts/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/<int:pk>/acknowledge/', "alerts/{alert}/acknowledge/"): (302, 403, 403, 403, 405, 405),
@@ -372,6 +377,9 @@ def world(center, alice, bob, nina, sam, ada):
         "patient": alice.pk,
         "contact": Contact.objects.create(patient=alice, name="Dana Archer").pk,
         "barrier": Barrier.objects.create(patient=alice, kind="transport", found_at=NOW).pk,
+        "distress": DistressScreening.objects.create(
+            patient=alice, occasion="first_consult", score=2, screened_at=NOW
+        ).pk,
         "referral": referral.pk,
         "appointment": appointment.pk,
         "itinerary": itinerary.pk,

@@ -75,3 +75,50 @@ def test_with_a_transport_barrier_the_planner_keeps_one_day_before_splitting_it(
     assert "Travel is hard for this patient (transport barrier)" in burdened
     assert burdened.index("Search 14 more days") < burdened.index("another day; the others")
     assert "multi-day plan: another trip for a patient with a travel barrier" in burdened
+
+
+def test_a_high_distress_score_on_the_referral_page_offers_a_psychosocial_visit(
+    nina, center, routine
+):
+    from datetime import date, time
+
+    from navigation.models import AvailabilityTemplate, Clinician
+
+    worker = Clinician.objects.create(
+        name="Kim Dale, LCSW", specialty="psychosocial", home_location=center.pavilion
+    )
+    AvailabilityTemplate.objects.create(
+        clinician=worker,
+        weekday=1,
+        start_time=time(9),
+        end_time=time(10),
+        location=center.pavilion,
+        valid_from=date(2026, 1, 1),
+    )
+    client = logged_in(nina)
+    refused = client.post(
+        f"/referrals/{routine.pk}/distress/",
+        {"score": "12", "occasion": "first_consult", "screened_at": "2026-03-02T06:50"},
+    )
+    assert (
+        refused.status_code == 400 and "The distress score is 0 to 10." in refused.content.decode()
+    )
+
+    client.post(
+        f"/referrals/{routine.pk}/distress/",
+        {
+            "score": "7",
+            "problems": ["sadness", "housing"],
+            "occasion": "first_consult",
+            "screened_at": "2026-03-02T06:50",
+        },
+    )
+    page = client.get(f"/referrals/{routine.pk}/").content.decode()
+    assert "<strong>7/10</strong> first consult, Mon 2 Mar 2026: sadness, housing" in page
+    assert "Psychosocial referral:</strong> distress 7/10" in page
+    assert "Tue 3 Mar, 09:00–09:45 with Kim Dale, LCSW" in page
+
+    value = page.split('name="visit" value="', 1)[1].split('"', 1)[0]
+    booked = client.post(f"/referrals/{routine.pk}/book/", {"visit": value, "search": ""})
+    assert booked.status_code == 302
+    assert "Psychosocial referral:" not in client.get(f"/referrals/{routine.pk}/").content.decode()

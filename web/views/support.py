@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from patients.barriers import barrier_record, barrier_update
+from patients.distress import distress_record
 from patients.models import Barrier
 from tumorboard.errors import DomainError
 from web.access import navigator_page
-from web.support import BarrierForm, BarrierResolveForm
+from web.support import BarrierForm, BarrierResolveForm, DistressForm
 from web.views.referral import _referral, page
 
 
@@ -57,3 +58,33 @@ def barrier_resolve(request, pk: int, barrier_pk: int):
     else:
         error_text = " ".join(e for errors in form.errors.values() for e in errors)
     return page(request, referral, now, status=400, barrier_error=error_text)
+
+
+@navigator_page
+@require_POST
+def distress_add(request, pk: int):
+    """A Distress Thermometer taken; a score at the threshold or above alerts the
+    navigators and the page offers a psychosocial-care visit."""
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    form = DistressForm(request.POST)
+    if form.is_valid():
+        try:
+            screening = distress_record(
+                patient=referral.patient,
+                referral=referral,
+                by=request.user,
+                now=now,
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            note = (
+                " At or above the threshold: psychosocial referral asked, visit offered below."
+                if screening.referred
+                else ""
+            )
+            messages.success(request, f"Distress {screening.score}/10 recorded.{note}")
+            return redirect(f"{reverse('web:referral', args=[referral.pk])}#distress-h")
+    return page(request, referral, now, status=400, distress_form=form)
