@@ -198,6 +198,7 @@ class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
             "referral",
             "itinerary",
             "is_consult",
+            "encounter_class",
             "override",
             "override_reason",
             "consult_note",
@@ -524,3 +525,18 @@ class ConsultOptionsSerializer(serializers.Serializer):
 
 class FeedSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Subscribe to this URL in a calendar app.")
+
+
+class OnCallAssessmentSerializer(StrictSerializer):
+    """Book an emergency's consult as an on-call assessment, now, with whoever is on call."""
+
+    encounter_class = serializers.ChoiceField(
+        [("EMER", "emergency department"), ("IMP", "ward")],
+        help_text="EMER: the emergency department; IMP: a ward (HL7 v3 ActCode).",
+    )
+    specialty = serializers.ChoiceField(
+        Specialty.choices,
+        required=False,
+        error_messages=SPECIALTY_ERROR,
+        help_text="Defaults to the first free of the consult specialties' on-call clinicians.",
+    )

@@ -366,6 +366,4 @@ class Contact(models.Model):
         return self.name.split()[0] if self.name.split() else ""
 
 
-from patients.support_models import Barrier, DistressScreening  # noqa: E402
-
-__all__ = ["Barrier", "Contact", "DistressScreening", "Patient", "Referral"]
+from patients.support_models import Barrier, DistressScreening  # noqa: E402, F401
