@@ -54,6 +54,7 @@ urlpatterns = [
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
     path("referrals/<int:pk>/barriers/", support.barrier_add, name="barrier_add"),
     path("referrals/<int:pk>/distress/", support.distress_add, name="distress_add"),
+    path("referrals/<int:pk>/on-call/", support.oncall_book, name="oncall_book"),
     path(
         "referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/",
         support.barrier_resolve,

@@ -87,6 +87,13 @@ def _visits(referral):
     )
 
 
+def _oncall(referral, now):
+    """For an emergency without a consult: the first on-call assessment to offer."""
+    if referral.urgency != "emergency" or referral.consult_at is not None:
+        return None
+    return services.oncall_assessment(referral=referral, now=now)
+
+
 def _override_form(referral, data=None) -> OverrideForm | None:
     """Only an emergency may be squeezed in over booked time."""
     if referral.urgency != "emergency":
@@ -124,6 +131,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "sins_form": _sins_form(referral),
         "plan_form": _plan_form(referral, now),
         "consult": _consult(referral, now),
+        "oncall": _oncall(referral, now),
         "visits": _visits(referral),
         "holds": selectors.referral_holds(referral=referral, now=now),
         "suggested": rules.suggested_specialties(referral.clinical_picture()),

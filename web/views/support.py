@@ -88,3 +88,31 @@ def distress_add(request, pk: int):
             messages.success(request, f"Distress {screening.score}/10 recorded.{note}")
             return redirect(f"{reverse('web:referral', args=[referral.pk])}#distress-h")
     return page(request, referral, now, status=400, distress_form=form)
+
+
+@navigator_page
+@require_POST
+def oncall_book(request, pk: int):
+    """An emergency's consult as an on-call assessment (emergency department or ward) with
+    whoever is on call, paged at once."""
+    from navigation.services import oncall_assessment_book
+
+    now = timezone.now()
+    referral = _referral(request, pk, now)
+    try:
+        appointment = oncall_assessment_book(
+            referral=referral,
+            encounter_class=request.POST.get("encounter_class", ""),
+            by=request.user,
+            now=now,
+        )
+    except DomainError as error:
+        return page(request, referral, now, status=error.status_code, oncall_error=error.message)
+    local = appointment.start.astimezone(appointment.location.zone)
+    messages.success(
+        request,
+        f"On-call assessment booked with {appointment.clinician.name}, "
+        f"{appointment.get_encounter_class_display()}, {local:%a %d %b at %H:%M}; "
+        "they are paged now.",
+    )
+    return redirect("web:appointment", pk=appointment.pk)
