@@ -6,6 +6,7 @@ is seen within 24 hours)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,13 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from navigation import oncall, rules
-from navigation.models import (
-    Appointment,
-    Clinician,
-    Location,
-    OnCallRota,
-    OnCallShift,
-)
+from navigation.models import Appointment, Clinician, Location
+from navigation.rota_models import OnCallRota, OnCallShift
 from navigation.services.booking import (
     Actor,
     consult_exists,
@@ -83,8 +79,10 @@ def on_call(*, specialty: str, at: datetime) -> OnCall | None:
             members=rota.member_ids(),
             ends_on=rota.ends_on,
         )
-        clinician = shift and Clinician.objects.filter(pk=shift.member, active=True).first()
-        if shift is None or clinician is None:
+        if shift is None:
+            continue
+        clinician = Clinician.objects.filter(pk=shift.member, active=True).first()
+        if clinician is None:
             continue
         next_cover = (
             OnCallShift.objects.filter(specialty=specialty, start__gt=at, start__lt=shift.end)
@@ -224,10 +222,11 @@ def page_on_call(*, appointment: Appointment) -> list[Message]:
     if not email:
         return []
     zone = appointment.location.zone
+    due = appointment.referral.consult_due_at if appointment.referral else appointment.start
     context = {
         "when": appointment.start.astimezone(zone).strftime("%a %d %b %H:%M"),
         "where": f"{appointment.get_encounter_class_display()}, {appointment.location.name}",
-        "due": appointment.referral.consult_due_at.astimezone(zone).strftime("%a %d %b %H:%M"),
+        "due": due.astimezone(zone).strftime("%a %d %b %H:%M"),
         "link": settings.SITE_URL + reverse("web:appointment", args=[appointment.pk]),
         "center": settings.CENTER_NAME,
     }
@@ -247,7 +246,7 @@ def page_on_call(*, appointment: Appointment) -> list[Message]:
     ]
 
 
-def on_call_now(*, specialties, at: datetime) -> list[Clinician]:
+def on_call_now(*, specialties: Iterable[str], at: datetime) -> list[Clinician]:
     """The clinicians on call at `at` for any of `specialties` (rota or cover)."""
     found = (on_call(specialty=s, at=at) for s in specialties)
     return list({o.clinician.pk: o.clinician for o in found if o is not None}.values())
