@@ -5,21 +5,13 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from patients import barriers, distress, selectors, services
+from patients import selectors, services
 from patients.clinical import AT_RISK, BREACHED, MET, ON_TRACK
-from patients.models import Barrier, Contact, DistressScreening, Patient, Referral
-from patients.serializers import (
-    BarrierSerializer,
-    ContactSerializer,
-    DistressResultSerializer,
-    DistressScreeningSerializer,
-    PatientSerializer,
-    ReferralSerializer,
-)
+from patients.models import Contact, Patient, Referral
+from patients.serializers import ContactSerializer, PatientSerializer, ReferralSerializer
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
 
@@ -139,104 +131,3 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance)
-
-
-class PatientChildViewSet(viewsets.GenericViewSet):
-    """Rows under `/api/v1/patients/{patient}/...`, for staff only (least privilege)."""
-
-    permission_classes = [RolePermission]
-    read_roles = STAFF_ROLES
-    write_roles = (NAVIGATOR, ADMIN)
-
-    def _patient(self) -> Patient:
-        return get_object_or_404(
-            selectors.patient_list(user=self.request.user), pk=self.kwargs["patient_pk"]
-        )
-
-
-class BarrierViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PatientChildViewSet,
-):
-    """`/api/v1/patients/{patient}/barriers/`: barriers to care (transport, lodging,
-    financial, language or interpreter, caregiver, other), who found them, what was done,
-    and when resolved. PATCH `resolved_at` to resolve one; it cannot precede `found_at`."""
-
-    serializer_class = BarrierSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Barrier.objects.none()
-        return self._patient().barriers.all()
-
-    def perform_create(self, serializer):
-        serializer.instance = barriers.barrier_record(
-            patient=self._patient(),
-            by=self.request.user,
-            now=timezone.now(),
-            **serializer.validated_data,
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = barriers.barrier_update(
-            barrier=serializer.instance,
-            by=self.request.user,
-            now=timezone.now(),
-            **serializer.validated_data,
-        )
-
-
-class DistressScreeningViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    PatientChildViewSet,
-):
-    """`/api/v1/patients/{patient}/distress-screenings/`: NCCN Distress Thermometers
-    (0-10 and the problem list). A score at or above DISTRESS_THRESHOLD (default 4) alerts
-    the navigators to refer the patient to psychosocial care, and the answer offers the
-    first free psychosocial-care visits (`offered_visits`). A screening is a record: it is
-    never edited."""
-
-    serializer_class = DistressScreeningSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return DistressScreening.objects.none()
-        return self._patient().distress_screenings.all()
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "patient_pk": self.kwargs.get("patient_pk")}
-
-    @extend_schema(request=DistressScreeningSerializer, responses={201: DistressResultSerializer})
-    def create(self, request, *args, **kwargs):
-        patient = self._patient()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        now = timezone.now()
-        screening = distress.distress_record(
-            patient=patient, by=request.user, now=now, **serializer.validated_data
-        )
-        screening.offered_visits = []
-        if screening.referred:
-            from navigation.selectors import clinic_zone
-
-            options = distress.psychosocial_offer(
-                patient=patient, today=now.astimezone(clinic_zone()).date(), now=now
-            )
-            screening.offered_visits = [
-                {
-                    "day": option.day,
-                    "start": visit.start,
-                    "end": visit.end,
-                    "clinician": visit.clinician_id,
-                    "location": visit.location_id,
-                    "specialty": visit.specialty,
-                }
-                for option in options
-                for visit in option.visits
-            ]
-        return Response(DistressResultSerializer(screening).data, status=status.HTTP_201_CREATED)

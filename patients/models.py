@@ -364,6 +364,3 @@ class Contact(models.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.split() else ""
-
-
-from patients.support_models import Barrier, DistressScreening  # noqa: E402, F401

@@ -1,25 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
-from patients.api import (
-    BarrierViewSet,
-    ContactViewSet,
-    DistressScreeningViewSet,
-    PatientViewSet,
-    ReferralViewSet,
-)
+from patients.api import ContactViewSet, PatientViewSet, ReferralViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("patients", PatientViewSet, basename="patient")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register(
     r"patients/(?P<patient_pk>[0-9]+)/contacts", ContactViewSet, basename="patient-contact"
-)
-router.register(
-    r"patients/(?P<patient_pk>[0-9]+)/barriers", BarrierViewSet, basename="patient-barrier"
-)
-router.register(
-    r"patients/(?P<patient_pk>[0-9]+)/distress-screenings",
-    DistressScreeningViewSet,
-    basename="patient-distress",
 )
 urlpatterns = router.urls

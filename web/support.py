@@ -9,10 +9,11 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from care import distress, distress_list
+from care.barriers import travel_burden
+from care.models import Barrier, DistressScreening
 from navigation import selectors
-from patients import distress, distress_list
-from patients.barriers import travel_burden
-from patients.models import Barrier, DistressScreening, Referral
+from patients.models import Referral
 from web.forms import visit_value
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -29,6 +30,11 @@ def _clinic_time(value: datetime | None) -> datetime | None:
 class BarrierForm(forms.Form):
     kind = forms.ChoiceField(choices=Barrier.Kind.choices, label="Barrier")
     description = forms.CharField(max_length=300, required=False, label="What is it")
+    language = forms.CharField(
+        max_length=35,
+        required=False,
+        label="Interpreter language (a language barrier: es, ht, pt-BR…)",
+    )
     found_at = forms.DateTimeField(label="Found (clinic time)", widget=LOCAL)
     action = forms.CharField(max_length=1000, required=False, label="What was done")
 

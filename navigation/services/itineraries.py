@@ -34,7 +34,6 @@ from navigation.services.booking import (
 from navigation.services.resources import visit_needs
 from notifications import outbox
 from patients import clinical
-from patients.barriers import travel_burden
 from patients.models import Patient, Referral
 from tumorboard.errors import DomainError
 
@@ -80,7 +79,7 @@ class CheckedOption:
 
 @dataclass(frozen=True)
 class PlanSearchResult:
-    """`travel_burden`: why travel is hard for the patient (`patients.barriers`); with one,
+    """`travel_burden`: why travel is hard for the patient (`care.barriers`); with one,
     options on a day the patient already comes in (`visit_days`, local dates) come first."""
 
     options: tuple[CheckedOption, ...]
@@ -118,9 +117,11 @@ def itinerary_search(
 ) -> PlanSearchResult:
     """Ranked same-day options (earliest day, least wait, earliest finish); see
     `_search`. A patient with a travel burden (an open transport or lodging barrier, a far
-    home: `patients.barriers.travel_burden`) is spared trips: the days they already come
+    home: `care.barriers.travel_burden`) is spared trips: the days they already come
     in are searched too, and options on those days come first, in the same ranking among
     themselves; `PlanSearchResult.extra_trip` flags the rest."""
+    from care.barriers import travel_burden  # care's models import navigation's
+
     result = _search(patient=patient, search=search, now=now)
     burden = tuple(travel_burden(patient=patient))
     if not burden:

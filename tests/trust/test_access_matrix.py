@@ -30,11 +30,12 @@ from rest_framework.authtoken.models import Token
 
 from board.models import Recommendation, SurveillancePlan, Task
 from board.services.cases import case_submit
+from care.models import Barrier, DistressScreening
 from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
-from patients.models import Barrier, Contact, DistressScreening
+from patients.models import Contact
 from patients.services import referral_create
 from simulator.models import SimulationPlot, SimulationRun
 from tests.center import board_series

@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
+from care.models import Barrier
 from navigation.models import TimeOff
-from patients.models import Barrier
 from tests.web.conftest import NOW, NY, frozen_at, logged_in
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from patients.barriers import barrier_record, barrier_update
-from patients.distress import distress_record
-from patients.models import Barrier
+from care.barriers import barrier_record, barrier_update
+from care.distress import distress_record
+from care.models import Barrier
 from tumorboard.errors import DomainError
 from web.access import navigator_page
 from web.support import BarrierForm, BarrierResolveForm, DistressForm

@@ -1,5 +1,5 @@
 """Distress screening with the NCCN Distress Thermometer (0-10 and its problem list,
-`patients.distress_list`): taken at the first consult and at set points; a score at or
+`care.distress_list`): taken at the first consult and at set points; a score at or
 above `DISTRESS_THRESHOLD` (NCCN: 4) asks for a psychosocial-care referral, an alert
 for the navigators that ends by itself once a psychosocial visit is booked, and a visit
 is offered (`psychosocial_offer`).
@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from patients import distress_list
-from patients.models import DistressScreening, Patient, Referral
+from care import distress_list
+from care.models import DistressScreening
+from patients.models import Patient, Referral
 from tumorboard.errors import DomainError
 
 PSYCHOSOCIAL = "psychosocial"

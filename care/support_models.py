@@ -1,6 +1,6 @@
 """What stands between a patient and their care, and how distressed they are: barriers to
 care and NCCN Distress Thermometer screenings (Commission on Cancer standards 8.1 and 5.2;
-PRODUCT.md, "Rules settled": care clocks). Imported by `patients.models`."""
+PRODUCT.md, "Rules settled": care clocks). Imported by `care.models`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from patients import distress_list
+from care import distress_list
+from patients.models import validate_language_tag
 
 
 class Barrier(models.Model):
@@ -29,6 +30,13 @@ class Barrier(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     description = models.CharField(max_length=300, blank=True)
+    language = models.CharField(
+        max_length=35,
+        blank=True,
+        validators=[validate_language_tag],
+        help_text="A language barrier: the BCP-47 tag the interpreter must speak; it becomes "
+        "the patient's interpreter language, so every visit books an interpreter.",
+    )
     found_at = models.DateTimeField()
     found_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

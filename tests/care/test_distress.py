@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from care.distress import VISIT_BOOKED, distress_due
+from care.models import DistressScreening
 from navigation.models import AvailabilityTemplate, Clinician
 from navigation.services import VisitRequest, appointment_book, appointment_set_status
 from notifications.alerts import alerts_sweep
 from notifications.models import Alert
-from patients.distress import VISIT_BOOKED, distress_due
-from patients.models import DistressScreening
 from patients.services import referral_create
 
 NY = ZoneInfo("America/New_York")

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from care.models import Barrier
 from navigation.services import VisitRequest, appointment_book
-from patients.models import Barrier
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)  # a Friday evening; the next week is free
@@ -109,9 +109,18 @@ def test_a_transport_barrier_puts_the_day_the_patient_already_comes_in_first(
 
 def test_a_far_home_is_a_travel_burden_of_its_own(as_navigator, settings, alice):
     settings.BARRIER_HOME_DISTANCE_MILES = 40
-    from patients.barriers import travel_burden
+    from care.barriers import travel_burden
 
     alice.home_distance_miles = 39
     assert travel_burden(patient=alice) == []
     alice.home_distance_miles = 120
     assert travel_burden(patient=alice) == ["home 120 miles away"]
+
+
+def test_a_language_barrier_gives_every_visit_an_interpreter(as_navigator, alice):
+    missing = record(as_navigator, alice, kind="language", description="Speaks Haitian Creole")
+    assert missing.status_code == 400 and "language" in missing.json()["fields"]
+    made = record(as_navigator, alice, kind="language", language="ht")
+    assert made.status_code == 201, made.json()
+    alice.refresh_from_db()
+    assert alice.interpreter_language == "ht"

@@ -12,11 +12,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from patients.models import Barrier, Patient
+from care.models import Barrier
+from patients.models import Patient
 from tumorboard.errors import DomainError
 
 TRAVEL_KINDS = (Barrier.Kind.TRANSPORT, Barrier.Kind.LODGING)
-FIELDS = {"kind", "description", "found_at", "action", "resolved_at"}
+FIELDS = {"kind", "description", "language", "found_at", "action", "resolved_at"}
 
 
 def _check_dates(found_at: datetime, resolved_at: datetime | None, now: datetime) -> None:
@@ -37,6 +38,30 @@ def _check_dates(found_at: datetime, resolved_at: datetime | None, now: datetime
         raise DomainError("The resolution date cannot be in the future.", field="resolved_at")
 
 
+def _language(patient: Patient, kind: str, language: str) -> str:
+    """A language barrier names the interpreter's language (or keeps the patient's); no
+    other kind names one. DomainError naming `language` otherwise."""
+    if kind != Barrier.Kind.LANGUAGE:
+        if language:
+            raise DomainError("Only a language barrier names a language.", field="language")
+        return ""
+    language = language or patient.interpreter_language or ""
+    if not language:
+        raise DomainError(
+            "Name the language the interpreter must speak (a BCP-47 tag such as es or ht).",
+            field="language",
+        )
+    return language
+
+
+def _interpreter(patient: Patient, language: str) -> None:
+    """The patient's interpreter language follows a language barrier's: every visit of
+    theirs then needs an interpreter of it (navigation's resources)."""
+    if language and patient.interpreter_language != language:
+        patient.interpreter_language = language
+        patient.save(update_fields=["interpreter_language", "updated_at"])
+
+
 @transaction.atomic
 def barrier_record(
     *,
@@ -46,17 +71,23 @@ def barrier_record(
     by,
     now: datetime,
     description: str = "",
+    language: str = "",
     action: str = "",
     resolved_at: datetime | None = None,
 ) -> Barrier:
-    """A barrier found at `found_at` (aware) by `by` (a user, or None). Raises DomainError
-    naming `found_at` (in the future) or `resolved_at` (before it was found, or in the
-    future); nothing is written then."""
+    """A barrier found at `found_at` (aware) by `by` (a user, or None). A language barrier
+    names the interpreter's language (BCP-47), which becomes the patient's
+    `interpreter_language`. Raises DomainError naming `found_at` (in the future),
+    `resolved_at` (before it was found, or in the future) or `language`; nothing is
+    written then."""
     _check_dates(found_at, resolved_at, now)
+    language = _language(patient, kind, language)
+    _interpreter(patient, language)
     return Barrier.objects.create(
         patient=patient,
         kind=kind,
         description=description,
+        language=language,
         found_at=found_at,
         found_by=by,
         action=action,
@@ -77,6 +108,13 @@ def barrier_update(*, barrier: Barrier, by, now: datetime, **fields) -> Barrier:
     found_at = fields.get("found_at", barrier.found_at)
     resolved_at = fields.get("resolved_at", barrier.resolved_at)
     _check_dates(found_at, resolved_at, now)
+    if "kind" in fields or "language" in fields:
+        fields["language"] = _language(
+            barrier.patient,
+            fields.get("kind", barrier.kind),
+            fields.get("language", barrier.language),
+        )
+        _interpreter(barrier.patient, fields["language"])
     if "resolved_at" in fields and fields["resolved_at"] != barrier.resolved_at:
         barrier.resolved_by = by if resolved_at else None
     for name, value in fields.items():
