@@ -2,7 +2,7 @@
 list; 4 or more (a setting) alerts the navigators to refer to psychosocial care and
 offers a visit; the alert ends once one is booked; a score outside 0-10 is refused."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,11 +10,11 @@ import time_machine
 
 from care.distress import VISIT_BOOKED, distress_due
 from care.models import DistressScreening
-from navigation.models import AvailabilityTemplate, Clinician
 from navigation.services import VisitRequest, appointment_book, appointment_set_status
 from notifications.alerts import alerts_sweep
 from notifications.models import Alert
 from patients.services import referral_create
+from tests.center import social_worker as center_social_worker
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 15, 0, tzinfo=NY)  # a Friday afternoon
@@ -30,18 +30,7 @@ def frozen():
 
 @pytest.fixture
 def social_worker(center):
-    worker = Clinician.objects.create(
-        name="Kim Dale, LCSW", specialty="psychosocial", home_location=center.pavilion
-    )
-    AvailabilityTemplate.objects.create(
-        clinician=worker,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(10),
-        location=center.pavilion,
-        valid_from=date(2026, 1, 1),
-    )
-    return worker
+    return center_social_worker(center, weekday=0)  # Mondays
 
 
 def screen(client, patient, **fields):

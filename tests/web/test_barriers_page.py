@@ -7,6 +7,7 @@ import pytest
 
 from care.models import Barrier
 from navigation.models import TimeOff
+from tests.center import social_worker
 from tests.web.conftest import NOW, NY, frozen_at, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -80,21 +81,7 @@ def test_with_a_transport_barrier_the_planner_keeps_one_day_before_splitting_it(
 def test_a_high_distress_score_on_the_referral_page_offers_a_psychosocial_visit(
     nina, center, routine
 ):
-    from datetime import date, time
-
-    from navigation.models import AvailabilityTemplate, Clinician
-
-    worker = Clinician.objects.create(
-        name="Kim Dale, LCSW", specialty="psychosocial", home_location=center.pavilion
-    )
-    AvailabilityTemplate.objects.create(
-        clinician=worker,
-        weekday=1,
-        start_time=time(9),
-        end_time=time(10),
-        location=center.pavilion,
-        valid_from=date(2026, 1, 1),
-    )
+    social_worker(center, weekday=1)  # Tuesdays
     client = logged_in(nina)
     refused = client.post(
         f"/referrals/{routine.pk}/distress/",
