@@ -192,6 +192,7 @@ def _center(users) -> None:
                     valid_from=date(2026, 1, 1),
                 )
     _resources(places)
+    _rotas(tower)
 
 
 # Rooms, machines and an interpreter (name, kind, equipment, place, languages, hours).
@@ -247,7 +248,6 @@ def _resources(places) -> None:
 
 # The demo patient who needs a Spanish interpreter at every visit (no consult yet).
 INTERPRETER_PATIENT = 2
-    _rotas(tower)
 
 
 ON_CALL_SPECIALTIES = ("neurosurgery", "spine_surgery")
