@@ -467,6 +467,7 @@ class ItineraryBookSerializer(PlanRulesSerializer):
     total_wait = serializers.IntegerField(required=False, write_only=True)
     total_travel = serializers.IntegerField(required=False, write_only=True)
     finish = serializers.DateTimeField(required=False, write_only=True)
+    extra_trip = serializers.BooleanField(required=False, write_only=True)
 
     def validate(self, attrs):
         referral = attrs.get("referral")

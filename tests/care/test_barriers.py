@@ -105,6 +105,10 @@ def test_a_transport_barrier_puts_the_day_the_patient_already_comes_in_first(
     assert after["travel_burden"] == ["transport barrier"]
     assert [o["day"] for o in after["options"]][:2] == ["2026-03-11", "2026-03-09"]
     assert [o["extra_trip"] for o in after["options"]][:2] == [False, True]
+    booked = as_navigator.post(
+        "/api/v1/itineraries/", {"patient": alice.pk, **after["options"][0]}, format="json"
+    )
+    assert booked.status_code == 201, booked.json()  # booked exactly as returned
 
 
 def test_a_far_home_is_a_travel_burden_of_its_own(as_navigator, settings, alice):
