@@ -8,7 +8,9 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from care import checks, signals  # noqa: F401 - checks registers the system check
         from care.alerts import sweep_clocks
+        from care.distress import sweep_distress
         from notifications import alerts
 
         alerts.sweep_source(sweep_clocks)  # a clock's alerts end when it stops or goes
+        alerts.sweep_source(sweep_distress)  # psychosocial alerts end when a visit is booked
         signals.connect()

@@ -119,3 +119,6 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} clock of referral {self.referral_id}"
+
+
+from care.support_models import Barrier, DistressScreening  # noqa: E402, F401

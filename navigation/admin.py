@@ -14,6 +14,9 @@ from navigation.models import (
     Clinician,
     ExtraSession,
     Location,
+    OnCallRota,
+    OnCallRotaMember,
+    OnCallShift,
     Resource,
     TimeOff,
     TravelBuffer,
@@ -167,3 +170,39 @@ class ClinicHolidayAdmin(admin.ModelAdmin):
     @admin.display(description="location", ordering="location__name")
     def where(self, obj: ClinicHoliday) -> str:
         return obj.location.name if obj.location else "the whole center"
+
+
+class OnCallRotaMemberInline(admin.TabularInline):
+    model = OnCallRotaMember
+    extra = 0
+    fields = ["position", "clinician"]
+    autocomplete_fields = ["clinician"]
+
+
+@admin.register(OnCallRota)
+class OnCallRotaAdmin(admin.ModelAdmin):
+    """The on-call rota of a specialty: members take shifts in turn, handing over at a
+    local time of the location (its zone), each shift `shift_days` days long."""
+
+    list_display = [
+        "name",
+        "specialty",
+        "location",
+        "handover",
+        "shift_days",
+        "starts_on",
+        "active",
+    ]
+    list_filter = ["specialty", "active"]
+    autocomplete_fields = ["location"]
+    inlines = [OnCallRotaMemberInline]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(admin.ModelAdmin):
+    """One-off cover: for its hours it replaces the rota of its specialty."""
+
+    list_display = ["clinician", "specialty", "start", "end", "location", "note"]
+    list_filter = ["specialty"]
+    autocomplete_fields = ["clinician", "location"]
+    date_hierarchy = "start"

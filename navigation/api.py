@@ -258,6 +258,32 @@ class ConsultOptionsView(APIView):
         )
 
 
+class OnCallAssessmentView(APIView):
+    """`POST /api/v1/referrals/{id}/on-call-assessment/`: the emergency's consult as an
+    on-call assessment (emergency department or ward) with whoever is on call, at the
+    first time they are free, outside clinic templates; the clinician is paged at once."""
+
+    permission_classes = [RolePermission]
+    read_roles = (NAVIGATOR, ADMIN)
+
+    @extend_schema(
+        request=serializers.OnCallAssessmentSerializer,
+        responses={201: serializers.AppointmentSerializer},
+    )
+    def post(self, request, pk: int):
+        now = timezone.now()
+        referral = get_object_or_404(referral_list(user=request.user, now=now), pk=pk)
+        data = _valid(serializers.OnCallAssessmentSerializer, request)
+        touch(request, referral.patient_id)
+        appointment = services.oncall_assessment_book(
+            referral=referral, by=request.user, now=now, **data
+        )
+        return Response(
+            serializers.AppointmentSerializer(appointment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class ItinerarySearchView(APIView):
     """Ranked same-day options: earliest day, then least total wait, then earliest finish."""
 
@@ -290,9 +316,13 @@ class ItinerarySearchView(APIView):
             serializers.SearchResultSerializer(
                 {
                     "specialties": search.specialties,
-                    "options": result.options,
+                    "options": [
+                        {"option": option, "extra_trip": result.extra_trip(option)}
+                        for option in result.options
+                    ],
                     "reason": result.reason,
                     "missing_specialties": result.missing_specialties,
+                    "travel_burden": result.travel_burden,
                 },
                 context={"referral": data.get("referral")},
             ).data

@@ -437,6 +437,14 @@ CONSULT_LIVE = ["held", "booked", "checked_in", "completed"]
 
 
 class Appointment(models.Model):
+    class EncounterClass(models.TextChoices):
+        """Where the visit happens (HL7 v3 ActCode, as FHIR Encounter.class): a clinic
+        visit, or an on-call assessment in the emergency department or on a ward."""
+
+        AMBULATORY = "AMB", "clinic"
+        EMERGENCY = "EMER", "emergency department"
+        INPATIENT = "IMP", "ward"
+
     class Status(models.TextChoices):
         BOOKED = "booked"
         CHECKED_IN = "checked_in", "checked in"
@@ -463,6 +471,12 @@ class Appointment(models.Model):
         Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
     is_consult = models.BooleanField(default=False, help_text="The new-patient consult.")
+    encounter_class = models.CharField(
+        max_length=4,
+        choices=EncounterClass.choices,
+        default=EncounterClass.AMBULATORY,
+        help_text="A clinic visit, or an on-call assessment outside clinic templates.",
+    )
     override = models.BooleanField(default=False)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.CharField(max_length=300, blank=True)
@@ -572,3 +586,6 @@ class AppointmentResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} for appointment {self.appointment_id}"
+
+
+from navigation.rota_models import OnCallRota, OnCallRotaMember, OnCallShift  # noqa: E402, F401

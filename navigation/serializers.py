@@ -198,6 +198,7 @@ class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
             "referral",
             "itinerary",
             "is_consult",
+            "encounter_class",
             "override",
             "override_reason",
             "consult_note",
@@ -395,11 +396,28 @@ class OptionSerializer(serializers.Serializer):
         )
 
 
+class SearchOptionSerializer(OptionSerializer):
+    """An option as the search ranks it, `{"option", "extra_trip"}` in."""
+
+    extra_trip = serializers.BooleanField(
+        help_text="The patient already has visits, none on this day: booking it adds a trip."
+    )
+
+    def to_representation(self, instance):
+        option = OptionSerializer(instance["option"], context=self.context).data
+        return {**option, "extra_trip": instance["extra_trip"]}
+
+
 class SearchResultSerializer(serializers.Serializer):
     specialties = serializers.ListField(child=serializers.CharField())
-    options = OptionSerializer(many=True)
+    options = SearchOptionSerializer(many=True)
     reason = serializers.CharField(allow_null=True)
     missing_specialties = serializers.ListField(child=serializers.CharField())
+    travel_burden = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why travel is hard for the patient (open transport or lodging barriers, a "
+        "far home); with any, days the patient already comes in are ranked first.",
+    )
 
 
 class VisitInSerializer(StrictSerializer):
@@ -464,6 +482,7 @@ class ItineraryBookSerializer(PlanRulesSerializer):
     total_travel = serializers.IntegerField(required=False, write_only=True)
     finish = serializers.DateTimeField(required=False, write_only=True)
     after_deadline = serializers.BooleanField(required=False, write_only=True)
+    extra_trip = serializers.BooleanField(required=False, write_only=True)
 
     def validate(self, attrs):
         referral = attrs.get("referral")
@@ -522,3 +541,18 @@ class ConsultOptionsSerializer(serializers.Serializer):
 
 class FeedSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Subscribe to this URL in a calendar app.")
+
+
+class OnCallAssessmentSerializer(StrictSerializer):
+    """Book an emergency's consult as an on-call assessment, now, with whoever is on call."""
+
+    encounter_class = serializers.ChoiceField(
+        [("EMER", "emergency department"), ("IMP", "ward")],
+        help_text="EMER: the emergency department; IMP: a ward (HL7 v3 ActCode).",
+    )
+    specialty = serializers.ChoiceField(
+        Specialty.choices,
+        required=False,
+        error_messages=SPECIALTY_ERROR,
+        help_text="Defaults to the first free of the consult specialties' on-call clinicians.",
+    )

@@ -25,5 +25,10 @@ urlpatterns = [
         api.ConsultOptionsView.as_view(),
         name="consult-options",
     ),
+    path(
+        "referrals/<int:pk>/on-call-assessment/",
+        api.OnCallAssessmentView.as_view(),
+        name="on-call-assessment",
+    ),
     *router.urls,
 ]

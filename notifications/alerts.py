@@ -38,6 +38,7 @@ SEVERITY = [
     Alert.Kind.AT_RISK,
     Alert.Kind.CLOCK,
     Alert.Kind.PATIENT_REPLY,
+    Alert.Kind.PSYCHOSOCIAL,
     Alert.Kind.DELIVERY,
     Alert.Kind.OVERRIDE,
     Alert.Kind.FREED_SLOT,

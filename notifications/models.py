@@ -89,6 +89,7 @@ class Alert(models.Model):
         IMAGING = "imaging", "surveillance imaging"
         CLOCK = "clock", "care clock"
         DELIVERY = "delivery", "message not delivered"
+        PSYCHOSOCIAL = "psychosocial", "psychosocial referral (distress)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.CharField(max_length=500)

@@ -184,8 +184,9 @@ def siu_enqueue(*, appointment, change: str) -> Message | None:
 
 def page_emergency(*, referral) -> list[Message]:
     """An emergency bypasses ordinary booking: every navigator and the on-call clinicians
-    get an email at once (on the alerts queue), besides the in-app alert. It names no
-    patient and no diagnosis, only the deadline and a link to the referral."""
+    (of the consult specialties' rotas now, and any flagged `on_call`) get an email at
+    once (on the alerts queue), besides the in-app alert. It names no patient and no
+    diagnosis, only the deadline and a link to the referral."""
     from django.contrib.auth import get_user_model
 
     from navigation.models import Clinician
@@ -194,7 +195,12 @@ def page_emergency(*, referral) -> list[Message]:
     navigators = (
         get_user_model().objects.filter(groups__name=NAVIGATOR, is_active=True).exclude(email="")
     )
-    on_call = Clinician.objects.filter(on_call=True, active=True).select_related("user")
+    from navigation import rules
+    from navigation.services.oncall import on_call_now
+
+    specialties = rules.consult_specialties(urgency=referral.urgency, sites=referral.sites)
+    on_call = list(Clinician.objects.filter(on_call=True, active=True).select_related("user"))
+    on_call += on_call_now(specialties=specialties, at=timezone.now())  # the rota's
     recipients = {user.email.lower(): user for user in navigators}
     for clinician in on_call:
         email = clinician.email or (clinician.user.email if clinician.user else "")

@@ -13,7 +13,11 @@ from notifications.models import Message
 
 log = logging.getLogger(__name__)
 # Emergency pages never wait behind a batch of reminders: each has a queue of its own.
-QUEUE_FOR_TEMPLATE = {"reminder": "reminders", "emergency_page": "alerts"}
+QUEUE_FOR_TEMPLATE = {
+    "reminder": "reminders",
+    "emergency_page": "alerts",
+    "oncall_page": "alerts",
+}
 SEND_BATCH = 50  # rows a send task takes; a due row waits for at most this many sends
 
 

@@ -102,6 +102,13 @@ class Patient(models.Model):
         help_text="Asked for every reminder: the daily and weekly caps do not apply.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    home_distance_miles = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(20000)],
+        help_text="One-way distance from home to the center, in miles; far from home is a "
+        "travel barrier (BARRIER_HOME_DISTANCE_MILES).",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

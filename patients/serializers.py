@@ -41,6 +41,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "sms_consent_at",
             "sms_express_consent",
             "status",
+            "home_distance_miles",
             "created_at",
             "updated_at",
         ]

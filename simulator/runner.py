@@ -3,8 +3,10 @@ simulated clock, inside one transaction that is always rolled back.
 
 Every referral is recorded by `referral_create` (real triage), booked the way a navigator
 books it (a same-day itinerary through `itinerary_search`/`itinerary_book` when the case
-suggests more specialists and one fits before the deadline, else the earliest slot from
-`consult_options` through `appointment_book`), and, for the share the board discusses,
+suggests more specialists and one fits before the deadline; an emergency no clinic slot
+can see within 24 hours, an on-call assessment with whoever the rota has on call through
+`oncall_assessment_book`; else the earliest slot from `consult_options` through
+`appointment_book`), and, for the share the board discusses,
 put on the next board meeting open for cases after the consult with `case_submit` (its
 real capacity and rollover rules). Events are processed in time order; each service gets
 the simulated time as `now`. Nothing commits, so no outbox row, alert or audit row
@@ -239,6 +241,8 @@ class _Run:
             if wanted:
                 consult = self._book_itinerary(referral, wanted, specialties, now)
                 booked = consult is not None
+        if consult is None and referral.urgency == clinical.EMERGENCY:
+            consult = self._book_emergency(referral, now)
         if consult is None:
             consult = self._book_consult(referral, now)
         met = referral.consult_at is not None and referral.consult_at <= referral.consult_due_at
@@ -326,8 +330,25 @@ class _Run:
         )
         return itinerary.appointments.filter(is_consult=True).first()
 
-    def _book_consult(self, referral, now) -> Appointment | None:
+    def _book_emergency(self, referral, now) -> Appointment | None:
+        """An emergency the clinics cannot see within its 24 hours goes to the on-call
+        rota: an assessment in the emergency department with whoever is on call."""
         options = navigation.consult_options(referral=referral, now=now, limit=1)
+        if options.meets_deadline:
+            return self._book_consult(referral, now, options)
+        found = navigation.oncall_assessment(referral=referral, now=now)
+        if found is None or found.start > referral.consult_due_at:
+            return None
+        return navigation.oncall_assessment_book(
+            referral=referral,
+            encounter_class=Appointment.EncounterClass.EMERGENCY,
+            by=None,
+            now=now,
+            specialty=found.on_call.specialty,
+        )
+
+    def _book_consult(self, referral, now, options=None) -> Appointment | None:
+        options = options or navigation.consult_options(referral=referral, now=now, limit=1)
         if not options.slots:
             return None
         slot = options.slots[0]

@@ -88,3 +88,20 @@ def board_series(center: Center, *, now):
         now=now,
     )
     return series, pathologist
+
+
+def social_worker(center: Center, *, weekday: int) -> Clinician:
+    """A psychosocial-care clinician (the small center has none) seeing patients on one
+    weekday, 09:00-10:00 in the Pavilion."""
+    worker = Clinician.objects.create(
+        name="Kim Dale, LCSW", specialty="psychosocial", home_location=center.pavilion
+    )
+    AvailabilityTemplate.objects.create(
+        clinician=worker,
+        weekday=weekday,
+        start_time=time(9),
+        end_time=time(10),
+        location=center.pavilion,
+        valid_from=date(2026, 1, 1),
+    )
+    return worker

@@ -178,8 +178,8 @@ def _center(users) -> None:
         if name == "Dr. Nora Reyes":
             clinician.user = users["specialist"]
             clinician.save()
-        if name == "Dr. Ruth Kim":  # paged by email for every emergency referral
-            clinician.on_call, clinician.email = True, "ruth.kim@demo.example"
+        if clinician.specialty in ON_CALL_SPECIALTIES:  # paged from the on-call rota
+            clinician.email = f"{name.split()[-1].lower()}@demo.example"
             clinician.save()
         for weekday in weekdays:
             for start, end in ((time(8), time(12)), (time(13), time(17))):
@@ -192,6 +192,7 @@ def _center(users) -> None:
                     valid_from=date(2026, 1, 1),
                 )
     _resources(places)
+    _rotas(tower)
 
 
 # Rooms, machines and an interpreter (name, kind, equipment, place, languages, hours).
@@ -247,6 +248,33 @@ def _resources(places) -> None:
 
 # The demo patient who needs a Spanish interpreter at every visit (no consult yet).
 INTERPRETER_PATIENT = 2
+
+
+ON_CALL_SPECIALTIES = ("neurosurgery", "spine_surgery")
+
+
+def _rotas(tower) -> None:
+    """Neurosurgery and spine surgery on call around the clock, a day each in turn,
+    handing over at 08:00 Tower time: emergencies are assessed outside clinic hours."""
+    from datetime import time
+
+    from navigation.models import Clinician, OnCallRota, OnCallRotaMember
+
+    for specialty in ON_CALL_SPECIALTIES:
+        rota, created = OnCallRota.objects.get_or_create(
+            name=f"{specialty.replace('_', ' ').capitalize()} on call",
+            defaults={
+                "specialty": specialty,
+                "location": tower,
+                "handover": time(8),
+                "shift_days": 1,
+                "starts_on": date(2026, 1, 1),
+            },
+        )
+        if created:
+            members = Clinician.objects.filter(specialty=specialty).order_by("name")
+            for position, clinician in enumerate(members):
+                OnCallRotaMember.objects.create(rota=rota, clinician=clinician, position=position)
 
 
 @transaction.atomic

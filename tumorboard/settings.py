@@ -343,6 +343,14 @@ SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}" if LOCAL else None
 PATIENT_LINK_DAYS = env_int("PATIENT_LINK_DAYS", 14)
 # Minutes a navigator's hold keeps a plan's time while on the phone with the patient.
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)
+# Barriers to care and distress (issue 19). A patient living at least this many miles
+# away travels as if they had a transport barrier (40: the distance the American Cancer
+# Society's Hope Lodges commonly ask for free lodging; set your center's own).
+BARRIER_HOME_DISTANCE_MILES = env_int("BARRIER_HOME_DISTANCE_MILES", 40)
+# NCCN Distress Thermometer: a score at or above this asks for a psychosocial referral
+# (NCCN Distress Management: 4); rescreened after this many days (the "set points").
+DISTRESS_THRESHOLD = env_int("DISTRESS_THRESHOLD", 4)
+DISTRESS_RESCREEN_DAYS = env_int("DISTRESS_RESCREEN_DAYS", 90)
 # Hours before a visit day that reminder texts go out (quiet hours and caps still apply).
 REMINDER_OFFSETS_HOURS = [int(h) for h in env_list("REMINDER_OFFSETS_HOURS", "72,24,2")]
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -24,6 +24,7 @@ class Relaxation:
     query: str
     count: int
     first_day: object
+    multi_day: bool = False  # splits the visits over days: another trip for the patient
 
 
 def blocker(*, search: services.ItinerarySearch, result) -> str:
@@ -62,35 +63,64 @@ def _query(search: services.ItinerarySearch) -> str:
     return urlencode(pairs)
 
 
-def _candidates(search: services.ItinerarySearch):
+def _candidates(search: services.ItinerarySearch, *, fewer_days: bool):
+    """(label, changed search, splits the day) nearest first; with `fewer_days` (a
+    travel burden) every change that keeps one day comes before any that splits it."""
+    one_day = []
     for wait in LONGER_WAITS:
         if wait > search.max_total_wait:
-            yield f"Allow up to {wait} minutes of waiting", replace(search, max_total_wait=wait)
+            one_day.append(
+                (f"Allow up to {wait} minutes of waiting", replace(search, max_total_wait=wait))
+            )
     if search.window:
-        yield "Drop the patient's arrival and departure times", replace(search, window=None)
+        one_day.append(
+            ("Drop the patient's arrival and departure times", replace(search, window=None))
+        )
+    splits = []
     if len(search.specialties) > 1:
         for dropped in search.specialties:
             rest = tuple(s for s in search.specialties if s != dropped)
             label = f"See {dropped.replace('_', ' ')} on another day; the others together"
-            yield label, replace(search, specialties=rest)
-    later = replace(search, last=search.last + timedelta(days=MORE_DAYS))
-    yield f"Search {MORE_DAYS} more days", later
+            splits.append((label, replace(search, specialties=rest)))
+    later = (
+        f"Search {MORE_DAYS} more days",
+        replace(search, last=search.last + timedelta(days=MORE_DAYS)),
+    )
+    if fewer_days:
+        ordered = [*one_day, later, *splits]
+    else:
+        ordered = [*one_day, *splits, later]
+    for label, changed in ordered:
+        yield label, changed, changed.specialties != search.specialties
 
 
 def plan_relaxations(
-    *, patient, search: services.ItinerarySearch, now: datetime, limit: int = 2
+    *,
+    patient,
+    search: services.ItinerarySearch,
+    now: datetime,
+    limit: int = 2,
+    fewer_days: bool = False,
 ) -> list[Relaxation]:
     """The first `limit` changes to `search`, nearest first (a longer wait, no window, one
-    specialty on another day, more days), that find at least one option."""
+    specialty on another day, more days), that find at least one option. With
+    `fewer_days` (the patient has a travel burden) a change that keeps every visit on one
+    day is offered before one that needs another trip; those are marked `multi_day`."""
     found: list[Relaxation] = []
-    for label, changed in _candidates(search):
+    for label, changed, multi_day in _candidates(search, fewer_days=fewer_days):
         try:
             result = services.itinerary_search(patient=patient, search=changed, now=now)
         except DomainError:
             continue
         if result.options:
             found.append(
-                Relaxation(label, _query(changed), len(result.options), result.options[0].day)
+                Relaxation(
+                    label,
+                    _query(changed),
+                    len(result.options),
+                    result.options[0].day,
+                    multi_day,
+                )
             )
             if len(found) == limit:
                 break

@@ -15,6 +15,7 @@ from web.views import (
     queue,
     referral,
     specialist,
+    support,
 )
 
 app_name = "web"
@@ -52,6 +53,14 @@ urlpatterns = [
     path("holds/<int:pk>/release/", holds.hold_release, name="hold_release"),
     path("referrals/<int:pk>/board/", referral.board_submit, name="board_submit"),
     path("referrals/<int:pk>/treatments/", referral.treatment, name="treatment"),
+    path("referrals/<int:pk>/barriers/", support.barrier_add, name="barrier_add"),
+    path("referrals/<int:pk>/distress/", support.distress_add, name="distress_add"),
+    path("referrals/<int:pk>/on-call/", support.oncall_book, name="oncall_book"),
+    path(
+        "referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/",
+        support.barrier_resolve,
+        name="barrier_resolve",
+    ),
     path("day/", day.day, name="day"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge"),

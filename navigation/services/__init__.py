@@ -40,6 +40,12 @@ from navigation.services.itineraries import (
     itinerary_book,
     itinerary_search,
 )
+from navigation.services.oncall import (
+    on_call,
+    on_call_now,
+    oncall_assessment,
+    oncall_assessment_book,
+)
 from navigation.services.watch import consult_slot_watch, deadline_watch
 
 __all__ = [
@@ -58,6 +64,10 @@ __all__ = [
     "clinician_feed_rotate",
     "consult_options",
     "consult_slot_watch",
+    "on_call",
+    "on_call_now",
+    "oncall_assessment",
+    "oncall_assessment_book",
     "deadline_watch",
     "grid_ceil",
     "hold_confirm",

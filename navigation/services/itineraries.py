@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 
@@ -79,14 +79,70 @@ class CheckedOption:
 
 @dataclass(frozen=True)
 class PlanSearchResult:
+    """`travel_burden`: why travel is hard for the patient (`care.barriers`); with one,
+    options on a day the patient already comes in (`visit_days`, local dates) come first."""
+
     options: tuple[CheckedOption, ...]
     reason: str | None
     missing_specialties: tuple[str, ...] = ()
+    travel_burden: tuple[str, ...] = ()
+    visit_days: frozenset[date] = frozenset()
+
+    def extra_trip(self, option: CheckedOption) -> bool:
+        """Whether booking `option` makes the patient come in on one more day: they have
+        live visits already, none on its day (a multi-day plan)."""
+        return bool(self.visit_days) and option.day not in self.visit_days
+
+
+def visit_days(*, patient: Patient, first: date, last: date) -> frozenset[date]:
+    """The local dates (each visit's location zone) of the patient's live visits that fall
+    between `first` and `last` (inclusive)."""
+    days = set()
+    live = (
+        Appointment.objects.filter(patient=patient)
+        .exclude(status__in=["cancelled", "no_show"])
+        .filter(start__gte=datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC))
+        .filter(start__lt=datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC))
+        .select_related("location")
+    )
+    for appointment in live:
+        day = appointment.start.astimezone(appointment.location.zone).date()
+        if first <= day <= last:
+            days.add(day)
+    return frozenset(days)
 
 
 def itinerary_search(
     *, patient: Patient, search: ItinerarySearch, now: datetime
 ) -> PlanSearchResult:
+    """Ranked same-day options (earliest day, least wait, earliest finish); see
+    `_search`. A patient with a travel burden (an open transport or lodging barrier, a far
+    home: `care.barriers.travel_burden`) is spared trips: the days they already come
+    in are searched too, and options on those days come first, in the same ranking among
+    themselves; `PlanSearchResult.extra_trip` flags the rest."""
+    from care.barriers import travel_burden  # care's models import navigation's
+
+    result = _search(patient=patient, search=search, now=now)
+    burden = tuple(travel_burden(patient=patient))
+    if not burden:
+        return result
+    days = visit_days(patient=patient, first=search.first, last=search.last)
+    found = {option.day for option in result.options}
+    options = list(result.options)
+    for day in sorted(days - found):
+        options += _search(
+            patient=patient, search=replace(search, first=day, last=day, limit=1), now=now
+        ).options
+    options.sort(key=lambda option: (option.day not in days, option.day))
+    return replace(
+        result,
+        options=tuple(options[: search.limit]),
+        travel_burden=burden,
+        visit_days=days,
+    )
+
+
+def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> PlanSearchResult:
     """Ranked same-day options (earliest day, least wait, earliest finish) from the engine,
     fed a few local dates at a time from the database; each option passes the same rule
     checker a booking does, so it can be booked exactly as returned.

@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from board.models import Recommendation, SurveillancePlan, Task
 from board.services.cases import case_submit
-from care.models import Treatment
+from care.models import Barrier, DistressScreening, Treatment
 from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
@@ -73,6 +73,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'api/v1/appointments/<int:pk>/invite.ics', "api/v1/appointments/{appointment}/invite.ics"): (401, 200, 404, 404, 200, 200),
     ("POST", 'api/v1/itineraries/search/', "api/v1/itineraries/search/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/referrals/<int:pk>/consult-options/', "api/v1/referrals/{referral}/consult-options/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/referrals/<int:pk>/on-call-assessment/', "api/v1/referrals/{referral}/on-call-assessment/"): (401, 403, 403, 403, 405, 405),
+    ("POST", 'api/v1/referrals/<int:pk>/on-call-assessment/', "api/v1/referrals/{referral}/on-call-assessment/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^locations/$', "api/v1/locations/"): (401, 403, 403, 200, 200, 200),
     ("POST", 'api/v1/^locations/$', "api/v1/locations/"): (401, 403, 403, 403, 403, 400),
     ("GET", 'api/v1/^locations/(?P<pk>[^/.]+)/$', "api/v1/locations/{location}/"): (401, 403, 403, 200, 200, 200),
@@ -126,6 +128,14 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 200, 404, 200, 200, 200),
     ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 200, 200),
     ("DELETE", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/contacts/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/contacts/{contact}/"): (401, 403, 403, 403, 204, 204),
+    # Barriers to care are staff-only (least privilege): a patient reads none, not even their own.
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/$', "api/v1/patients/{patient}/barriers/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/$', "api/v1/patients/{patient}/barriers/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 200, 200, 200),
+    ("PATCH", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/barriers/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/barriers/{barrier}/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/$', "api/v1/patients/{patient}/distress-screenings/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/$', "api/v1/patients/{patient}/distress-screenings/"): (401, 403, 403, 403, 400, 400),
+    ("GET", 'api/v1/^patients/(?P<patient_pk>[0-9]+)/distress-screenings/(?P<pk>[^/.]+)/$', "api/v1/patients/{patient}/distress-screenings/{distress}/"): (401, 403, 403, 200, 200, 200),
     ("GET", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/^referrals/$', "api/v1/referrals/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^referrals/(?P<pk>[^/.]+)/$', "api/v1/referrals/{referral}/"): (401, 200, 404, 200, 200, 200),
@@ -246,6 +256,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'referrals/<int:pk>/sins/', "referrals/{referral}/sins/"): (302, 403, 403, 403, 302, 302),
     ("GET", 'referrals/<int:pk>/consult/', "referrals/{referral}/consult/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/consult/', "referrals/{referral}/consult/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/on-call/', "referrals/{referral}/on-call/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/on-call/', "referrals/{referral}/on-call/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'referrals/<int:pk>/plan/', "referrals/{referral}/plan/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'referrals/<int:pk>/book/', "referrals/{referral}/book/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/book/', "referrals/{referral}/book/"): (302, 403, 403, 403, 400, 400),
@@ -261,6 +273,12 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     # No signed recommendation in the world: a navigator is sent back to the referral.
     ("GET", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/treatments/', "referrals/{referral}/treatments/"): (302, 403, 403, 403, 302, 302),
+    ("GET", 'referrals/<int:pk>/barriers/', "referrals/{referral}/barriers/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/barriers/', "referrals/{referral}/barriers/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/barriers/<int:barrier_pk>/resolve/', "referrals/{referral}/barriers/{barrier}/resolve/"): (302, 403, 403, 403, 400, 400),
+    ("GET", 'referrals/<int:pk>/distress/', "referrals/{referral}/distress/"): (302, 403, 403, 403, 405, 405),
+    ("POST", 'referrals/<int:pk>/distress/', "referrals/{referral}/distress/"): (302, 403, 403, 403, 400, 400),
     ("GET", 'day/', "day/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/', "alerts/"): (302, 403, 403, 403, 200, 200),
     ("GET", 'alerts/<int:pk>/acknowledge/', "alerts/{alert}/acknowledge/"): (302, 403, 403, 403, 405, 405),
@@ -381,6 +399,10 @@ def world(center, alice, bob, nina, sam, ada):
     return {
         "patient": alice.pk,
         "contact": Contact.objects.create(patient=alice, name="Dana Archer").pk,
+        "barrier": Barrier.objects.create(patient=alice, kind="transport", found_at=NOW).pk,
+        "distress": DistressScreening.objects.create(
+            patient=alice, occasion="first_consult", score=2, screened_at=NOW
+        ).pk,
         "referral": referral.pk,
         "appointment": appointment.pk,
         "itinerary": itinerary.pk,

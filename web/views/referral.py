@@ -41,6 +41,7 @@ from web.models import PatientRequest
 from web.once import handle_once
 from web.patient_requests import patient_request_close, referral_requests
 from web.planning import blocker, late_options, plan_relaxations
+from web.support import support_context
 from web.timeline import option_timeline
 from web.views.board import board_context, open_meetings
 
@@ -95,6 +96,13 @@ def _visits(referral):
     )
 
 
+def _oncall(referral, now):
+    """For an emergency without a consult: the first on-call assessment to offer."""
+    if referral.urgency != "emergency" or referral.consult_at is not None:
+        return None
+    return services.oncall_assessment(referral=referral, now=now)
+
+
 def _override_form(referral, data=None) -> OverrideForm | None:
     """Only an emergency may be squeezed in over booked time."""
     if referral.urgency != "emergency":
@@ -144,6 +152,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "sins_form": _sins_form(referral),
         "plan_form": _plan_form(referral, now),
         "consult": _consult(referral, now),
+        "oncall": _oncall(referral, now),
         "visits": _visits(referral),
         "holds": selectors.referral_holds(referral=referral, now=now),
         "suggested": rules.suggested_specialties(referral.clinical_picture()),
@@ -151,6 +160,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         "requests": referral_requests(referral=referral),
         "board_tasks": Task.objects.filter(case__referral=referral).select_related("done_by"),
         **board_context(referral, now, board_form),
+        **support_context(referral, now),
         **extra,
     }
     return render(request, "web/navigator/referral.html", context, status=status)
@@ -299,10 +309,16 @@ def plan(request, pk: int):
         "timelines": timelines,
         "search_query": request.GET.urlencode(),
         "late": late_options(referral=referral, options=result.options),
+        "extra_trips": {i for i, o in enumerate(result.options) if result.extra_trip(o)},
     }
     if not result.options:
         context["blocker"] = blocker(search=search, result=result)
-        context["relaxations"] = plan_relaxations(patient=referral.patient, search=search, now=now)
+        context["relaxations"] = plan_relaxations(
+            patient=referral.patient,
+            search=search,
+            now=now,
+            fewer_days=bool(result.travel_burden),
+        )
     return _respond(request, referral, now, template, context)
 
 
