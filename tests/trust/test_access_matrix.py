@@ -31,7 +31,7 @@ from rest_framework.authtoken.models import Token
 from board.models import Recommendation, SurveillancePlan, Task
 from board.services.cases import case_submit
 from care.models import Barrier, DistressScreening, Treatment
-from navigation.models import AvailabilityTemplate, Hold, Itinerary, TimeOff
+from navigation.models import AvailabilityTemplate, Hold, Itinerary, Resource, TimeOff
 from navigation.services import VisitRequest, appointment_book
 from notifications.models import Alert, Message
 from notifications.services import patient_link
@@ -80,6 +80,12 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'api/v1/^locations/(?P<pk>[^/.]+)/$', "api/v1/locations/{location}/"): (401, 403, 403, 200, 200, 200),
     ("PATCH", 'api/v1/^locations/(?P<pk>[^/.]+)/$', "api/v1/locations/{location}/"): (401, 403, 403, 403, 403, 200),
     ("DELETE", 'api/v1/^locations/(?P<pk>[^/.]+)/$', "api/v1/locations/{location}/"): (401, 403, 403, 403, 403, 409),
+    # Rooms, machines and interpreters: configuration like clinicians, read by staff.
+    ("GET", 'api/v1/^resources/$', "api/v1/resources/"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'api/v1/^resources/$', "api/v1/resources/"): (401, 403, 403, 403, 403, 400),
+    ("GET", 'api/v1/^resources/(?P<pk>[^/.]+)/$', "api/v1/resources/{resource}/"): (401, 403, 403, 200, 200, 200),
+    ("PATCH", 'api/v1/^resources/(?P<pk>[^/.]+)/$', "api/v1/resources/{resource}/"): (401, 403, 403, 403, 403, 200),
+    ("DELETE", 'api/v1/^resources/(?P<pk>[^/.]+)/$', "api/v1/resources/{resource}/"): (401, 403, 403, 403, 403, 204),
     ("GET", 'api/v1/^clinicians/$', "api/v1/clinicians/"): (401, 403, 403, 200, 200, 200),
     ("POST", 'api/v1/^clinicians/$', "api/v1/clinicians/"): (401, 403, 403, 403, 403, 400),
     ("GET", 'api/v1/^clinicians/(?P<pk>[^/.]+)/$', "api/v1/clinicians/{clinician}/"): (401, 403, 403, 200, 200, 200),
@@ -191,6 +197,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'fhir/R4/PractitionerRole', "fhir/R4/PractitionerRole"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/PractitionerRole/<str:pk>', "fhir/R4/PractitionerRole/{clinician}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Location/<str:pk>', "fhir/R4/Location/{location}"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'fhir/R4/Device/<str:pk>', "fhir/R4/Device/{resource}"): (401, 403, 403, 200, 200, 200),
+    ("POST", 'fhir/R4/Appointment/$hold', "fhir/R4/Appointment/$hold"): (401, 403, 403, 403, 400, 400),
     ("GET", 'fhir/R4/Schedule', "fhir/R4/Schedule"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Schedule/<str:pk>', "fhir/R4/Schedule/{clinician}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/ServiceRequest', "fhir/R4/ServiceRequest"): (401, 200, 200, 200, 200, 200),
@@ -409,6 +417,9 @@ def world(center, alice, bob, nina, sam, ada):
         "appointment": appointment.pk,
         "itinerary": itinerary.pk,
         "location": center.tower.pk,
+        "resource": Resource.objects.create(
+            name="MRI 3T-A", kind="equipment", equipment="mri_3t", location=center.tower
+        ).pk,
         "clinician": neurosurgeon.pk,
         "availability": AvailabilityTemplate.objects.filter(clinician=neurosurgeon).first().pk,
         "time_off": TimeOff.objects.create(
