@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from board.models import Modality, Recommendation
+from board.serializers import named_choices
 from care import distress_list
 from care.models import Barrier, Clock, DistressScreening, Treatment
 from navigation.models import Appointment
@@ -60,11 +61,11 @@ class ClockViewSerializer(serializers.Serializer):
     at_risk_at = serializers.DateTimeField()
     stopped_at = serializers.DateTimeField(allow_null=True)
     target = serializers.CharField()
-    status = serializers.ChoiceField(choices=STATUSES)
+    status = named_choices([(v, v) for v in STATUSES], "ClockStatusEnum")
 
 
 class ClockSerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=STATUSES, read_only=True)
+    status = named_choices([(v, v) for v in STATUSES], "ClockStatusEnum", read_only=True)
 
     class Meta:
         model = Clock

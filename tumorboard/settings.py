@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "notifications.models.Message.Status",
         "LocationKindEnum": "navigation.models.Location.Kind",
         "AlertKindEnum": "notifications.models.Alert.Kind",
+        "ModalityEnum": "board.models.cases.Modality",
     },
 }
 TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 12)
