@@ -1,4 +1,5 @@
-"""The report three ways: a plain-text table, JSON, and PNG plots (matplotlib, Agg).
+"""The report three ways: a plain-text table, JSON, and PNG plots (web/charts.py, the
+one way the product draws charts).
 
 A report document is `{"parameters", "before", "after"}`; `after` is None when the run
 changed nothing in the center, and every figure then shows one scenario.
@@ -6,22 +7,12 @@ changed nothing in the center, and every figure then shows one scenario.
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: files and HTTP responses only
-logging.getLogger("matplotlib").setLevel(logging.WARNING)  # font-cache chatter
-
-from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from web import charts
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # JSONB keeps no key order
 PLOTS = ("weekly", "lead_times", "utilization", "board")
-SIZE, DPI = (8, 3.5), 100  # 800 x 350 pixels: the page's <img> says so
-COLORS = {"before": "#8a9bb0", "after": "#1b6ca8"}
 
 
 def _pct(value) -> str:
@@ -142,108 +133,105 @@ def _scenarios(document: dict) -> list[tuple[str, dict]]:
     return pairs
 
 
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    plt.close(figure)
-    return buffer.getvalue()
+def _named(name: str, document: dict) -> str:
+    """A scenario's series name: none when the run has one scenario."""
+    return name if document.get("after") else ""
 
 
-def _bars(ax, labels, series: list[tuple[str, list[float]]]):
-    width = 0.8 / len(series)
-    for n, (name, values) in enumerate(series):
-        xs = [i + (n - (len(series) - 1) / 2) * width for i in range(len(labels))]
-        ax.bar(xs, values, width, label=name, color=COLORS[name])
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    if len(series) > 1:
-        ax.legend()
-
-
-def plot_weekly(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    labels = [w["week"][5:] for w in document["before"]["weekly"]]
-    for name, report in _scenarios(document):
-        weeks = report["weekly"]
-        ax.plot(
-            range(len(weeks)),
-            [None if w["share"] is None else w["share"] * 100 for w in weeks],
-            marker="o",
-            label=name,
-            color=COLORS[name],
-        )
-    ax.axhline(90, color="#b33", linestyle="--", linewidth=1, label="90% goal")
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("% seen within 72 h")
-    ax.set_title("New consults within 72 hours, by week of referral")
-    ax.legend()
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_xlabel("week of")
-    return _png(figure)
-
-
-def plot_lead_times(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    scenarios = _scenarios(document)
-    bins = scenarios[0][1]["lead_time_histogram"]
-    _bars(
-        ax,
-        [b["label"] for b in bins],
-        [(name, [b["count"] for b in r["lead_time_histogram"]]) for name, r in scenarios],
+def chart_weekly(document: dict) -> charts.Chart:
+    weeks = document["before"]["weekly"]
+    return charts.Chart(
+        title="New consults within 72 hours, by week of referral",
+        description="Share of the simulated referrals of each week whose first consult "
+        "started within 72 hours; the dashed line is the 90% goal.",
+        labels=tuple(w["week"][5:] for w in weeks),
+        series=tuple(
+            charts.Series(
+                _named(name, document),
+                tuple(charts.percent(w["share"]) for w in report["weekly"]),
+                tuple(
+                    charts.percent_text(w["share"], w["hits"], w["total"]) for w in report["weekly"]
+                ),
+                kind="line",
+            )
+            for name, report in _scenarios(document)
+        ),
+        y_label="% seen within 72 h",
+        x_label="week of",
+        top=100,
+        goal=90,
+        goal_label="90% goal",
     )
-    promise = next(i for i, b in enumerate(bins) if b["low"] == 72)
-    ax.axvline(promise - 0.5, color="#b33", linestyle="--", linewidth=1)
-    ax.set_ylabel("referrals")
-    ax.set_title("Time from referral to consult (right of the line: promise broken)")
-    return _png(figure)
 
 
-def plot_utilization(document: dict) -> bytes:
+def chart_lead_times(document: dict) -> charts.Chart:
+    bins = document["before"]["lead_time_histogram"]
+    return charts.Chart(
+        title="Time from referral to consult (right of the line: promise broken)",
+        description="Simulated referrals by hours from referral to consult.",
+        labels=tuple(b["label"] for b in bins),
+        series=tuple(
+            charts.Series(
+                _named(name, document), tuple(b["count"] for b in report["lead_time_histogram"])
+            )
+            for name, report in _scenarios(document)
+        ),
+        y_label="referrals",
+        divider=next(i for i, b in enumerate(bins) if b["low"] == 72),
+    )
+
+
+def chart_utilization(document: dict) -> charts.Chart:
     specs = booked_specialties(document)
-    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    series = [
-        (
-            name,
-            [(report["utilization"]["by_specialty"].get(s) or 0) * 100 for s in specs],
-        )
-        for name, report in _scenarios(document)
-    ]
-    _bars(ax, [s.replace("_", " ") for s in specs], series)
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("% of clinic time booked")
-    ax.set_title("Clinician utilization by specialty")
-    return _png(figure)
-
-
-def plot_board(document: dict) -> bytes:
-    figure, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    scenarios = _scenarios(document)
-    meetings = scenarios[0][1]["board"]["meetings"]
-    labels = [m["date"][5:] for m in meetings]
-    _bars(
-        ax,
-        labels,
-        [(name, [m["cases"] for m in r["board"]["meetings"]]) for name, r in scenarios],
+    return charts.Chart(
+        title="Clinician utilization by specialty",
+        description="Booked minutes out of open clinic minutes in the horizon, by specialty.",
+        labels=tuple(s.replace("_", " ") for s in specs),
+        series=tuple(
+            charts.Series(
+                _named(name, document),
+                tuple(
+                    charts.percent(report["utilization"]["by_specialty"].get(s) or 0) for s in specs
+                ),
+            )
+            for name, report in _scenarios(document)
+        ),
+        y_label="% of clinic time booked",
+        top=100,
     )
-    for name, report in scenarios:
-        ax.scatter(
-            range(len(labels)),
-            [m["capacity"] for m in report["board"]["meetings"]],
-            marker="_",
-            s=900,
-            color=COLORS[name],
-            label=f"capacity ({name})",
+
+
+def chart_board(document: dict) -> charts.Chart:
+    meetings = document["before"]["board"]["meetings"]
+    series: list[charts.Series] = []
+    for name, report in _scenarios(document):
+        rows = report["board"]["meetings"]
+        series.append(charts.Series(_named(name, document), tuple(m["cases"] for m in rows)))
+    for name, report in _scenarios(document):
+        series.append(
+            charts.Series(
+                f"capacity ({name})" if document.get("after") else "capacity",
+                tuple(m["capacity"] for m in report["board"]["meetings"]),
+                kind="marker",
+            )
         )
-    ax.set_ylabel("cases")
-    ax.set_title("Board cases per meeting (dashes: capacity)")
-    ax.legend(loc="lower right")
-    return _png(figure)
+    return charts.Chart(
+        title="Board cases per meeting (dashes: capacity)",
+        description="Cases listed at each simulated board meeting, and its capacity.",
+        labels=tuple(m["date"][5:] for m in meetings),
+        series=tuple(series),
+        y_label="cases",
+    )
+
+
+CHARTS = {
+    "weekly": chart_weekly,
+    "lead_times": chart_lead_times,
+    "utilization": chart_utilization,
+    "board": chart_board,
+}
 
 
 def plots(document: dict) -> dict[str, bytes]:
     """Every plot as PNG bytes, by name."""
-    return {
-        "weekly": plot_weekly(document),
-        "lead_times": plot_lead_times(document),
-        "utilization": plot_utilization(document),
-        "board": plot_board(document),
-    }
+    return {name: charts.png(make(document)) for name, make in CHARTS.items()}

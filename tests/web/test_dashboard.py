@@ -1,4 +1,5 @@
-"""The dashboard draws its figures as inline SVG plots, with the numbers beside them."""
+"""The dashboard draws its figures as inline SVG plots (matplotlib, web/charts.py), with
+the numbers beside them."""
 
 from datetime import datetime, timedelta
 
@@ -71,6 +72,8 @@ def test_the_page_draws_plots_and_leaves_room_for_the_board(nina, alice):
     assert "<title>Dashboard" in html
     assert html.count('<svg class="chart"') == 3
     assert 'role="img"' in html and "<title>23 Feb: 100%</title>" in html
+    # the numbers beside the picture: the week's row of the table
+    assert '<th scope="row">23 Feb</th><td>100%</td><td>1</td><td>1</td>' in html
     assert "Board cases per meeting" in html
 
 

@@ -12,6 +12,7 @@ from board.models import Modality
 from navigation.models import Specialty
 from patients import clinical
 from tumorboard.roles import STAFF_ROLES, has_role
+from web import charts
 from web.access import NAVIGATOR_ROLES, SPECIALIST_ROLES
 
 register = template.Library()
@@ -151,3 +152,15 @@ def form_token():
     from web.once import FIELD, new_token
 
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
+
+
+@register.inclusion_tag("web/_chart.html")
+def chart(value: charts.Chart, open_table: bool = False) -> dict:
+    """A chart as inline SVG and its numbers as a table beside it (web/charts.py)."""
+    return {
+        "chart": value,
+        "svg": charts.svg(value),
+        "headers": value.headers(),
+        "rows": value.rows(),
+        "open_table": open_table,
+    }
