@@ -1,0 +1,330 @@
+"""Navigation metrics for the dashboard and its CSV, aggregated in PostgreSQL: a fixed
+number of queries (percentile_cont, GROUPING SETS, FILTER) whatever the data.
+
+The figures follow the Academy of Oncology Nurse & Patient Navigators' standardized
+navigation metrics (Johnston, Sein, Strusowski, "Standardized evidence-based oncology
+navigation metrics for all models", J Oncol Navig Surviv 2017; the AONN+ Navigation
+Metrics Toolkit, with the American Cancer Society, 2020) and the Commission on Cancer's
+2020 standards (2.5 case conference, 4.5 palliative care, 5.2 distress screening, 8.1
+barriers to care). Each figure's definition is in `DEFINITIONS`, shown beside it.
+
+Adding a source (recorded treatments, barriers, distress screenings) is one entry: a
+treatment table joins `FIRST_TREATMENT`; a monthly count is one `MonthlyCount`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from board.models import Case, Meeting, Recommendation
+from navigation.models import Appointment
+from navigation.selectors import clinic_zone
+from patients.clinical import EMERGENCY, URGENCY_RANK
+from patients.models import Referral
+
+# Care-clock targets (PRODUCT.md, "Care clocks after the consult").
+BOARD_TARGET = timedelta(days=14)  # board discussion after the consult
+TREATMENT_TARGET = timedelta(days=14)  # treatment start after the signed recommendation
+EMERGENCY_TREATMENT_TARGET = timedelta(hours=48)
+SITES = ("brain", "spine", "both")
+URGENCIES = tuple(sorted(URGENCY_RANK, key=URGENCY_RANK.get))
+
+SOURCE = (
+    "AONN+ standardized navigation metrics (J Oncol Navig Surviv 2017; Navigation Metrics "
+    "Toolkit 2020)"
+)
+DEFINITIONS = {
+    "consult": "Hours from the referral's receipt to the start of its first consult "
+    "(booked or held). Within target: the consult starts at or before the referral's due "
+    "time (24 h for emergencies, 72 h otherwise); counted once booked or once the due time "
+    f"has passed. Source: {SOURCE}, time to first consult; the center's 72-hour promise.",
+    "board": "Days from the referral's receipt to the first tumor-board meeting held (not "
+    "cancelled, already started) that listed its case, over referrals sent to the board. "
+    "Within target: that meeting started within 14 days of the consult; counted once "
+    f"discussed or once the 14 days have passed. Source: {SOURCE}, time to multidisciplinary "
+    "conference; CoC 2020 standard 2.5.",
+    "treatment": "Days from the referral's receipt (clinic date) to the first treatment "
+    "recorded for it. Within target: treatment began within 14 days of the board's signed "
+    "recommendation (48 hours for emergencies); counted once treated or once the target "
+    f"has passed. Source: {SOURCE}, time from diagnosis to first treatment.",
+    "caseload": "Patients each navigator took in during the period (distinct patients of "
+    "the referrals they recorded), and the referrals of theirs still open now. Referrals "
+    f"that arrived from the EHR are counted as unassigned. Source: {SOURCE}, navigator "
+    "caseload.",
+    "no_shows": "Visits marked no-show out of the visits that started in the month "
+    f"(cancelled ones not counted). Source: {SOURCE}, no-show rate.",
+    "palliative": "New referrals of the month whose patient has a palliative-care visit "
+    "(not cancelled) or a signed board recommendation naming palliative care. Source: "
+    f"{SOURCE}, referral to palliative care; CoC 2020 standard 4.5.",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Referrals received from `first` (clinic date, inclusive) to `last` (inclusive)."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time(), clinic_zone())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(), clinic_zone())
+
+    def months(self) -> list[date]:
+        months, month = [], self.first.replace(day=1)
+        while month <= self.last:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
+
+
+def default_period(now: datetime) -> Period:
+    """The twelve months to today (clinic time): this month and the eleven before."""
+    today = now.astimezone(clinic_zone()).date()
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Period(first, today)
+
+
+# --- the care clocks from referral ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One clock for one group: how long (median and 90th percentile, continuous, in
+    `unit`) over `count` referrals that reached it, and how many of those decided met
+    the target."""
+
+    clock: str
+    group: str  # "all", "urgency", "site"
+    value: str  # "", an urgency, a site
+    count: int
+    median: float | None
+    p90: float | None
+    hits: int
+    decided: int
+
+    @property
+    def share(self) -> float | None:
+        return self.hits / self.decided if self.decided else None
+
+    @property
+    def label(self) -> str:
+        return "all referrals" if self.group == "all" else self.value
+
+
+CLOCK_UNITS = {"consult": "hours", "board": "days", "treatment": "days"}
+
+# The first treatment of a referral, as a clinic date: today the board case's recorded
+# start; recorded treatment visits join here when they land.
+FIRST_TREATMENT = f"""
+    SELECT min(c.treatment_started_on) FROM {Case._meta.db_table} c
+     WHERE c.referral_id = r.id AND c.treatment_started_on IS NOT NULL
+"""
+
+CLOCKS_SQL = f"""
+WITH r AS (
+    SELECT r.id, r.urgency, r.sites, r.received_at, r.consult_at, r.consult_due_at,
+           EXISTS (SELECT 1 FROM {Case._meta.db_table} c
+                    WHERE c.referral_id = r.id AND c.status = 'listed') AS to_board,
+           (SELECT min(m.start) FROM {Case._meta.db_table} c
+              JOIN {Meeting._meta.db_table} m ON m.id = c.meeting_id
+             WHERE c.referral_id = r.id AND c.status = 'listed'
+               AND m.status <> 'cancelled' AND m.start <= %(now)s) AS board_at,
+           (SELECT min(rec.signed_at) FROM {Recommendation._meta.db_table} rec
+              JOIN {Case._meta.db_table} c ON c.id = rec.case_id
+             WHERE c.referral_id = r.id AND rec.status = 'signed') AS signed_at,
+           ({FIRST_TREATMENT}) AS treated_on,
+           (r.received_at AT TIME ZONE %(zone)s)::date AS received_on
+      FROM {Referral._meta.db_table} r
+     WHERE r.received_at >= %(start)s AND r.received_at < %(end)s
+), t AS (
+    SELECT *,
+           extract(epoch FROM consult_at - received_at) / 3600 AS consult_h,
+           extract(epoch FROM board_at - received_at) / 86400 AS board_d,
+           (treated_on - received_on)::float AS treatment_d,
+           signed_at + CASE WHEN urgency = %(emergency)s THEN %(emergency_target)s
+                            ELSE %(treatment_target)s END AS treat_by
+      FROM r
+)
+SELECT GROUPING(urgency) AS no_urgency, GROUPING(sites) AS no_site, urgency, sites,
+       count(consult_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY consult_h),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY consult_h),
+       count(*) FILTER (WHERE consult_at <= consult_due_at),
+       count(*) FILTER (WHERE consult_at IS NOT NULL OR consult_due_at <= %(now)s),
+       count(board_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY board_d),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY board_d),
+       count(*) FILTER (WHERE to_board AND board_at <= consult_at + %(board_target)s),
+       count(*) FILTER (WHERE to_board AND consult_at IS NOT NULL
+                          AND (board_at IS NOT NULL OR consult_at + %(board_target)s <= %(now)s)),
+       count(treated_on),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY treatment_d),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY treatment_d),
+       count(*) FILTER (WHERE treated_on <= (treat_by AT TIME ZONE %(zone)s)::date),
+       count(*) FILTER (WHERE signed_at IS NOT NULL
+                          AND (treated_on IS NOT NULL OR treat_by <= %(now)s))
+  FROM t
+ GROUP BY GROUPING SETS ((), (urgency), (sites))
+"""
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def clock_intervals(*, period: Period, now: datetime) -> list[Interval]:
+    """Every clock for all referrals of the period, by urgency and by site (in that order,
+    urgencies from emergency, every group present even when empty). One query."""
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "now": now,
+        "zone": str(clinic_zone()),
+        "emergency": EMERGENCY,
+        "board_target": BOARD_TARGET,
+        "treatment_target": TREATMENT_TARGET,
+        "emergency_target": EMERGENCY_TREATMENT_TARGET,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(CLOCKS_SQL, params)
+        rows = cursor.fetchall()
+    found: dict[tuple[str, str], tuple] = {}
+    for no_urgency, no_site, urgency, sites, *figures in rows:
+        key = (
+            ("all", "")
+            if no_urgency and no_site
+            else ("urgency", urgency)
+            if no_site
+            else (
+                "site",
+                sites,
+            )
+        )
+        found[key] = tuple(figures)
+    groups = [("all", ""), *(("urgency", u) for u in URGENCIES), *(("site", s) for s in SITES)]
+    out = []
+    for key in groups:
+        figures = found.get(key, (0, None, None, 0, 0) * 3)
+        for n, clock in enumerate(CLOCK_UNITS):
+            count, median, p90, hits, decided = figures[n * 5 : n * 5 + 5]
+            out.append(Interval(clock, *key, count, _round(median), _round(p90), hits, decided))
+    return out
+
+
+# --- navigator caseload -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caseload:
+    navigator: str  # the username; "unassigned" for referrals from the EHR
+    patients: int
+    open_now: int
+
+
+def caseloads(*, period: Period) -> list[Caseload]:
+    """Per navigator: distinct patients of the referrals they recorded in the period, and
+    their referrals open now; busiest first. One query."""
+    sql = f"""
+        SELECT coalesce(u.username, ''),
+               count(DISTINCT r.patient_id) FILTER (
+                   WHERE r.received_at >= %(start)s AND r.received_at < %(end)s),
+               count(*) FILTER (WHERE r.status = 'open')
+          FROM {Referral._meta.db_table} r
+          LEFT JOIN {get_user_model()._meta.db_table} u ON u.id = r.created_by_id
+         WHERE (r.received_at >= %(start)s AND r.received_at < %(end)s) OR r.status = 'open'
+         GROUP BY 1
+         ORDER BY 2 DESC, 3 DESC, 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": period.start, "end": period.end})
+        return [Caseload(name or "unassigned", p, o) for name, p, o in cursor.fetchall()]
+
+
+# --- counts by month --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlyCount:
+    """A count by clinic month: `sql` selects one timestamp column named `at` for each
+    thing counted, given %(start)s, %(end)s and %(now)s."""
+
+    key: str
+    label: str
+    sql: str
+
+
+MONTHLY_COUNTS: tuple[MonthlyCount, ...] = (
+    MonthlyCount(
+        "referrals",
+        "New referrals",
+        f"SELECT received_at AS at FROM {Referral._meta.db_table}"
+        " WHERE received_at >= %(start)s AND received_at < %(end)s",
+    ),
+    MonthlyCount(
+        "visits",
+        "Visits that started",
+        f"SELECT start AS at FROM {Appointment._meta.db_table}"
+        " WHERE start >= %(start)s AND start < least(%(end)s, %(now)s)"
+        " AND status <> 'cancelled' AND status <> 'held'",
+    ),
+    MonthlyCount(
+        "no_shows",
+        "No-shows",
+        f"SELECT start AS at FROM {Appointment._meta.db_table}"
+        " WHERE start >= %(start)s AND start < least(%(end)s, %(now)s) AND status = 'no_show'",
+    ),
+    MonthlyCount(
+        "palliative",
+        "Referred to palliative care",
+        f"""SELECT r.received_at AS at FROM {Referral._meta.db_table} r
+             WHERE r.received_at >= %(start)s AND r.received_at < %(end)s
+               AND (EXISTS (SELECT 1 FROM {Appointment._meta.db_table} a
+                             WHERE a.patient_id = r.patient_id
+                               AND a.specialty = 'palliative_care' AND a.status <> 'cancelled')
+                    OR EXISTS (SELECT 1 FROM {Recommendation._meta.db_table} rec
+                                 JOIN {Case._meta.db_table} c ON c.id = rec.case_id
+                                WHERE c.patient_id = r.patient_id AND rec.status = 'signed'
+                                  AND 'palliative_care' = ANY(rec.modalities)))""",
+    ),
+)
+
+# Shares shown month by month: (key, label, numerator, denominator).
+MONTHLY_SHARES = (
+    ("no_show_rate", "No-show rate", "no_shows", "visits"),
+    ("palliative_share", "New referrals referred to palliative care", "palliative", "referrals"),
+)
+
+
+def monthly_counts(
+    *, period: Period, now: datetime, counts: tuple[MonthlyCount, ...] = MONTHLY_COUNTS
+) -> dict[str, list[tuple[date, int]]]:
+    """Each count by clinic month of the period, zero-filled, in one query."""
+    union = " UNION ALL ".join(
+        f"SELECT %(key{n})s AS key, date_trunc('month', at AT TIME ZONE %(zone)s)::date AS m "
+        f"FROM ({count.sql}) AS s{n}"
+        for n, count in enumerate(counts)
+    )
+    sql = f"SELECT key, m, count(*) FROM ({union}) AS u GROUP BY key, m"
+    params: dict[str, object] = {
+        "start": period.start,
+        "end": period.end,
+        "now": now,
+        "zone": str(clinic_zone()),
+    }
+    params.update({f"key{n}": count.key for n, count in enumerate(counts)})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {(key, month): n for key, month, n in cursor.fetchall()}
+    months = period.months()
+    return {c.key: [(m, found.get((c.key, m), 0)) for m in months] for c in counts}
