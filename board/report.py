@@ -1,19 +1,22 @@
-"""The accreditation figures a cancer committee reports each year: meetings held,
-attendance by specialty, cases presented and the share presented prospectively (before
-treatment started). One read, then as JSON or as CSV."""
+"""The accreditation figures a cancer committee reports each year (Commission on Cancer,
+2020 standard 2.5, multidisciplinary cancer case conference): meetings held, attendance by
+specialty, cases presented, the share presented prospectively (before treatment started)
+and the share of analytic cases discussed. One read, then as JSON or as CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 
 from board.models import Attendance, Case, Meeting
 from board.selectors import meeting_quorum
 from navigation.models import Specialty
+from navigation.selectors import clinic_zone
+from patients.models import Referral
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -23,7 +26,10 @@ def _share(part: int, whole: int) -> float | None:
 def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
     """Held = not cancelled, started by `now`, with attendance recorded (a past meeting
     without is counted as unrecorded, not hidden); presented = listed on a held meeting;
-    prospective = no treatment start recorded before the meeting's date."""
+    prospective = no treatment start recorded before the meeting's date; analytic = a new
+    patient whose first consult at the center took place in the period (clinic dates, by
+    `now`: the center's own cases, CoC class of case 00-22), discussed = listed on any
+    meeting that was not cancelled and has started by `now`."""
     meetings = list(
         Meeting.objects.filter(date__range=(first, last))
         .select_related("series")
@@ -47,6 +53,7 @@ def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
         )
     )
     prospective = sum(1 for _, started, day in cases if started is None or started > day)
+    analytic, discussed = _analytic_cases(first=first, last=last, now=now)
     return {
         "date_from": first,
         "date_to": last,
@@ -68,7 +75,27 @@ def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
         "patients_presented": len({patient for patient, _, _ in cases}),
         "cases_prospective": prospective,
         "prospective_share": _share(prospective, len(cases)),
+        "analytic_cases": analytic,
+        "analytic_cases_discussed": discussed,
+        "analytic_discussed_share": _share(discussed, analytic),
     }
+
+
+def _analytic_cases(*, first: date, last: date, now: datetime) -> tuple[int, int]:
+    """(analytic cases, those discussed) in one aggregate query."""
+    zone = clinic_zone()
+    start = datetime.combine(first, datetime.min.time(), zone)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    discussed = Case.objects.filter(
+        referral=OuterRef("pk"),
+        status=Case.Status.LISTED,
+        meeting__status=Meeting.Status.SCHEDULED,
+        meeting__start__lte=now,
+    )
+    figures = Referral.objects.filter(
+        consult_at__gte=start, consult_at__lt=min(end, now)
+    ).aggregate(analytic=Count("id"), discussed=Count("id", filter=Exists(discussed)))
+    return figures["analytic"], figures["discussed"]
 
 
 def report_csv(report: dict) -> str:

@@ -94,8 +94,9 @@ class CSVRenderer(BaseRenderer):
 
 class ReportView(APIView):
     """The accreditation figures for a period (default: this calendar year): meetings
-    held, attendance by specialty, cases presented and the share presented prospectively.
-    `?format=csv` (or `Accept: text/csv`) for a spreadsheet."""
+    held, attendance by specialty, cases presented, the share presented prospectively and
+    the share of analytic cases discussed (CoC 2020 standard 2.5). `?format=csv` (or
+    `Accept: text/csv`) for a spreadsheet."""
 
     permission_classes = [RolePermission]
     read_roles = STAFF_ROLES

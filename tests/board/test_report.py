@@ -12,6 +12,7 @@ import time_machine
 from board.models import Meeting
 from board.services.cases import case_submit
 from board.services.meetings import attendance_record, meeting_cancel
+from patients.models import Referral
 from tests.board.conftest import NEXT_TUESDAY, NOW, new_patient, new_referral
 
 NY = ZoneInfo("America/New_York")
@@ -108,3 +109,22 @@ def test_a_period_that_ends_before_it_starts_is_a_400(board, as_navigator):
     response = as_navigator.get("/api/v1/board/report/?date_from=2026-03-01&date_to=2026-02-01")
     assert response.status_code == 400
     assert "date_to" in response.json()["fields"]
+
+
+def test_it_reports_the_share_of_analytic_cases_discussed(march, as_navigator):
+    """Patients 1 and 3 were seen in March and discussed (10 and 24 March); a fourth was
+    seen in March and never listed; a fifth was seen only in April."""
+    seen = datetime(2026, 3, 6, 10, tzinfo=NY)
+    for n in (1, 3):
+        Referral.objects.filter(patient__mrn=f"MRN-B{n:03d}").update(consult_at=seen)
+    with time_machine.travel(NOW, tick=False):
+        fourth = new_referral(new_patient(4))
+        fifth = new_referral(new_patient(5))
+    Referral.objects.filter(pk=fourth.pk).update(consult_at=seen)
+    Referral.objects.filter(pk=fifth.pk).update(consult_at=datetime(2026, 4, 1, 8, tzinfo=NY))
+    report = as_navigator.get(
+        "/api/v1/board/report/?date_from=2026-03-01&date_to=2026-03-31"
+    ).json()
+    assert (report["analytic_cases"], report["analytic_cases_discussed"]) == (3, 2)
+    assert report["analytic_discussed_share"] == 0.667
+    assert (report["cases_prospective"], report["prospective_share"]) == (2, 0.667)
