@@ -8,6 +8,13 @@ Definitions a director can check by hand:
   (the mean of the two middle values for an even count) and the 90th percentile by
   nearest rank (the ceil(0.9 n)-th smallest).
 - utilization: booked minutes / open clinic minutes (booked + still free) in the horizon.
+- post-operative radiosurgery within 30 days: of the resections done in the horizon, those
+  whose radiosurgery visit starts at most 30 days after (PRODUCT.md, care clocks); one
+  never booked is a miss. Days are real elapsed days.
+- MRI load: scans the surveillance plans call for each week (clinic weeks from the
+  horizon's first Monday, and SCAN_WEEKS_AFTER weeks past its end): a plan's first scan is
+  one interval after treatment (or its next due date, for the center's active plans),
+  then one every interval.
 - bottleneck: of the consult specialties the missed referrals could have seen, the most
   utilized (with no miss: the most utilized consult specialty, the next to break).
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -72,6 +80,35 @@ class MeetingLoad:
     capacity: int
     rolled_over: int  # cases moved on from this meeting because it was full
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class PostOp:
+    """A resection and the radiosurgery booked after it (None: no slot found)."""
+
+    resection_at: datetime
+    srs_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """A surveillance plan: from `start` (a clinic date), an MRI every `weeks` weeks; the
+    first at `start` itself when `first_due`, else one interval later."""
+
+    start: date
+    weeks: int
+    first_due: bool = False
+
+    def scans(self, until: date) -> list[date]:
+        due = self.start if self.first_due else self.start + timedelta(weeks=self.weeks)
+        out = []
+        while due < until:
+            out.append(due)
+            due += timedelta(weeks=self.weeks)
+        return out
+
+
+SCAN_WEEKS_AFTER = 16
 
 
 def share(hits: int, total: int) -> float | None:
@@ -215,6 +252,34 @@ def board(meetings: list[MeetingLoad]) -> dict:
     }
 
 
+def post_op_srs(post_op: list[PostOp], *, target: timedelta) -> dict:
+    days = [(p.srs_at - p.resection_at).total_seconds() / 86400 for p in post_op if p.srs_at]
+    hits = sum(1 for p in post_op if p.srs_at and p.srs_at - p.resection_at <= target)
+    return {
+        "hits": hits,
+        "total": len(post_op),
+        "share": share(hits, len(post_op)),
+        "not_booked": sum(1 for p in post_op if p.srs_at is None),
+        "target_days": target.days,
+        "days": {"median": _hours(median(days)), "p90": _hours(p90(days))},
+    }
+
+
+def mri_weekly(plans: list[ScanPlan], *, first_day: date, weeks: int) -> list[dict]:
+    """MRI scans due per week, from `first_day` for `weeks` + SCAN_WEEKS_AFTER weeks."""
+    total = weeks + SCAN_WEEKS_AFTER
+    until = first_day + timedelta(weeks=total)
+    counts = [0] * total
+    for plan in plans:
+        for due in plan.scans(until):
+            if due >= first_day:
+                counts[(due - first_day).days // 7] += 1
+    return [
+        {"week": (first_day + timedelta(weeks=n)).isoformat(), "scans": count}
+        for n, count in enumerate(counts)
+    ]
+
+
 def summarize(
     *,
     outcomes: list[Outcome],
@@ -223,6 +288,9 @@ def summarize(
     first_day: date,
     weeks: int,
     zone,
+    post_op: Sequence[PostOp] = (),
+    scan_plans: Sequence[ScanPlan] = (),
+    srs_target: timedelta = timedelta(days=30),
 ) -> dict:
     """The whole report for one scenario, JSON-ready."""
     leads = [o.lead.total_seconds() / 3600 for o in outcomes if o.lead is not None]
@@ -255,4 +323,6 @@ def summarize(
         "utilization": used,
         "board": board(meetings),
         "bottleneck": bottleneck(outcomes, used["by_specialty"]),
+        "post_op_srs": post_op_srs(list(post_op), target=srs_target),
+        "mri_weekly": mri_weekly(list(scan_plans), first_day=first_day, weeks=weeks),
     }

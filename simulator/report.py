@@ -12,7 +12,7 @@ import json
 from web import charts
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # JSONB keeps no key order
-PLOTS = ("weekly", "lead_times", "utilization", "board")
+PLOTS = ("weekly", "lead_times", "utilization", "board", "mri_load")
 
 
 def _pct(value) -> str:
@@ -21,6 +21,10 @@ def _pct(value) -> str:
 
 def _hours(value) -> str:
     return "–" if value is None else f"{value:.1f} h"
+
+
+def _days(value) -> str:
+    return "–" if value is None else f"{value:.1f} d"
 
 
 def _count(figure: dict) -> str:
@@ -76,6 +80,22 @@ def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
         ("Board meetings full", str(board["full_meetings"])),
         ("Board rollovers", str(board["rollovers"])),
     ]
+    post_op = report.get("post_op_srs")  # reports kept from before the later clocks lack it
+    if post_op:
+        lines += [
+            (f"Post-op radiosurgery within {post_op['target_days']} d", _count(post_op)),
+            ("  resection to radiosurgery, median", _days(post_op["days"]["median"])),
+            ("  not booked", str(post_op["not_booked"])),
+        ]
+    mri = report.get("mri_weekly")
+    if mri:
+        peak = max(mri, key=lambda w: w["scans"])
+        lines.append(
+            (
+                "MRI scans a week from surveillance, peak",
+                f"{peak['scans']} (week of {peak['week']})",
+            )
+        )
     neck = report["bottleneck"]
     lines.append(("Bottleneck specialty", neck["specialty"].replace("_", " ") if neck else "–"))
     return lines
@@ -224,11 +244,30 @@ def chart_board(document: dict) -> charts.Chart:
     )
 
 
+def chart_mri_load(document: dict) -> charts.Chart:
+    weeks = document["before"].get("mri_weekly") or []
+    return charts.Chart(
+        title="MRI scans the surveillance plans call for, week by week",
+        description="Follow-up MRI scans due each week from the surveillance plans of the "
+        "simulated patients and the center's active plans, through 16 weeks past the horizon.",
+        labels=tuple(w["week"][5:] for w in weeks),
+        series=tuple(
+            charts.Series(
+                _named(name, document), tuple(w["scans"] for w in report.get("mri_weekly") or [])
+            )
+            for name, report in _scenarios(document)
+        ),
+        y_label="MRI scans",
+        x_label="week of",
+    )
+
+
 CHARTS = {
     "weekly": chart_weekly,
     "lead_times": chart_lead_times,
     "utilization": chart_utilization,
     "board": chart_board,
+    "mri_load": chart_mri_load,
 }
 
 

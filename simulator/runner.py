@@ -6,7 +6,13 @@ books it (a same-day itinerary through `itinerary_search`/`itinerary_book` when 
 suggests more specialists and one fits before the deadline, else the earliest slot from
 `consult_options` through `appointment_book`), and, for the share the board discusses,
 put on the next board meeting open for cases after the consult with `case_submit` (its
-real capacity and rollover rules). Events are processed in time order; each service gets
+real capacity and rollover rules). The later clocks follow: a share of the brain cases the
+board discusses are recommended resection then radiosurgery; a week after the board the
+resection is done and the radiosurgery visit is booked with radiation oncology (its real
+templates and bookings) no sooner than the wound allows, and the run counts how many start
+within 30 days of the resection. Every case discussed then has a surveillance plan (its
+interval from `board.rules`), and the MRI scans those plans and the center's active plans
+call for are counted week by week. Events are processed in time order; each service gets
 the simulated time as `now`. Nothing commits, so no outbox row, alert or audit row
 survives, and `transaction.on_commit` hooks registered inside are discarded.
 """
@@ -23,7 +29,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 
-from board.models import Case, CaseMove, Meeting, Series
+from board import rules as board_rules
+from board.models import Case, CaseMove, Meeting, Series, SurveillancePlan
 from board.services.cases import case_submit
 from board.services.meetings import meetings_generate, series_update
 from navigation import availability, rules, selectors
@@ -35,6 +42,7 @@ from simulator import metrics, whatif
 from simulator.stream import Mix, SyntheticReferral, referral_stream
 
 BOARD_QUESTION = "Simulated case: treatment plan after the new-patient consult?"
+SRS_SPECIALTY = "radiation_oncology"
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,14 @@ class Scenario:
     remove_sessions: tuple[whatif.SessionChange, ...] = ()
     board_capacity: int | None = None
     after_rate: float | None = None  # what-if: the referral rate after the change
+    # The later clocks: of the brain cases discussed, the share recommended resection then
+    # radiosurgery; surgery this many days after the board; radiosurgery no sooner than
+    # `srs_after_days` after it (wound healing), due within `srs_target_days`.
+    resection_share: float = 0.35
+    resection_after_days: int = 7
+    srs_after_days: int = 14
+    srs_target_days: int = 30
+    treatment_after_days: int = 14  # other cases: treatment starts this long after the board
 
     @property
     def has_what_if(self) -> bool:
@@ -87,6 +103,8 @@ class Scenario:
             "remove_sessions": [str(c) for c in self.remove_sessions],
             "board_capacity": self.board_capacity,
             "after_rate": self.after_rate,
+            "resection_share": self.resection_share,
+            "srs_target_days": self.srs_target_days,
         }
 
 
@@ -127,7 +145,7 @@ def stream_size(scenario: Scenario) -> int:
 
 
 class _Run:
-    ARRIVAL, BOARD, TICK = 1, 2, 0  # at equal times: generate meetings, then arrivals
+    ARRIVAL, BOARD, TICK, RESECTION = 1, 2, 0, 3  # at equal times: meetings, then arrivals
 
     def __init__(self, scenario: Scenario, stream: list[SyntheticReferral], progress):
         self.scenario = scenario
@@ -137,6 +155,9 @@ class _Run:
         self.last_day = scenario.first_day + timedelta(weeks=scenario.weeks, days=-1)
         self.end = local_midnight(self.last_day + timedelta(days=1))
         self.board_rng = random.Random(f"{scenario.seed}:board")
+        self.resection_rng = random.Random(f"{scenario.seed}:resection")
+        self.post_op: list[metrics.PostOp] = []
+        self.plans: list[metrics.ScanPlan] = []
         self.tag = secrets.token_hex(4)  # MRNs no other run (or real patient) holds
         self.outcomes: list[metrics.Outcome] = []
         self.clinicians = {c.pk: c for c in Clinician.objects.filter(active=True)}
@@ -191,8 +212,12 @@ class _Run:
                 self.progress()
                 if to_board and appointment is not None and appointment.end < self.end:
                     heapq.heappush(events, (appointment.end, self.BOARD, key, appointment))
+            elif kind == self.BOARD:
+                case = self._to_board(payload, now=at)
+                if case is not None:
+                    self._after_board(case, events, key)
             else:
-                self._to_board(payload, now=at)
+                self._resection(payload, now=at)
         return metrics.summarize(
             outcomes=self.outcomes,
             loads=self._loads(),
@@ -200,6 +225,9 @@ class _Run:
             first_day=self.scenario.first_day,
             weeks=self.scenario.weeks,
             zone=selectors.clinic_zone(),
+            post_op=self.post_op,
+            scan_plans=self.plans + self._active_plans(),
+            srs_target=timedelta(days=self.scenario.srs_target_days),
         )
 
     def _arrive(self, item: SyntheticReferral) -> Appointment | None:
@@ -335,10 +363,10 @@ class _Run:
             is_consult=True,
         )
 
-    def _to_board(self, consult: Appointment, *, now: datetime) -> None:
+    def _to_board(self, consult: Appointment, *, now: datetime) -> Case | None:
         """On the series' first meeting still open for cases (before its cutoff)."""
         if not self.series:
-            return
+            return None
         series = self.series[0]
         meeting = (
             Meeting.objects.filter(
@@ -348,8 +376,8 @@ class _Run:
             .first()
         )
         if meeting is None:
-            return
-        case_submit(
+            return None
+        return case_submit(
             meeting=meeting,
             referral=consult.referral,
             question=BOARD_QUESTION,
@@ -359,6 +387,76 @@ class _Run:
             imaging_reviewed=True,
             pathology=Case.Pathology.CONFIRMED,
         )
+
+    # --- after the board: resection, radiosurgery, surveillance -----------------------
+
+    def _after_board(self, case: Case, events: list, key: int) -> None:
+        """Resection then radiosurgery for a share of the brain cases; every case gets a
+        surveillance plan from its treatment on (radiosurgery's once it is booked)."""
+        scenario = self.scenario
+        referral = case.referral
+        brain = referral.sites in ("brain", "both")
+        if brain and self.resection_rng.random() < scenario.resection_share:
+            at = case.meeting.start + timedelta(days=scenario.resection_after_days)
+            if at < self.end:
+                heapq.heappush(events, (at, self.RESECTION, key, referral))
+            return
+        zone = selectors.clinic_zone()
+        started = case.meeting.start.astimezone(zone).date()
+        self.plans.append(
+            metrics.ScanPlan(
+                started + timedelta(days=scenario.treatment_after_days),
+                board_rules.interval_weeks(board_rules.NEW_THERAPY),
+            )
+        )
+
+    def _resection(self, referral, *, now: datetime) -> None:
+        """The resection is done at `now`: book radiosurgery with radiation oncology on
+        the first day its templates have room, no sooner than the wound allows."""
+        zone = selectors.clinic_zone()
+        earliest = (now + timedelta(days=self.scenario.srs_after_days)).astimezone(zone).date()
+        found = navigation.itinerary_search(
+            patient=referral.patient,
+            search=navigation.ItinerarySearch(
+                specialties=(SRS_SPECIALTY,),
+                first=earliest,
+                last=earliest + timedelta(days=2 * self.scenario.srs_target_days),
+                limit=1,
+            ),
+            now=now,
+        )
+        srs_at = None
+        if found.options:
+            [visit] = found.options[0].visits
+            booked = navigation.appointment_book(
+                patient=referral.patient,
+                visit=navigation.VisitRequest(
+                    clinician=self.clinicians[visit.clinician_id],
+                    start=visit.start,
+                    minutes=int((visit.end - visit.start).total_seconds() // 60),
+                    specialty=visit.specialty,
+                ),
+                by=None,
+                now=now,
+                referral=referral,
+            )
+            srs_at = booked.start
+            self.plans.append(
+                metrics.ScanPlan(
+                    srs_at.astimezone(zone).date(),
+                    board_rules.interval_weeks(board_rules.POST_SRS),
+                )
+            )
+        self.post_op.append(metrics.PostOp(resection_at=now, srs_at=srs_at))
+
+    def _active_plans(self) -> list[metrics.ScanPlan]:
+        """The center's own active MRI plans, from their next due date."""
+        return [
+            metrics.ScanPlan(due, weeks, first_due=True)
+            for due, weeks in SurveillancePlan.objects.filter(
+                status=SurveillancePlan.Status.ACTIVE, modality__startswith="mri"
+            ).values_list("next_due_on", "interval_weeks")
+        ]
 
     # --- what the horizon held -------------------------------------------------------
 

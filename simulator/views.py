@@ -19,6 +19,7 @@ PLOT_TITLES = {
     "lead_times": "Time from referral to consult",
     "utilization": "Clinician utilization by specialty",
     "board": "Board cases per meeting",
+    "mri_load": "MRI scans the surveillance plans call for, week by week",
 }
 
 

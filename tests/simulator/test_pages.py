@@ -9,6 +9,7 @@ import time_machine
 from django.test import Client
 
 from simulator.models import SimulationPlot, SimulationRun
+from simulator.report import PLOTS
 from simulator.services import simulation_execute
 from tumorboard.celery import app
 
@@ -71,7 +72,7 @@ def test_an_unfinished_run_polls_and_a_duplicate_delivery_runs_once(solo, nina):
     assert "Waiting for a worker" in page.content.decode()
     assert simulation_execute(run_id=run.pk).status == "done"
     assert simulation_execute(run_id=run.pk) is None
-    assert SimulationPlot.objects.filter(run=run).count() == 4
+    assert SimulationPlot.objects.filter(run=run).count() == len(PLOTS)
 
 
 def test_a_run_whose_worker_died_is_taken_over_after_its_lease(solo, nina):

@@ -39,7 +39,7 @@ def test_a_worker_runs_the_navigator_s_simulation_and_leaves_no_booking(solo, ni
     wait_for(finished, "the worker to finish the simulation")
     assert run.status == "done", run.error
     assert run.report["after"]["referrals"] == run.report["before"]["referrals"] > 0
-    assert run.plots.count() == 4
+    assert run.plots.count() == 5
     page = navigator.get(answer["Location"]).content.decode()
     assert "New consults within 72 h" in page
     assert not Patient.objects.exists() and not Appointment.objects.exists()
