@@ -203,7 +203,7 @@ def figure(chart: Chart) -> Figure:
         ax.grid(axis="y", color=GRID)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
-        if len(chart.series) > 1 and any(s.name for s in chart.series):
+        if len(chart.series) > 1 and ax.get_legend_handles_labels()[0]:
             ax.legend(frameon=False, fontsize=9)
     return fig
 

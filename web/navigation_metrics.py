@@ -8,8 +8,9 @@ Metrics Toolkit, with the American Cancer Society, 2020) and the Commission on C
 2020 standards (2.5 case conference, 4.5 palliative care, 5.2 distress screening, 8.1
 barriers to care). Each figure's definition is in `DEFINITIONS`, shown beside it.
 
-Adding a source (recorded treatments, barriers, distress screenings) is one entry: a
-treatment table joins `FIRST_TREATMENT`; a monthly count is one `MonthlyCount`.
+The later clocks' shares within target are the care clocks' own (care.models.Clock: met
+when stopped by the due time), so this page, the referral page and the queue agree.
+Adding a monthly source (barriers, distress screenings) is one `MonthlyCount`.
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from board.models import Case, Meeting, Recommendation
+from care.models import Clock, Treatment
 from navigation.models import Appointment
 from navigation.selectors import clinic_zone
-from patients.clinical import EMERGENCY, URGENCY_RANK
+from patients.clinical import URGENCY_RANK
 from patients.models import Referral
 
-# Care-clock targets (PRODUCT.md, "Care clocks after the consult").
-BOARD_TARGET = timedelta(days=14)  # board discussion after the consult
-TREATMENT_TARGET = timedelta(days=14)  # treatment start after the signed recommendation
-EMERGENCY_TREATMENT_TARGET = timedelta(hours=48)
 SITES = ("brain", "spine", "both")
 URGENCIES = tuple(sorted(URGENCY_RANK, key=URGENCY_RANK.get))
 
@@ -44,13 +42,22 @@ DEFINITIONS = {
     f"has passed. Source: {SOURCE}, time to first consult; the center's 72-hour promise.",
     "board": "Days from the referral's receipt to the first tumor-board meeting held (not "
     "cancelled, already started) that listed its case, over referrals sent to the board. "
-    "Within target: that meeting started within 14 days of the consult; counted once "
-    f"discussed or once the 14 days have passed. Source: {SOURCE}, time to multidisciplinary "
-    "conference; CoC 2020 standard 2.5.",
-    "treatment": "Days from the referral's receipt (clinic date) to the first treatment "
-    "recorded for it. Within target: treatment began within 14 days of the board's signed "
-    "recommendation (48 hours for emergencies); counted once treated or once the target "
-    f"has passed. Source: {SOURCE}, time from diagnosis to first treatment.",
+    "Within target: the care clock for board discussion stopped by its due time (the next "
+    "meeting open for cases after the consult, at most 14 days); counted once stopped or "
+    f"due. Source: {SOURCE}, time to multidisciplinary conference; CoC 2020 standard 2.5.",
+    "treatment": "Days from the referral's receipt to the first treatment recorded for it "
+    "(a visit here marked done, or care started elsewhere). Within target: the care clock "
+    "for treatment start stopped by its due time (14 days after the signed recommendation, "
+    "48 hours for an emergency's decompression or radiation); counted once stopped or due. "
+    f"Source: {SOURCE}, time from diagnosis to first treatment.",
+    "postop_srs": "Days from a resection to the radiosurgery of its cavity. Within target: "
+    "the care clock stopped within 30 days of the resection (local recurrence rose sharply "
+    "beyond a month: Roth O'Brien et al., Pract Radiat Oncol 2021); counted once stopped or "
+    "due.",
+    "imaging": "Days from a surveillance plan's last scan (or start) to the next scan. "
+    "Within target: the care clock for next imaging stopped by the plan's interval plus a "
+    "week of grace; counted once stopped or due. Source: PRODUCT.md, follow-up imaging every "
+    "6-16 weeks.",
     "caseload": "Patients each navigator took in during the period (distinct patients of "
     "the referrals they recorded), and the referrals of theirs still open now. Referrals "
     f"that arrived from the EHR are counted as unassigned. Source: {SOURCE}, navigator "
@@ -122,58 +129,79 @@ class Interval:
         return "all referrals" if self.group == "all" else self.value
 
 
-CLOCK_UNITS = {"consult": "hours", "board": "days", "treatment": "days"}
+CLOCK_UNITS = {
+    "consult": "hours",
+    "board": "days",
+    "treatment": "days",
+    "postop_srs": "days",
+    "imaging": "days",
+}
+CARE_CLOCKS = ("board", "treatment", "postop_srs", "imaging")  # care.models.Clock.Kind
 
-# The first treatment of a referral, as a clinic date: today the board case's recorded
-# start; recorded treatment visits join here when they land.
-FIRST_TREATMENT = f"""
-    SELECT min(c.treatment_started_on) FROM {Case._meta.db_table} c
-     WHERE c.referral_id = r.id AND c.treatment_started_on IS NOT NULL
-"""
+
+def _care_flags() -> str:
+    """Per referral, from its care clocks: met and decided (0 or 1) for each kind, and
+    the days from start to stop of the post-operative and imaging clocks."""
+    flags = []
+    for kind in CARE_CLOCKS:
+        flags += [
+            f"count(*) FILTER (WHERE kind = '{kind}' AND stopped_at <= due_at) AS {kind}_met",
+            f"count(*) FILTER (WHERE kind = '{kind}' AND (stopped_at IS NOT NULL "
+            f"OR due_at <= %(now)s)) AS {kind}_decided",
+        ]
+    for kind in ("postop_srs", "imaging"):
+        flags.append(
+            f"max(extract(epoch FROM stopped_at - started_at) / 86400) "
+            f"FILTER (WHERE kind = '{kind}') AS {kind}_d"
+        )
+    return ",\n".join(flags)
+
+
+def _figures(time: str, reached: str, kind: str) -> str:
+    return f"""
+       count({reached}),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY {time}),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY {time}),
+       coalesce(sum({kind}_met), 0)::int,
+       coalesce(sum({kind}_decided), 0)::int"""
+
 
 CLOCKS_SQL = f"""
 WITH r AS (
     SELECT r.id, r.urgency, r.sites, r.received_at, r.consult_at, r.consult_due_at,
-           EXISTS (SELECT 1 FROM {Case._meta.db_table} c
-                    WHERE c.referral_id = r.id AND c.status = 'listed') AS to_board,
            (SELECT min(m.start) FROM {Case._meta.db_table} c
               JOIN {Meeting._meta.db_table} m ON m.id = c.meeting_id
              WHERE c.referral_id = r.id AND c.status = 'listed'
                AND m.status <> 'cancelled' AND m.start <= %(now)s) AS board_at,
-           (SELECT min(rec.signed_at) FROM {Recommendation._meta.db_table} rec
-              JOIN {Case._meta.db_table} c ON c.id = rec.case_id
-             WHERE c.referral_id = r.id AND rec.status = 'signed') AS signed_at,
-           ({FIRST_TREATMENT}) AS treated_on,
-           (r.received_at AT TIME ZONE %(zone)s)::date AS received_on
+           least(
+               (SELECT min(t.started_at) FROM {Treatment._meta.db_table} t
+                 WHERE t.referral_id = r.id),
+               (SELECT min(c.treatment_started_on)::timestamp AT TIME ZONE %(zone)s
+                  FROM {Case._meta.db_table} c WHERE c.referral_id = r.id)
+           ) AS treated_at,
+           k.*
       FROM {Referral._meta.db_table} r
+      LEFT JOIN LATERAL (
+          SELECT {_care_flags()}
+            FROM {Clock._meta.db_table} WHERE referral_id = r.id
+      ) k ON true
      WHERE r.received_at >= %(start)s AND r.received_at < %(end)s
 ), t AS (
     SELECT *,
            extract(epoch FROM consult_at - received_at) / 3600 AS consult_h,
            extract(epoch FROM board_at - received_at) / 86400 AS board_d,
-           (treated_on - received_on)::float AS treatment_d,
-           signed_at + CASE WHEN urgency = %(emergency)s THEN %(emergency_target)s
-                            ELSE %(treatment_target)s END AS treat_by
+           extract(epoch FROM treated_at - received_at) / 86400 AS treatment_d,
+           CASE WHEN consult_at <= consult_due_at THEN 1 ELSE 0 END AS consult_met,
+           CASE WHEN consult_at IS NOT NULL OR consult_due_at <= %(now)s THEN 1 ELSE 0
+           END AS consult_decided
       FROM r
 )
 SELECT GROUPING(urgency) AS no_urgency, GROUPING(sites) AS no_site, urgency, sites,
-       count(consult_at),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY consult_h),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY consult_h),
-       count(*) FILTER (WHERE consult_at <= consult_due_at),
-       count(*) FILTER (WHERE consult_at IS NOT NULL OR consult_due_at <= %(now)s),
-       count(board_at),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY board_d),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY board_d),
-       count(*) FILTER (WHERE to_board AND board_at <= consult_at + %(board_target)s),
-       count(*) FILTER (WHERE to_board AND consult_at IS NOT NULL
-                          AND (board_at IS NOT NULL OR consult_at + %(board_target)s <= %(now)s)),
-       count(treated_on),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY treatment_d),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY treatment_d),
-       count(*) FILTER (WHERE treated_on <= (treat_by AT TIME ZONE %(zone)s)::date),
-       count(*) FILTER (WHERE signed_at IS NOT NULL
-                          AND (treated_on IS NOT NULL OR treat_by <= %(now)s))
+       {_figures("consult_h", "consult_at", "consult")},
+       {_figures("board_d", "board_at", "board")},
+       {_figures("treatment_d", "treated_at", "treatment")},
+       {_figures("postop_srs_d", "postop_srs_d", "postop_srs")},
+       {_figures("imaging_d", "imaging_d", "imaging")}
   FROM t
  GROUP BY GROUPING SETS ((), (urgency), (sites))
 """
@@ -191,10 +219,6 @@ def clock_intervals(*, period: Period, now: datetime) -> list[Interval]:
         "end": period.end,
         "now": now,
         "zone": str(clinic_zone()),
-        "emergency": EMERGENCY,
-        "board_target": BOARD_TARGET,
-        "treatment_target": TREATMENT_TARGET,
-        "emergency_target": EMERGENCY_TREATMENT_TARGET,
     }
     with connection.cursor() as cursor:
         cursor.execute(CLOCKS_SQL, params)
@@ -215,7 +239,7 @@ def clock_intervals(*, period: Period, now: datetime) -> list[Interval]:
     groups = [("all", ""), *(("urgency", u) for u in URGENCIES), *(("site", s) for s in SITES)]
     out = []
     for key in groups:
-        figures = found.get(key, (0, None, None, 0, 0) * 3)
+        figures = found.get(key, (0, None, None, 0, 0) * len(CLOCK_UNITS))
         for n, clock in enumerate(CLOCK_UNITS):
             count, median, p90, hits, decided = figures[n * 5 : n * 5 + 5]
             out.append(Interval(clock, *key, count, _round(median), _round(p90), hits, decided))

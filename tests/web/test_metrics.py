@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from board.models import Recommendation
+from care.services import treatment_record
 from navigation.models import Appointment
 from patients.models import Referral
 from tests.web.conftest import NY, frozen_at, logged_in, make_referral
@@ -21,25 +22,33 @@ PERIOD = nm.Period(date(2026, 2, 1), date(2026, 3, 20))
 @pytest.fixture
 def walked(center, board_case, bob, nina):
     """Alice, an emergency (mass effect) received Sat 28 Feb 09:00: consult 20 h later,
-    the board on Tue 3 Mar 07:00, signed at 08:00, treated on 4 Mar (target: 48 h).
+    the board on Tue 3 Mar 07:00, signed at 08:00 (resection then radiosurgery), the
+    resection done elsewhere on 4 Mar at 09:00 (target: 48 h).
     Bob, routine spine, received Mon 23 Feb 09:00 by Nina: consult 80 h later (late), a
     palliative-care visit."""
     alice_referral = board_case.referral
     Referral.objects.filter(pk=alice_referral.pk).update(
         consult_at=alice_referral.received_at + timedelta(hours=20)
     )
-    Recommendation.objects.create(
-        case=board_case,
-        version=1,
-        modalities=["resection", "srs"],
-        intent="local_control",
-        rationale="Resection, then radiosurgery to the cavity.",
-        status="signed",
-        signed_by=center.first("radiation_oncology"),
-        signed_at=datetime(2026, 3, 3, 8, tzinfo=NY),
-    )
-    board_case.treatment_started_on = date(2026, 3, 4)
-    board_case.save()
+    with frozen_at(LATER):
+        recommendation = Recommendation.objects.create(
+            case=board_case,
+            version=1,
+            modalities=["resection", "srs"],
+            intent="local_control",
+            rationale="Resection, then radiosurgery to the cavity.",
+            status="signed",
+            signed_by=center.first("radiation_oncology"),
+            signed_at=datetime(2026, 3, 3, 8, tzinfo=NY),
+        )
+        treatment_record(
+            recommendation=recommendation,
+            modality="resection",
+            by=None,
+            now=LATER,
+            started_at=datetime(2026, 3, 4, 9, tzinfo=NY),
+            performer="University Hospital",
+        )
     received = datetime(2026, 2, 23, 9, tzinfo=NY)
     with frozen_at(received + timedelta(hours=1)):
         late = make_referral(
@@ -74,6 +83,9 @@ def test_every_clock_is_measured_from_referral_with_its_target(walked):
     treatment = _find(intervals, "treatment", "urgency", "emergency")  # 28 Feb to 4 Mar
     assert (treatment.count, treatment.median, treatment.hits, treatment.decided) == (1, 4.0, 1, 1)
     assert _find(intervals, "treatment", "site", "both").count == 0  # every group is shown
+    # the post-operative clock runs from the resection; not due yet on 20 March
+    post_op = _find(intervals, "postop_srs", "all")
+    assert (post_op.count, post_op.hits, post_op.decided) == (0, 0, 0)
 
 
 def test_the_page_charts_each_figure_beside_its_numbers_and_definition(walked, nina):
@@ -83,7 +95,7 @@ def test_the_page_charts_each_figure_beside_its_numbers_and_definition(walked, n
         )
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('<svg class="chart" role="img"') == 6
+    assert html.count('<svg class="chart" role="img"') == 8
     assert "<title>all referrals median: 50</title>" in html
     row = '<th scope="row">all referrals</th><td>50</td><td>74</td><td>2</td><td>50% (1/2)</td>'
     assert row in html

@@ -21,6 +21,15 @@ CLOCK_TITLES = {
     "consult": "Referral to first consult",
     "board": "Referral to tumor board",
     "treatment": "Referral to first treatment",
+    "postop_srs": "Resection to radiosurgery",
+    "imaging": "Surveillance scan to the next",
+}
+SHORT = {
+    "consult": "first consult",
+    "board": "tumor board",
+    "treatment": "first treatment",
+    "postop_srs": "post-op radiosurgery",
+    "imaging": "next imaging",
 }
 
 
@@ -62,8 +71,8 @@ def clock_chart(clock: str, rows: list[nm.Interval]) -> charts.Chart:
     unit = nm.CLOCK_UNITS[clock]
     return charts.Chart(
         title=f"{CLOCK_TITLES[clock]}, {unit}",
-        description=f"Median and 90th percentile {unit} from referral, for all referrals, "
-        "by urgency and by site.",
+        description=f"Median and 90th percentile {unit}, {CLOCK_TITLES[clock].lower()}, for "
+        "all referrals, by urgency and by site.",
         labels=tuple(_label(r) for r in rows),
         series=(
             charts.Series("median", tuple(r.median for r in rows)),
@@ -93,12 +102,11 @@ def target_chart(intervals: list[nm.Interval]) -> charts.Chart:
     return charts.Chart(
         title="Share within target, by clock",
         description="Of the referrals decided on each clock, the share that met its "
-        "target (consult by its due time; board within 14 days of the consult; treatment "
-        "within 14 days of the signed recommendation, 48 hours for emergencies).",
+        "target (each clock's definition is beside its chart).",
         labels=tuple(_label(r) for r in first),
         series=tuple(
             charts.Series(
-                CLOCK_TITLES[c].replace("Referral to ", ""),
+                SHORT[c],
                 tuple(charts.percent(r.share) for r in rows),
                 tuple(charts.percent_text(r.share, r.hits, r.decided) for r in rows),
             )
