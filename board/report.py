@@ -10,7 +10,7 @@ import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch
 
 from board.models import Attendance, Case, Meeting
 from board.selectors import meeting_quorum
@@ -26,7 +26,8 @@ def _share(part: int, whole: int) -> float | None:
 def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
     """Held = not cancelled, started by `now`, with attendance recorded (a past meeting
     without is counted as unrecorded, not hidden); presented = listed on a held meeting;
-    prospective = no treatment start recorded before the meeting's date; analytic = a new
+    prospective = no treatment start recorded before the meeting (on the case, by date, or
+    a treatment recorded for its referral, care.models.Treatment); analytic = a new
     patient whose first consult at the center took place in the period (clinic dates, by
     `now`: the center's own cases, CoC class of case 00-22), discussed = listed on any
     meeting that was not cancelled and has started by `now`."""
@@ -48,11 +49,17 @@ def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
         attendances.update(present)
         meetings_with.update(set(present))
     cases = list(
-        Case.objects.filter(meeting__in=held, status=Case.Status.LISTED).values_list(
-            "patient_id", "treatment_started_on", "meeting__date"
+        Case.objects.filter(meeting__in=held, status=Case.Status.LISTED)
+        .annotate(first_treated=Min("referral__treatments__started_at"))
+        .values_list(
+            "patient_id", "treatment_started_on", "meeting__date", "first_treated", "meeting__start"
         )
     )
-    prospective = sum(1 for _, started, day in cases if started is None or started > day)
+    prospective = sum(
+        1
+        for _, started, day, treated, start in cases
+        if (started is None or started > day) and (treated is None or treated > start)
+    )
     analytic, discussed = _analytic_cases(first=first, last=last, now=now)
     return {
         "date_from": first,
@@ -72,7 +79,7 @@ def accreditation_report(*, first: date, last: date, now: datetime) -> dict:
             for specialty in Specialty.values
         ],
         "cases_presented": len(cases),
-        "patients_presented": len({patient for patient, _, _ in cases}),
+        "patients_presented": len({row[0] for row in cases}),
         "cases_prospective": prospective,
         "prospective_share": _share(prospective, len(cases)),
         "analytic_cases": analytic,
