@@ -15,6 +15,8 @@
 9. simulate_12_weeks_s          the capacity simulator, 12 weeks at 40 a week (bench/simulate.py)
 10. mixed_load                  50 users for 60 s with a Celery worker (bench/load.py)
 11. hold_expiry_s               1,000 holds expiring at once, freed by the beat (bench/holds.py)
+12. metrics_page_p95_ms         the navigation-metrics page on a year of 2,000 patients
+                                (bench/metrics.py), last: its data would join the others'
 
 Everything that needs a database runs on a throwaway `<name>_bench` database on the
 server of DATABASE_URL, dropped at the start and at the end. Progress goes to stderr.
@@ -417,7 +419,7 @@ def main() -> int:
     log(f"database {name}: dropped and created")
     try:
         django_start(bench_url)
-        from bench import fhir, holds, interop, load, notifications, simulate
+        from bench import fhir, holds, interop, load, metrics, notifications, simulate
 
         # First, while the outbox holds only its own rows.
         notifications.bench_reminder_fanout(bench_url)
@@ -429,6 +431,7 @@ def main() -> int:
         load.bench_mixed_load(bench_url)
         interop.bench_fhir_find(bench_url)
         interop.bench_siu(bench_url)
+        metrics.bench_metrics(bench_url)
     finally:
         if "django.db" in sys.modules:
             from django.db import connections

@@ -15,10 +15,6 @@ REQUESTS = 40
 
 def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
     """Create the open referrals and a navigator's session; return the session key."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from patients.models import Patient
@@ -26,8 +22,6 @@ def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
 
     now = timezone.now()
     rng = random.Random(6)
-    user, _ = get_user_model().objects.get_or_create(username="bench-queue-navigator")
-    user.groups.add(Group.objects.get(name="navigator"))
     patients = Patient.objects.bulk_create(
         Patient(
             mrn=f"BENCHQ{i:05d}", first_name="Q", last_name="Bench", birth_date=date(1950, 1, 1)
@@ -45,6 +39,18 @@ def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
             pain_score=rng.randrange(11),
             suspected_mescc=index % 25 == 0,
         )
+    return navigator_session("bench-queue-navigator")
+
+
+def navigator_session(username: str) -> str:
+    """A logged-in navigator's session key (the user made if missing)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name="navigator"))
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
@@ -53,25 +59,35 @@ def queue_load(*, referrals: int = QUEUE_REFERRALS) -> str:
     return session.session_key
 
 
-def bench_queue(port: int, session_key: str, *, requests: int = REQUESTS) -> dict:
+def page_times(
+    port: int, session_key: str, path: str, *, requests: int, warm_up: int = 1
+) -> tuple[list[float], int]:
+    """Milliseconds of `requests` GETs of `path` over one keep-alive connection, sorted,
+    after `warm_up` GETs (the first must answer 200); and the page's size in bytes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": f"sessionid={session_key}"}
 
     def read() -> tuple[int, int]:
-        conn.request("GET", "/queue/", headers=headers)
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         return response.status, len(response.read())
 
-    status, size = read()  # warm-up; also proves the session works
+    status, size = read()
     if status != 200:
-        raise RuntimeError(f"queue page answered {status}")
+        raise RuntimeError(f"{path} answered {status}")
+    for _ in range(warm_up - 1):
+        read()
     times = []
     for _ in range(requests):
         started = time.perf_counter()
         read()
         times.append((time.perf_counter() - started) * 1000)
     conn.close()
-    times.sort()
+    return sorted(times), size
+
+
+def bench_queue(port: int, session_key: str, *, requests: int = REQUESTS) -> dict:
+    times, size = page_times(port, session_key, "/queue/", requests=requests)
     return {
         "name": "queue_page_p95_ms",
         "value": round(times[int(0.95 * len(times)) - 1], 2),

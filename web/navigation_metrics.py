@@ -167,24 +167,31 @@ def _figures(time: str, reached: str, kind: str) -> str:
 
 
 CLOCKS_SQL = f"""
-WITH r AS (
+WITH r AS MATERIALIZED (
     SELECT r.id, r.urgency, r.sites, r.received_at, r.consult_at, r.consult_due_at,
-           (SELECT min(m.start) FROM {Case._meta.db_table} c
-              JOIN {Meeting._meta.db_table} m ON m.id = c.meeting_id
-             WHERE c.referral_id = r.id AND c.status = 'listed'
-               AND m.status <> 'cancelled' AND m.start <= %(now)s) AS board_at,
-           least(
-               (SELECT min(t.started_at) FROM {Treatment._meta.db_table} t
-                 WHERE t.referral_id = r.id),
-               (SELECT min(c.treatment_started_on)::timestamp AT TIME ZONE %(zone)s
-                  FROM {Case._meta.db_table} c WHERE c.referral_id = r.id)
-           ) AS treated_at,
+           b.board_at,
+           least(tr.first_at, cs.first_on::timestamp AT TIME ZONE %(zone)s) AS treated_at,
            k.*
       FROM {Referral._meta.db_table} r
-      LEFT JOIN LATERAL (
-          SELECT {_care_flags()}
-            FROM {Clock._meta.db_table} WHERE referral_id = r.id
-      ) k ON true
+      LEFT JOIN (
+          SELECT c.referral_id, min(m.start) AS board_at
+            FROM {Case._meta.db_table} c JOIN {Meeting._meta.db_table} m ON m.id = c.meeting_id
+           WHERE c.status = 'listed' AND m.status <> 'cancelled' AND m.start <= %(now)s
+           GROUP BY c.referral_id
+      ) b ON b.referral_id = r.id
+      LEFT JOIN (
+          SELECT referral_id, min(started_at) AS first_at
+            FROM {Treatment._meta.db_table} GROUP BY referral_id
+      ) tr ON tr.referral_id = r.id
+      LEFT JOIN (
+          SELECT referral_id, min(treatment_started_on) AS first_on
+            FROM {Case._meta.db_table} WHERE treatment_started_on IS NOT NULL
+           GROUP BY referral_id
+      ) cs ON cs.referral_id = r.id
+      LEFT JOIN (
+          SELECT referral_id AS clock_referral_id, {_care_flags()}
+            FROM {Clock._meta.db_table} GROUP BY referral_id
+      ) k ON k.clock_referral_id = r.id
      WHERE r.received_at >= %(start)s AND r.received_at < %(end)s
 ), t AS (
     SELECT *,
@@ -313,13 +320,13 @@ MONTHLY_COUNTS: tuple[MonthlyCount, ...] = (
         "Referred to palliative care",
         f"""SELECT r.received_at AS at FROM {Referral._meta.db_table} r
              WHERE r.received_at >= %(start)s AND r.received_at < %(end)s
-               AND (EXISTS (SELECT 1 FROM {Appointment._meta.db_table} a
-                             WHERE a.patient_id = r.patient_id
-                               AND a.specialty = 'palliative_care' AND a.status <> 'cancelled')
-                    OR EXISTS (SELECT 1 FROM {Recommendation._meta.db_table} rec
-                                 JOIN {Case._meta.db_table} c ON c.id = rec.case_id
-                                WHERE c.patient_id = r.patient_id AND rec.status = 'signed'
-                                  AND 'palliative_care' = ANY(rec.modalities)))""",
+               AND r.patient_id IN (
+                   SELECT a.patient_id FROM {Appointment._meta.db_table} a
+                    WHERE a.specialty = 'palliative_care' AND a.status <> 'cancelled'
+                   UNION
+                   SELECT c.patient_id FROM {Recommendation._meta.db_table} rec
+                     JOIN {Case._meta.db_table} c ON c.id = rec.case_id
+                    WHERE rec.status = 'signed' AND 'palliative_care' = ANY(rec.modalities))""",
     ),
 )
 

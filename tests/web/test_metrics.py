@@ -123,3 +123,17 @@ def test_the_csv_has_every_figure_and_bad_dates_are_named(walked, nina):
 
 def test_only_staff_who_navigate_see_it(alice):
     assert logged_in(alice.user).get("/dashboard/metrics/").status_code in (302, 403)
+
+
+def test_the_bench_s_year_loads_and_the_page_reads_it(nina):
+    from bench.metrics import metrics_load
+
+    metrics_load(patients=60, now=LATER)
+    year = nm.default_period(LATER)
+    consult = _find(nm.clock_intervals(period=year, now=LATER), "consult", "all")
+    in_year = Referral.objects.filter(received_at__gte=year.start)  # the last 11-12 months
+    assert consult.count == in_year.exclude(consult_at=None).count() > 50
+    assert consult.median is not None
+    assert sum(c.patients for c in nm.caseloads(period=year)) == in_year.count()
+    with frozen_at(LATER):
+        assert logged_in(nina).get("/dashboard/metrics/").status_code == 200
