@@ -117,10 +117,12 @@ def _color(series: Series, index: int) -> str:
     return COLORS.get(series.name, PALETTE[index % len(PALETTE)])
 
 
-def figure(chart: Chart) -> Figure:
-    """The matplotlib figure of a chart (thread-safe: no pyplot)."""
+def figure(chart: Chart, *, titled: bool = True) -> Figure:
+    """The matplotlib figure of a chart (thread-safe: no pyplot). A page's SVG leaves the
+    title out of the picture (`titled=False`): the page heads it and the SVG names it."""
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+        fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+        fig.subplots_adjust(left=0.09, right=0.98, top=0.9 if titled else 0.96, bottom=0.27)
         ax = fig.add_subplot()
         positions = range(len(chart.labels))
         bar_series = [s for s in chart.series if s.kind == "bar"]
@@ -131,21 +133,28 @@ def figure(chart: Chart) -> Figure:
             label = series.name or None
             if series.kind == "bar":
                 offset = (bar_series.index(series) - (len(bar_series) - 1) / 2) * width
-                for i, value in enumerate(series.values):
-                    if value is None:
-                        continue
-                    tone = series.tones[i] if series.tones else ""
-                    shown = min(value, chart.top) if chart.top is not None else value
-                    (bar,) = ax.bar(
-                        i + offset, shown, width, color=COLORS.get(tone) or color, label=label
-                    ).patches
-                    label = None  # one legend entry per series
+                drawn = [i for i, value in enumerate(series.values) if value is not None]
+                heights = [
+                    min(v, chart.top) if chart.top is not None else v
+                    for v in (series.values[i] for i in drawn)
+                    if v is not None
+                ]
+                tones = [series.tones[i] if series.tones else "" for i in drawn]
+                bars = ax.bar(
+                    [i + offset for i in drawn],
+                    heights,
+                    width,
+                    color=[COLORS.get(tone) or color for tone in tones],
+                    label=label,
+                )
+                for bar in bars.patches:
                     bar.set_gid(f"point-{number}")
                     number += 1
-                    if len(bar_series) == 1:
+                if len(bar_series) == 1:
+                    for i, height in zip(drawn, heights, strict=True):
                         ax.annotate(
                             series.text(i),
-                            (i + offset, shown),
+                            (i + offset, height),
                             xytext=(0, 2),
                             textcoords="offset points",
                             ha="center",
@@ -199,12 +208,13 @@ def figure(chart: Chart) -> Figure:
         )
         ax.set_ylabel(chart.y_label)
         ax.set_xlabel(chart.x_label)
-        ax.set_title(chart.title, color=INK, loc="left", fontsize=11)
+        if titled:
+            ax.set_title(chart.title, color=INK, loc="left", fontsize=11)
         ax.grid(axis="y", color=GRID)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
         if len(chart.series) > 1 and ax.get_legend_handles_labels()[0]:
-            ax.legend(frameon=False, fontsize=9)
+            ax.legend(frameon=False, fontsize=9, loc="upper left")  # "best" is slow
     return fig
 
 
@@ -224,7 +234,7 @@ def _tooltips(chart: Chart) -> list[str]:
 def _svg_text(chart: Chart, ident: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context(RC):
-        figure(chart).savefig(buffer, format="svg", metadata={"Date": None})
+        figure(chart, titled=False).savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.S)

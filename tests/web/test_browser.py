@@ -221,6 +221,22 @@ def test_the_other_navigator_pages_read_well(context, live_server, nina, center,
     expect(page.locator("svg.chart")).to_have_count(3)
     shot(page, "dashboard")
 
+    # The first view draws eight charts with matplotlib (later ones reuse them): on this
+    # shared machine that may take longer than the usual bound.
+    page.get_by_role("link", name="Navigation metrics").click(timeout=30_000)
+    expect(page).to_have_title("Navigation metrics · Brain & Spine Center")
+    # a chart for every figure with data; the clocks nobody reached yet say so
+    expect(page.locator("svg.chart")).to_have_count(4)
+    expect(page.get_by_text("Resection to radiosurgery, days: no data")).to_be_visible()
+    consult = page.get_by_role("img", name="Referral to first consult, hours")
+    expect(consult).to_be_visible()
+    expect(page.locator("#clock-consult table")).to_contain_text("all referrals")
+    expect(page.locator("#clock-consult .definition")).to_contain_text("AONN+")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download every figure as CSV").click()
+    assert download.value.suggested_filename.startswith("navigation-metrics-")
+    shot(page, "metrics")
+
 
 def test_a_specialist_sees_their_week_and_rotates_their_feed(
     context, live_server, sam, nina, center, alice

@@ -159,7 +159,7 @@ def chart(value: charts.Chart, open_table: bool = False) -> dict:
     """A chart as inline SVG and its numbers as a table beside it (web/charts.py)."""
     return {
         "chart": value,
-        "svg": charts.svg(value),
+        "svg": None if value.empty else charts.svg(value),
         "headers": value.headers(),
         "rows": value.rows(),
         "open_table": open_table,
