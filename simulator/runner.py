@@ -348,19 +348,22 @@ class _Run:
         options = navigation.consult_options(referral=referral, now=now, limit=1)
         if not options.slots:
             return None
-        slot = options.slots[0]
+        return self._book(referral, options.slots[0], now=now, is_consult=True)
+
+    def _book(self, referral, found, *, now: datetime, is_consult: bool = False) -> Appointment:
+        """Book a slot or an option's visit exactly as the search returned it."""
         return navigation.appointment_book(
             patient=referral.patient,
             visit=navigation.VisitRequest(
-                clinician=self.clinicians[slot.clinician_id],
-                start=slot.start,
-                minutes=int((slot.end - slot.start).total_seconds() // 60),
-                specialty=slot.specialty,
+                clinician=self.clinicians[found.clinician_id],
+                start=found.start,
+                minutes=int((found.end - found.start).total_seconds() // 60),
+                specialty=found.specialty,
             ),
             by=None,
             now=now,
             referral=referral,
-            is_consult=True,
+            is_consult=is_consult,
         )
 
     def _to_board(self, consult: Appointment, *, now: datetime) -> Case | None:
@@ -428,19 +431,7 @@ class _Run:
         srs_at = None
         if found.options:
             [visit] = found.options[0].visits
-            booked = navigation.appointment_book(
-                patient=referral.patient,
-                visit=navigation.VisitRequest(
-                    clinician=self.clinicians[visit.clinician_id],
-                    start=visit.start,
-                    minutes=int((visit.end - visit.start).total_seconds() // 60),
-                    specialty=visit.specialty,
-                ),
-                by=None,
-                now=now,
-                referral=referral,
-            )
-            srs_at = booked.start
+            srs_at = self._book(referral, visit, now=now).start
             self.plans.append(
                 metrics.ScanPlan(
                     srs_at.astimezone(zone).date(),
