@@ -63,7 +63,8 @@ def page_times(
     port: int, session_key: str, path: str, *, requests: int, warm_up: int = 1
 ) -> tuple[list[float], int]:
     """Milliseconds of `requests` GETs of `path` over one keep-alive connection, sorted,
-    after `warm_up` GETs (the first must answer 200); and the page's size in bytes."""
+    after `warm_up` GETs (the first must answer 200); and the page's size in bytes. With
+    `warm_up=0` the first GET is timed too (a cold view)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": f"sessionid={session_key}"}
 
@@ -72,12 +73,15 @@ def page_times(
         response = conn.getresponse()
         return response.status, len(response.read())
 
+    times = []
+    started = time.perf_counter()
     status, size = read()
     if status != 200:
         raise RuntimeError(f"{path} answered {status}")
+    if not warm_up:
+        times.append((time.perf_counter() - started) * 1000)
     for _ in range(warm_up - 1):
         read()
-    times = []
     for _ in range(requests):
         started = time.perf_counter()
         read()

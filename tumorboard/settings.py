@@ -322,6 +322,9 @@ CARE_TREATMENT_HOURS_BY_MODALITY = {
 }
 CARE_POSTOP_SRS_DAYS = env_int("CARE_POSTOP_SRS_DAYS", 30)
 CARE_IMAGING_GRACE_DAYS = env_int("CARE_IMAGING_GRACE_DAYS", 7)
+# The navigation-metrics page (a year of aggregates) keeps its figures this long per
+# server process; 0 computes them on every view.
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 60)
 
 # Messaging. The SMS backend is chosen like Django's email backends.
 CENTER_NAME = env_str("CENTER_NAME", "Brain & Spine Center")

@@ -5,6 +5,7 @@ care, charted with the numbers and definitions beside them, and as CSV."""
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 
 from board.models import Recommendation
 from care.services import treatment_record
@@ -14,6 +15,13 @@ from tests.web.conftest import NY, frozen_at, logged_in, make_referral
 from web import navigation_metrics as nm
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_figures():
+    """The page keeps its figures a minute per process; every test makes its own data."""
+    cache.clear()
+
 
 LATER = datetime(2026, 3, 20, 9, tzinfo=NY)  # after the board met and treatment began
 PERIOD = nm.Period(date(2026, 2, 1), date(2026, 3, 20))
@@ -138,3 +146,20 @@ def test_the_bench_s_year_loads_and_the_page_reads_it(nina):
     assert sum(c.patients for c in nm.caseloads(period=year)) == in_year.count()
     with frozen_at(LATER):
         assert logged_in(nina).get("/dashboard/metrics/").status_code == 200
+
+
+def test_the_figures_are_kept_a_minute_then_computed_afresh(walked, nina, alice, settings):
+    client = logged_in(nina)
+    query = {"date_from": "2026-02-01", "date_to": "2026-03-20"}
+    row = '<th scope="row">all referrals</th><td>50</td><td>74</td><td>{}</td>'
+    with frozen_at(LATER):
+        first = client.get("/dashboard/metrics/", query).content.decode()
+        make_referral(alice, sites="spine", received_at=LATER - timedelta(hours=1), now=LATER)
+        kept = client.get("/dashboard/metrics/", query).content.decode()
+        settings.METRICS_CACHE_SECONDS = 0
+        fresh = client.get("/dashboard/metrics/", query).content.decode()
+    assert "Computed at 09:00 (kept up to 60 seconds)." in first
+    assert row.format(2) in first and row.format(2) in kept
+    march = '<th scope="row">Mar 2026</th><td>–</td>'
+    assert march + "<td>–</td><td>0</td>" in kept  # Alice's new referral not counted yet
+    assert march + "<td>0%</td><td>1</td>" in fresh and "Computed at 09:00." in fresh

@@ -8,6 +8,8 @@ import io
 from datetime import date
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -171,10 +173,22 @@ def monthly_chart(counts: dict[str, list[tuple[date, int]]]) -> charts.Chart:
 
 
 def _figures(period: nm.Period, now) -> dict:
-    intervals = nm.clock_intervals(period=period, now=now)
-    loads = nm.caseloads(period=period)
-    counts = nm.monthly_counts(period=period, now=now)
-    return {"intervals": intervals, "caseloads": loads, "counts": counts}
+    """The page's figures, kept METRICS_CACHE_SECONDS per process: a year of aggregates
+    a minute old reads the same, and a navigator reloading it costs nothing."""
+    key = f"navigation-metrics:{period.first}:{period.last}"
+    seconds = settings.METRICS_CACHE_SECONDS
+    found = cache.get(key) if seconds else None
+    if found is not None:
+        return found
+    figures = {
+        "intervals": nm.clock_intervals(period=period, now=now),
+        "caseloads": nm.caseloads(period=period),
+        "counts": nm.monthly_counts(period=period, now=now),
+        "computed_at": now,
+    }
+    if seconds:
+        cache.set(key, figures, seconds)
+    return figures
 
 
 @navigator_page
@@ -207,6 +221,8 @@ def metrics(request):
         "caseloads": figures["caseloads"],
         "monthly_chart": monthly_chart(figures["counts"]),
         "definitions": nm.DEFINITIONS,
+        "computed_at": figures["computed_at"],
+        "kept_seconds": settings.METRICS_CACHE_SECONDS,
         "source": nm.SOURCE,
     }
     return render(request, "web/navigator/metrics.html", context)
