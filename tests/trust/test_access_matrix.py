@@ -258,6 +258,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'alerts/acknowledge/', "alerts/acknowledge/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'alerts/acknowledge/', "alerts/acknowledge/"): (302, 403, 403, 403, 302, 302),
     ("GET", 'dashboard/', "dashboard/"): (302, 403, 403, 403, 200, 200),
+    ("GET", 'dashboard/metrics/', "dashboard/metrics/"): (302, 403, 403, 403, 200, 200),
+    ("GET", 'dashboard/metrics.csv', "dashboard/metrics.csv"): (302, 403, 403, 403, 200, 200),
     ("GET", 'board/', "board/"): (302, 403, 403, 200, 200, 200),
     ("GET", 'board/meetings/<int:pk>/', "board/meetings/{meeting}/"): (302, 403, 403, 200, 200, 200),
     ("GET", 'board/meetings/<int:pk>/attendance/', "board/meetings/{meeting}/attendance/"): (302, 403, 403, 405, 405, 405),
