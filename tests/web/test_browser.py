@@ -435,6 +435,7 @@ def test_a_navigator_holds_a_plan_with_the_scanner_and_an_interpreter_and_a_riva
     )
     assert refused.status_code == 409, refused.json()
     assert "MRI 3T-1" in refused.json()["message"]
+    assert f"hold {mri.hold_id}" in refused.json()["message"]
     assert not Appointment.objects.filter(patient=bob).exists()
 
     page.get_by_role("button", name="Confirm and book").click()
