@@ -482,7 +482,7 @@ class HeldOption:
 
 def referral_holds(*, referral: Any, now: datetime) -> list[HeldOption]:
     """The referral's holds still running at `now` (aware), soonest to expire first, each
-    with its held visits (clinician and location loaded)."""
+    with its held visits (clinician, location and resources taken loaded)."""
     from navigation.models import Hold
 
     holds = list(
@@ -496,6 +496,7 @@ def referral_holds(*, referral: Any, now: datetime) -> list[HeldOption]:
     for visit in (
         Appointment.objects.filter(hold__in=holds, status=Appointment.Status.HELD)
         .select_related("clinician", "location")
+        .prefetch_related("resource_bookings__resource")
         .order_by("start")
     ):
         if visit.hold_id is not None:

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from navigation.models import Appointment
+from navigation.models import Appointment, AppointmentResource, Clinician
 from navigation.services import VisitRequest, appointment_book
 from notifications.services import patient_link
 from patients.models import Patient, Referral
+from tests.conftest import client_for, make_user
+from tests.navigation.test_resources import interpreter, scanner  # noqa: F401  (fixtures)
 from tests.web.conftest import BOARD_NOW, NOW, NY, make_referral
 
 CHROMIUM = "/usr/bin/chromium"
@@ -385,3 +387,63 @@ def test_a_navigator_holds_an_option_while_on_the_phone_then_confirms_it(
     assert set(Appointment.objects.filter(referral=emergency).values_list("status", flat=True)) == {
         "booked"
     }
+
+
+@pytest.mark.usefixtures("interpreter")
+def test_a_navigator_holds_a_plan_with_the_scanner_and_an_interpreter_and_a_rival_is_refused(
+    context,
+    live_server,
+    nina,
+    bob,
+    center,
+    emergency,
+    scanner,  # noqa: F811
+):
+    """Issue 16's "Done when": the MRI needs the scanner, all three visits need a Spanish
+    interpreter; the held scanner minute is refused to another navigator, naming it."""
+    from playwright.sync_api import expect
+
+    emergency.patient.interpreter_language = "es"
+    emergency.patient.save()
+    page = context.new_page()
+    log_in(page, live_server.url, "nina", f"/referrals/{emergency.pk}/")
+    page.get_by_label("Neuroradiology (imaging)", exact=True).check()
+    page.get_by_label("Palliative care", exact=True).uncheck()
+    page.get_by_role("button", name="Find same-day options").click()
+    option = page.locator(".option").first
+    expect(option.locator("li.visit")).to_have_count(3)
+    expect(option.locator("li.visit", has_text="Neuroradiology")).to_contain_text(
+        "(MRI 3T-1, Lucía Ortega)"
+    )
+    for visit in option.locator("li.visit").all():
+        expect(visit).to_contain_text("Lucía Ortega")
+
+    page.get_by_role("button", name="Hold option 1 for 10 min").click()
+    held = page.locator(".hold")
+    expect(held.get_by_role("timer")).to_be_visible()
+    expect(held.locator("li", has_text="Neuroradiology")).to_contain_text("MRI 3T-1")
+    expect(held.locator("li", has_text="Lucía Ortega")).to_have_count(3)
+    shot(page, "referral-hold-resources")
+
+    # Another navigator, on the API, wants the same scanner minute for another patient
+    # with the other neuroradiologist.
+    mri = Appointment.objects.get(referral=emergency, specialty="neuroradiology")
+    rival = Clinician.objects.filter(specialty="neuroradiology").exclude(pk=mri.clinician_id)[0]
+    visit = {"clinician": rival.pk, "start": mri.start.isoformat(), "resources": [scanner.pk]}
+    refused = client_for(make_user("noah", "navigator")).post(
+        "/api/v1/itineraries/", {"patient": bob.pk, "visits": [visit]}, format="json"
+    )
+    assert refused.status_code == 409, refused.json()
+    assert "MRI 3T-1" in refused.json()["message"]
+    assert f"hold {mri.hold_id}" in refused.json()["message"]
+    assert not Appointment.objects.filter(patient=bob).exists()
+
+    page.get_by_role("button", name="Confirm and book").click()
+    expect(page.get_by_text("Booked: 3 visits on Monday 2 March")).to_be_visible()
+    booked = page.locator("#booked-visits li")
+    expect(booked.filter(has_text="Neuroradiology")).to_contain_text("MRI 3T-1")
+    expect(booked.filter(has_text="Lucía Ortega")).to_have_count(3)
+    rows = AppointmentResource.objects.filter(appointment__referral=emergency, live=True)
+    assert set(rows.values_list("appointment__status", flat=True)) == {"booked"}
+    assert list(rows.filter(resource=scanner).values_list("appointment", flat=True)) == [mri.pk]
+    assert rows.filter(resource__name="Lucía Ortega").count() == 3

@@ -62,6 +62,14 @@ def modality_labels(values: list[str]) -> str:
 
 
 @register.filter
+def taken_resources(appointment) -> str:
+    """The rooms, machines and interpreter a visit takes, by name in booking order
+    ("MRI 3T-1, Lucía Ortega"); "" when none. Reads `resource_bookings` (prefetch it)."""
+    rows = sorted(appointment.resource_bookings.all(), key=lambda row: row.pk)
+    return ", ".join(str(row.resource) for row in rows)
+
+
+@register.filter
 def span(delta: timedelta) -> str:
     """A duration the way a navigator says it: 2 d 5 h, 23 h 12 min, 42 min."""
     minutes = int(abs(delta.total_seconds()) // 60)

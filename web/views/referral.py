@@ -93,6 +93,7 @@ def _visits(referral):
         Appointment.objects.filter(referral=referral)
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("clinician", "location")
+        .prefetch_related("resource_bookings__resource")
     )
 
 
