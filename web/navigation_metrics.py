@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from board.models import Case, Meeting, Recommendation
-from care.models import Clock, Treatment
+from care.models import Barrier, Clock, DistressScreening, Treatment
 from navigation.models import Appointment
 from navigation.selectors import clinic_zone
 from patients.clinical import URGENCY_RANK
@@ -64,6 +64,13 @@ DEFINITIONS = {
     "caseload.",
     "no_shows": "Visits marked no-show out of the visits that started in the month "
     f"(cancelled ones not counted). Source: {SOURCE}, no-show rate.",
+    "barriers": "Barriers to care (transport, lodging, financial, language, caregiver, "
+    "other) recorded in the month, and those resolved in the month, whenever found. "
+    f"Source: {SOURCE}, barriers to care identified and resolved; CoC 2020 standard 8.1.",
+    "distress": "NCCN Distress Thermometer screenings taken in the month, and those at or "
+    "above the threshold (default 4) that asked for a psychosocial-care referral. Source: "
+    f"{SOURCE}, psychosocial distress screening; CoC 2020 standard 5.2; NCCN Guidelines, "
+    "Distress Management.",
     "palliative": "New referrals of the month whose patient has a palliative-care visit "
     "(not cancelled) or a signed board recommendation naming palliative care. Source: "
     f"{SOURCE}, referral to palliative care; CoC 2020 standard 4.5.",
@@ -329,6 +336,35 @@ MONTHLY_COUNTS: tuple[MonthlyCount, ...] = (
                     WHERE rec.status = 'signed' AND 'palliative_care' = ANY(rec.modalities))""",
     ),
 )
+
+# Barriers and distress screening (care), counted month by month beside the above.
+SUPPORT_COUNTS: tuple[MonthlyCount, ...] = (
+    MonthlyCount(
+        "barriers_found",
+        "Barriers found",
+        f"SELECT found_at AS at FROM {Barrier._meta.db_table}"
+        " WHERE found_at >= %(start)s AND found_at < %(end)s",
+    ),
+    MonthlyCount(
+        "barriers_resolved",
+        "Barriers resolved",
+        f"SELECT resolved_at AS at FROM {Barrier._meta.db_table}"
+        " WHERE resolved_at >= %(start)s AND resolved_at < %(end)s",
+    ),
+    MonthlyCount(
+        "distress_screened",
+        "Distress screened",
+        f"SELECT screened_at AS at FROM {DistressScreening._meta.db_table}"
+        " WHERE screened_at >= %(start)s AND screened_at < %(end)s",
+    ),
+    MonthlyCount(
+        "distress_referred",
+        "Referred to psychosocial care",
+        f"SELECT screened_at AS at FROM {DistressScreening._meta.db_table}"
+        " WHERE screened_at >= %(start)s AND screened_at < %(end)s AND referred",
+    ),
+)
+MONTHLY_COUNTS += SUPPORT_COUNTS
 
 # Shares shown month by month: (key, label, numerator, denominator).
 MONTHLY_SHARES = (

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from board.models import Recommendation
+from care.models import Barrier, DistressScreening
 from care.services import treatment_record
 from navigation.models import Appointment
 from patients.models import Referral
@@ -33,7 +34,8 @@ def walked(center, board_case, bob, nina):
     the board on Tue 3 Mar 07:00, signed at 08:00 (resection then radiosurgery), the
     resection done elsewhere on 4 Mar at 09:00 (target: 48 h).
     Bob, routine spine, received Mon 23 Feb 09:00 by Nina: consult 80 h later (late), a
-    palliative-care visit."""
+    palliative-care visit, a transport barrier found on 24 Feb and resolved on 26 Feb, a
+    distress score of 6 on 26 Feb (referred to psychosocial care)."""
     alice_referral = board_case.referral
     Referral.objects.filter(pk=alice_referral.pk).update(
         consult_at=alice_referral.received_at + timedelta(hours=20)
@@ -73,6 +75,22 @@ def walked(center, board_case, bob, nina):
         end=start + timedelta(minutes=30),
         status="no_show",
     )
+    Barrier.objects.create(
+        patient=bob,
+        kind="transport",
+        found_at=datetime(2026, 2, 24, 10, tzinfo=NY),
+        found_by=nina,
+        action="Ride booked through the center's transport program.",
+        resolved_at=datetime(2026, 2, 26, 15, tzinfo=NY),
+    )
+    DistressScreening.objects.create(
+        patient=bob,
+        referral=late,
+        occasion="first_consult",
+        score=6,
+        screened_at=datetime(2026, 2, 26, 13, tzinfo=NY),
+        referred=True,
+    )
 
 
 def _find(intervals, clock, group, value=""):
@@ -103,7 +121,9 @@ def test_the_page_charts_each_figure_beside_its_numbers_and_definition(walked, n
         )
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('<svg class="chart" role="img"') == 6
+    assert html.count('<svg class="chart" role="img"') == 7
+    assert '<th scope="row">Feb 2026</th><td>1</td><td>1</td><td>1</td><td>1</td>' in html
+    assert "CoC 2020 standard 8.1" in html and "CoC 2020 standard 5.2" in html
     assert "Surveillance scan to the next, days: no data in this period yet." in html
     assert "<title>all referrals median: 50</title>" in html
     row = '<th scope="row">all referrals</th><td>50</td><td>74</td><td>2</td><td>50% (1/2)</td>'
@@ -127,6 +147,9 @@ def test_the_csv_has_every_figure_and_bad_dates_are_named(walked, nina):
     assert answer["Content-Type"].startswith("text/csv") and lines[0] == "metric,group,value,unit"
     assert "consult_median,all,50,hours" in lines and "treatment_median,all,4,days" in lines
     assert "palliative,month:2026-02,1,count" in lines
+    assert "barriers_found,month:2026-02,1,count" in lines
+    assert "barriers_resolved,month:2026-02,1,count" in lines
+    assert "distress_referred,month:2026-02,1,count" in lines
     assert refused.status_code == 400 and "date_to" in refused.json()["errors"]
 
 

@@ -157,6 +157,8 @@ def monthly_chart(counts: dict[str, list[tuple[date, int]]]) -> charts.Chart:
             )
         )
     for count in nm.MONTHLY_COUNTS:
+        if count in nm.SUPPORT_COUNTS:
+            continue  # their own chart
         columns.append((count.label, tuple(str(n) for _, n in counts[count.key])))
     return charts.Chart(
         title="No-shows and palliative-care referrals, month by month",
@@ -169,6 +171,23 @@ def monthly_chart(counts: dict[str, list[tuple[date, int]]]) -> charts.Chart:
         top=100,
         columns=tuple(columns),
         ident="monthly",
+    )
+
+
+def support_chart(counts: dict[str, list[tuple[date, int]]]) -> charts.Chart:
+    months = [m for m, _ in counts["referrals"]]
+    return charts.Chart(
+        title="Barriers to care and distress screening, month by month",
+        description="Barriers found and resolved, distress screenings taken and those "
+        "referred to psychosocial care, each month.",
+        labels=tuple(f"{m:%b %Y}" for m in months),
+        series=tuple(
+            charts.Series(count.label, tuple(n for _, n in counts[count.key]))
+            for count in nm.SUPPORT_COUNTS
+        ),
+        y_label="count",
+        x_label="month",
+        ident="support",
     )
 
 
@@ -220,6 +239,7 @@ def metrics(request):
         "caseload_chart": caseload_chart(figures["caseloads"]),
         "caseloads": figures["caseloads"],
         "monthly_chart": monthly_chart(figures["counts"]),
+        "support_chart": support_chart(figures["counts"]),
         "definitions": nm.DEFINITIONS,
         "computed_at": figures["computed_at"],
         "kept_seconds": settings.METRICS_CACHE_SECONDS,
