@@ -5,8 +5,9 @@ logged-in navigator's session.
 `metrics_load()` writes the year in bulk (no services: it is data, not a workflow): for
 each patient a referral (10% emergency, 30% urgent) taken by one of five navigators and
 its consult visit, a palliative-care visit for a quarter, three follow-up visits (5% no-
-shows); 40% go to a weekly board with a signed recommendation, a treatment recorded and
-their care clocks (board, treatment, post-operative radiosurgery for the resections).
+shows), a distress screening at the consult and a barrier for one in five; 40% go to a
+weekly board with a signed recommendation, a treatment recorded and their care clocks
+(board, treatment, post-operative radiosurgery for the resections).
 Visits are dealt to clinicians in time order, so none overlaps another of its clinician.
 """
 
@@ -35,7 +36,7 @@ def metrics_load(*, patients: int = PATIENTS, now: datetime | None = None) -> st
     from bench.cpsat import CLINIC_ZONE
     from bench.web import navigator_session
     from board.models import Case, Meeting, Recommendation, Series
-    from care.models import Clock, Treatment
+    from care.models import Barrier, Clock, DistressScreening, Treatment
     from navigation.models import Appointment, Clinician, Location
     from patients.models import Patient, Referral
 
@@ -244,10 +245,48 @@ def metrics_load(*, patients: int = PATIENTS, now: datetime | None = None) -> st
                 )
         Treatment.objects.bulk_create(treatments)
         Clock.objects.bulk_create(clocks)
+        barriers, screenings = [], []
+        for n, referral in enumerate(referrals):
+            if referral.consult_at is None or referral.consult_at > now:
+                continue
+            score = rng.randrange(11)
+            screenings.append(
+                DistressScreening(
+                    patient=referral.patient,
+                    referral=referral,
+                    occasion="first_consult",
+                    score=score,
+                    screened_at=referral.consult_at,
+                    referred=score >= 4,
+                )
+            )
+            if n % 5 == 0:
+                found = referral.received_at + timedelta(hours=6)
+                resolved = found + timedelta(days=rng.uniform(1, 20))
+                barriers.append(
+                    Barrier(
+                        patient=referral.patient,
+                        kind=rng.choice(["transport", "lodging", "financial", "caregiver"]),
+                        found_at=found,
+                        resolved_at=resolved if resolved < now else None,
+                    )
+                )
+        Barrier.objects.bulk_create(barriers)
+        DistressScreening.objects.bulk_create(screenings)
     # A bulk load leaves the planner without statistics until autovacuum comes by; a
     # database in service has them.
     with connection.cursor() as cursor:
-        for model in (Referral, Appointment, Case, Meeting, Recommendation, Treatment, Clock):
+        for model in (
+            Referral,
+            Appointment,
+            Case,
+            Meeting,
+            Recommendation,
+            Treatment,
+            Clock,
+            Barrier,
+            DistressScreening,
+        ):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     return navigator_session("bench-metrics-nav0")
 
