@@ -205,23 +205,27 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     expect(page.locator(".visit-status")).to_have_text("Cancelled")
     step(page, "day-08-cancelled")
 
-    # 8. A no-show, undone; then the patient arrives.
-    page.goto(f"{live_server.url}/referrals/{routine.pk}/")
-    page.locator("#booked-visits li", has_text="Radiation oncology").get_by_role(
-        "link"
-    ).first.click()
-    page.get_by_role("button", name="Did not come (no-show)").click()
-    expect(page.locator(".visit-status")).to_have_text("No-show")
-    page.get_by_role("button", name="Back to booked").click()
-    expect(page.locator(".visit-status")).to_have_text("Booked")
-    page.get_by_role("button", name="Arrived (check in)").click()
-    expect(page.locator(".visit-status")).to_have_text("Checked in")
-    step(page, "day-09-no-show-undone-arrived")
+    # 8. Once the visit has begun: a no-show, undone; then the patient arrives.
+    radiation_visit = Appointment.objects.get(
+        referral=routine, specialty="radiation_oncology", status="booked"
+    )
+    with time_machine.travel(radiation_visit.start + timedelta(minutes=5), tick=True):
+        log_in(page, live_server.url, "nina", f"/referrals/{routine.pk}/")
+        page.locator("#booked-visits li", has_text="Radiation oncology").get_by_role(
+            "link"
+        ).first.click()
+        page.get_by_role("button", name="Did not come (no-show)").click()
+        expect(page.locator(".visit-status")).to_have_text("No-show")
+        page.get_by_role("button", name="Back to booked").click()
+        expect(page.locator(".visit-status")).to_have_text("Booked")
+        page.get_by_role("button", name="Arrived (check in)").click()
+        expect(page.locator(".visit-status")).to_have_text("Checked in")
+        step(page, "day-09-no-show-undone-arrived")
 
     # 9. Squeeze the emergency in over booked time, with a reason.
     page.goto(f"{live_server.url}/referrals/{emergency.pk}/")
     page.get_by_text("Book over booked time", exact=True).click()
-    page.get_by_label("With").select_option(str(on_call.pk))
+    page.get_by_label("With", exact=True).select_option(str(on_call.pk))
     page.get_by_label("Starts (clinic time)").fill("2026-03-02T13:00")
     page.get_by_label("Minutes", exact=True).fill("30")
     page.get_by_role("button", name="Book over other visits").click()
@@ -239,7 +243,7 @@ def test_a_navigator_does_a_whole_day_in_the_pages(
     sms_received(sender=PETRA_PHONE, body="R", sid="SMday1", now=timezone.now())
     page.goto(f"{live_server.url}/referrals/{routine.pk}/")
     expect(page.locator(".request.open")).to_contain_text("Asked by text to reschedule")
-    page.get_by_label("What was done").fill("Called her: keeps the day")
+    page.locator(".request.open").get_by_label("What was done").fill("Called her: keeps the day")
     page.get_by_role("button", name="Mark handled").click()
     expect(page.locator(".request.done")).to_contain_text("Called her: keeps the day")
     assert not Alert.objects.filter(kind="patient_reply", resolved_at__isnull=True).exists()
