@@ -446,7 +446,7 @@ def clashes(
         Appointment.objects.filter(LIVE, start__lt=end, end__gt=start)
         .filter(Q(clinician_id=clinician_id) | Q(patient_id=patient_id))
         .exclude(pk__in=list(exclude_ids))
-        .select_related("clinician", "hold", "location")
+        .select_related("clinician", "hold__created_by", "location")
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 
 from tumorboard.errors import SERVER_ERROR
 
@@ -18,10 +19,13 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"code": code, "message": message, "fields": {}}, status=status)
 
 
+@csrf_exempt
 def api_unknown(request, rest: str = "") -> JsonResponse:
     """The last pattern under /api/: a JSON 404, never a redirect. A path that only lacks
     its trailing slash names the endpoint it meant, for every method (a redirect would
-    turn a POST into a GET, and APPEND_SLASH cannot redirect a POST at all)."""
+    turn a POST into a GET, and APPEND_SLASH cannot redirect a POST at all). CSRF-exempt:
+    it serves and changes nothing, so a token-authenticated POST to a mistyped address
+    gets this 404 rather than the CSRF check's 403."""
     path = request.path_info
     if not path.endswith("/"):
         try:

@@ -444,27 +444,16 @@ def resource_conflict(
     index: int | None,
 ) -> Conflict:
     """409 naming the room, machine or interpreter taken, and whether a hold has it."""
-    row = found[0]
-    resource = row.resource
-    hold = row.appointment.hold
-    if row.appointment.status == Appointment.Status.HELD and hold is not None:
-        why = (
-            f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
-        )
-    else:
-        why = "booked for another visit then"
     return Conflict(
         f"The {_name(specialty)} visit at {_local(start, time_zone)} needs "
-        f"{resource.kind_label} “{resource.name}”, which is {why}. Nothing was booked.",
+        f"{_resource_taken(found, time_zone)}. Nothing was booked.",
         code="resource_taken",
         extra={
             "clash": {
                 "visit": index,
                 "specialty": specialty,
                 "start": start.isoformat(),
-                "resource": resource.pk,
-                "resource_name": resource.name,
-                "resource_kind": resource.kind_label,
+                **_resource_detail(found),
                 "clashing_appointments": [
                     r.appointment_id
                     for r in found
@@ -478,6 +467,30 @@ def resource_conflict(
             }
         },
     )
+
+
+def _resource_taken(found: Sequence[AppointmentResource], time_zone: str) -> str:
+    """“MRI scanner 3 T “MRI 3T-1”, which is held for another patient (hold 7, until …)”:
+    the first taken resource of `found` and what has it (local times in `time_zone`)."""
+    row = found[0]
+    resource = row.resource
+    hold = row.appointment.hold
+    if row.appointment.status == Appointment.Status.HELD and hold is not None:
+        why = (
+            f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
+        )
+    else:
+        why = "booked for another visit then"
+    return f"{resource.kind_label} “{resource.name}”, which is {why}"
+
+
+def _resource_detail(found: Sequence[AppointmentResource]) -> dict[str, Any]:
+    resource = found[0].resource
+    return {
+        "resource": resource.pk,
+        "resource_name": resource.name,
+        "resource_kind": resource.kind_label,
+    }
 
 
 def _check_clock(
@@ -522,6 +535,13 @@ def _raise_not_free(
         if a.status != Appointment.Status.HELD or a.hold is None or a.hold.expires_at > now
     ]
     if found:
+        taken = resource_clashes(
+            resource_ids=checked.resources,
+            start=visit.start,
+            end=checked.end,
+            exclude_ids=[exclude_id] if exclude_id else [],
+            now=now,
+        )
         raise Conflict(
             clash_message(
                 checked.specialty,
@@ -530,11 +550,12 @@ def _raise_not_free(
                 visit.clinician,
                 patient.pk,
                 found,
+                taken,
             ),
             code="clash",
             extra={
                 "clash": clash_detail(
-                    checked.specialty, visit.clinician.pk, visit.start, index, found
+                    checked.specialty, visit.clinician.pk, visit.start, index, found, taken
                 )
             },
         )
@@ -553,31 +574,55 @@ def clash_message(
     clinician: Clinician,
     patient_id: int,
     found: list[Appointment],
+    taken: Sequence[AppointmentResource] = (),
 ) -> str:
-    """Say what is really there: the patient's own visit, a hold, or a booked visit."""
+    """Say what is really there: the patient's own visit, a hold (naming its navigator
+    when it holds the patient's time), or a booked visit; then the room, machine or
+    interpreter the visit needs that is taken then too (`taken`, as `resource_clashes`).
+    Local times in `time_zone`."""
     when = _local(start, time_zone)
-    if any(a.patient_id == patient_id for a in found):
+    held = Appointment.Status.HELD
+    own = [a for a in found if a.patient_id == patient_id]
+    own_hold = own[0].hold if own else None
+    if any(a.status != held for a in own) or (own and own_hold is None):
         why = "the patient already has a visit then"
-    elif any(a.status == Appointment.Status.HELD for a in found):
+    elif own_hold is not None:
+        holder = own_hold.created_by
+        name = (holder.get_full_name() or holder.username) if holder else "another navigator"
+        why = (
+            f"the patient's time is held by {name} (hold {own_hold.pk}) until "
+            f"{_local(own_hold.expires_at, time_zone)}"
+        )
+    elif any(a.status == held for a in found):
         hold = next(a.hold for a in found if a.status == Appointment.Status.HELD)
         until = f" (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})" if hold else ""
         why = f"{clinician.name}'s time is held for a patient{until}"
     else:
         why = f"{clinician.name} already has a visit then"
+    also = f"; it also needs {_resource_taken(taken, time_zone)}" if taken else ""
     return (
-        f"The {specialty.replace('_', ' ')} visit at {when} is not free: {why}. Nothing was booked."
+        f"The {specialty.replace('_', ' ')} visit at {when} is not free: {why}{also}. "
+        "Nothing was booked."
     )
 
 
 def clash_detail(
-    specialty: str, clinician_id: int, start: datetime, index: int | None, found: list[Appointment]
+    specialty: str,
+    clinician_id: int,
+    start: datetime,
+    index: int | None,
+    found: list[Appointment],
+    taken: Sequence[AppointmentResource] = (),
 ) -> dict[str, Any]:
+    """The `clash` of a 409: the clinician, the clashing visits and holds, and the first
+    taken resource (`resource`, `resource_name`, `resource_kind`) when `taken` has one."""
     held = [a.hold_id for a in found if a.status == Appointment.Status.HELD and a.hold_id]
     return {
         "visit": index,
         "specialty": specialty,
         "clinician": clinician_id,
         "start": start.isoformat(),
+        **(_resource_detail(taken) if taken else {}),
         "clashing_appointments": [a.pk for a in found if a.status != Appointment.Status.HELD],
         "holds": held,
     }
@@ -631,6 +676,12 @@ def insert(
             exclude_ids=[*mine, *([appointment.pk] if appointment.pk else [])],
         )
         zone = appointment.location.time_zone
+        taken = resource_clashes(
+            resource_ids=resources or [],
+            start=appointment.start,
+            end=appointment.end,
+            exclude_ids=[*mine, *([appointment.pk] if appointment.pk else [])],
+        )
         raise Conflict(
             clash_message(
                 appointment.specialty,
@@ -639,11 +690,17 @@ def insert(
                 appointment.clinician,
                 appointment.patient_id,
                 found,
+                taken,
             ),
             code="clash",
             extra={
                 "clash": clash_detail(
-                    appointment.specialty, appointment.clinician_id, appointment.start, index, found
+                    appointment.specialty,
+                    appointment.clinician_id,
+                    appointment.start,
+                    index,
+                    found,
+                    taken,
                 )
             },
         ) from None

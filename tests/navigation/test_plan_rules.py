@@ -14,6 +14,7 @@ from navigation import services
 from navigation.models import Appointment, Hold, TravelBuffer
 from navigation.services import VisitRequest
 from patients.services import referral_create
+from tests.conftest import client_for, make_user
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 10, tzinfo=NY)
@@ -464,3 +465,23 @@ def test_booking_the_consult_resolves_its_alerts_at_once_saying_why(center, alic
     alerts = Alert.objects.filter(referral=referral)
     assert all(a.resolved_at == NOW for a in alerts)
     assert {a.resolved_reason for a in alerts} == {"The consult is booked."}
+
+
+def test_a_clash_with_another_navigators_hold_on_the_patient_names_the_hold(
+    as_navigator, center, alice
+):
+    surgeon = center.first("neurosurgery")
+    held = client_for(make_user("noah", "navigator")).post(
+        "/api/v1/holds/", {"patient": alice.pk, "visits": [visit(surgeon, at(10))]}
+    )
+    assert held.status_code == 201, held.json()
+    other = center.first("radiation_oncology")
+    response = as_navigator.post(
+        "/api/v1/itineraries/", {"patient": alice.pk, "visits": [visit(other, at(10))]}
+    )
+    assert response.status_code == 409
+    message = response.json()["message"]
+    hold = held.json()["id"]
+    assert f"the patient's time is held by noah (hold {hold}) until Fri 06 Mar 10:10" in message
+    assert "already has a visit" not in message
+    assert response.json()["clash"]["holds"] == [hold]

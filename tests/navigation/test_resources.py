@@ -170,6 +170,22 @@ def test_a_held_scanner_is_taken_and_a_cancelled_one_is_free_again(
     assert again.status_code == 201, again.json()
 
 
+@pytest.mark.parametrize("taken_by", ["itineraries", "holds"])
+def test_a_rival_for_the_same_reader_and_scanner_minute_hears_the_scanner_named(
+    as_navigator, center, alice, bob, scanner, taken_by
+):
+    reader = center.first("neuroradiology")
+    visit = {"clinician": reader.pk, "start": "2026-03-09T13:00:00-04:00"}
+    first = as_navigator.post(f"/api/v1/{taken_by}/", {"patient": alice.pk, "visits": [visit]})
+    assert first.status_code == 201, first.json()
+    rival = as_navigator.post("/api/v1/itineraries/", {"patient": bob.pk, "visits": [visit]})
+    assert rival.status_code == 409
+    assert f"{reader.name}" in rival.json()["message"]
+    assert "MRI scanner 3 T “MRI 3T-1”" in rival.json()["message"]
+    assert rival.json()["clash"]["resource"] == scanner.pk
+    assert rival.json()["clash"]["resource_name"] == "MRI 3T-1"
+
+
 def test_a_visit_type_needing_a_machine_no_location_has_is_a_400(as_navigator, center, alice):
     VisitType.objects.create(
         specialty="radiation_oncology", name="SRS planning", minutes=60, needs=["ct_simulator"]

@@ -3,6 +3,8 @@ slash names the right one (no HTML 500 under DEBUG, no redirect), an unknown pat
 JSON 404, a method an endpoint does not take a JSON 405."""
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,14 @@ def test_pages_outside_the_api_keep_their_html_404(as_navigator):
     response = as_navigator.get("/no-such-page/")
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_token_write_to_a_mistyped_api_path_is_a_json_404_not_a_csrf_403(nina, method):
+    client = APIClient(enforce_csrf_checks=True)  # as a real client: no test-client exemption
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nina).key}")
+    response = getattr(client, method)(
+        "/api/v1/patients/abc/distress-screenings/", {"score": 4}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -117,4 +117,7 @@ def test_a_held_option_cannot_be_held_or_booked_by_another_navigator(nina, ada, 
     assert response.status_code == 409
     html = response.content.decode()
     assert "Not held" in html and "is not free" in html
+    hold = Hold.objects.get()
+    assert f"the patient&#x27;s time is held by nina (hold {hold.pk}) until " in html
+    assert "already has a visit" not in html
     assert Hold.objects.count() == 1
