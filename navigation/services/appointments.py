@@ -61,9 +61,7 @@ def appointment_book(
     )
     if is_consult and referral is not None and live_consult(referral):
         raise consult_exists(referral)
-    (checked,), _ = check_visits(
-        [visit], patient=patient, now=now, override=override, read=read
-    )
+    (checked,), _ = check_visits([visit], patient=patient, now=now, override=override, read=read)
     appointment = Appointment(
         patient=patient,
         clinician=visit.clinician,

@@ -710,15 +710,31 @@ def record(
     reason: str = "",
 ) -> None:
     """History: every booking, move, status change and cancel, never rewritten."""
-    AppointmentChange.objects.create(
-        appointment=appointment,
-        kind=kind,
-        old_start=old_start,
-        new_start=appointment.start,
-        old_status=old_status,
-        new_status=appointment.status,
-        reason=reason,
-        by=by,
+    record_many([appointment], kind, by, old_start=old_start, old_status=old_status, reason=reason)
+
+
+def record_many(
+    appointments: Sequence[Appointment],
+    kind: str,
+    by: Actor,
+    *,
+    old_start: datetime | None = None,
+    old_status: str = "",
+    reason: str = "",
+) -> None:
+    """`record` for several visits changed alike (a plan's), in one INSERT."""
+    AppointmentChange.objects.bulk_create(
+        AppointmentChange(
+            appointment=appointment,
+            kind=kind,
+            old_start=old_start,
+            new_start=appointment.start,
+            old_status=old_status,
+            new_status=appointment.status,
+            reason=reason,
+            by=by,
+        )
+        for appointment in appointments
     )
 
 

@@ -25,7 +25,7 @@ from navigation.services.booking import (
     lock_calendars,
     plan_request,
     plan_resources,
-    record,
+    record_many,
     refresh_consult,
     release_expired_holds,
     visit_types,
@@ -328,9 +328,9 @@ def itinerary_book(
 def booked_messages(made: list[Appointment], by: Actor) -> None:
     """History and the patient's messages for newly booked visits; the reminders are
     planned once, when every visit of the day is in."""
+    record_many(made, "booked", by)
     contacts = outbox.messaged_contacts(made[0].patient) if made else []
     for index, appointment in enumerate(made):
-        record(appointment, "booked", by)
         last = index == len(made) - 1
         outbox.appointment_changed(
             appointment=appointment, change="booked", reminders=last, contacts=contacts

@@ -1,19 +1,30 @@
-"""A booking costs a fixed, small number of queries: a single visit and a plan of three."""
+"""A booking costs a fixed, small number of queries (issue 16, `bookings_per_s`): one visit,
+and a plan of three with the MRI scanner and a Spanish interpreter at every visit, for a
+patient whose sister gets the texts and invites too. Each is counted with the same
+calendars and messages that count for the patient: the invites, the reminders, the
+history. Were a read to come back once per visit, or twice per booking, these fail."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from navigation.models import Appointment
+from navigation.models import Appointment, AppointmentResource
+from notifications.models import Message
+from patients.models import Contact
+from tests.navigation.test_resources import PLAN, book, interpreter, scanner, search
 
 NY = ZoneInfo("America/New_York")
-NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)
+NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)  # Friday evening; Monday is 2026-03-09
+
+# Measured in a test's transaction (its savepoints count): before issue 16's profiling a
+# visit cost 44 queries and the plan of three 64 (without rooms or an interpreter).
+ONE_VISIT = 34
+PLAN_OF_THREE = 64
 
 pytestmark = pytest.mark.django_db
+__all__ = ["interpreter", "scanner"]  # the fixtures, used by name
 
 
 @pytest.fixture(autouse=True)
@@ -22,35 +33,49 @@ def frozen():
         yield traveller
 
 
-def test_dump(as_navigator, center, alice, bob):
+@pytest.fixture
+def sister(alice):
+    return Contact.objects.create(
+        patient=alice,
+        name="Ann Archer",
+        phone="+16175550199",
+        email="ann@example.org",
+        sms_consent=True,
+        gets_texts=True,
+        gets_invites=True,
+    )
+
+
+def test_one_visit_is_booked_in_a_fixed_number_of_queries(
+    as_navigator, center, alice, sister, django_assert_max_num_queries
+):
     clinician = center.first("pain_medicine")
-    as_navigator.get("/api/v1/appointments/?patient=%d" % bob.pk)
-    with CaptureQueriesContext(connection) as captured:
+    as_navigator.get("/api/v1/appointments/")  # the session's first touch is not counted
+    with django_assert_max_num_queries(ONE_VISIT):
         response = as_navigator.post(
             "/api/v1/appointments/",
             {"patient": alice.pk, "clinician": clinician.pk, "start": "2026-03-09T10:00:00-04:00"},
         )
     assert response.status_code == 201, response.json()
-    with open("/tmp/perf/single.txt", "w") as out:
-        for q in captured.captured_queries:
-            out.write(q["sql"][:400] + "\n")
-    found = as_navigator.post(
-        "/api/v1/itineraries/search/",
-        {
-            "patient": bob.pk,
-            "specialties": ["neurosurgery", "radiation_oncology", "pain_medicine"],
-            "date_from": "2026-03-10",
-            "date_to": "2026-03-13",
-        },
-    ).json()["options"][0]
-    visits = [
-        {"clinician": v["clinician"], "start": v["start"], "specialty": v["specialty"]}
-        for v in found["visits"]
-    ]
-    with CaptureQueriesContext(connection) as captured:
-        response = as_navigator.post("/api/v1/itineraries/", {"patient": bob.pk, "visits": visits})
+    assert Appointment.objects.filter(patient=alice, status="booked").count() == 1
+    invites = Message.objects.filter(patient=alice, template="invite_request")
+    assert sorted(invites.values_list("to", flat=True)) == ["alice@example.org", "ann@example.org"]
+    assert Message.objects.filter(patient=alice, template="reminder").exists()
+
+
+def test_a_plan_of_three_with_scanner_and_interpreter_in_a_fixed_number_of_queries(
+    as_navigator, center, alice, sister, scanner, interpreter, django_assert_max_num_queries
+):
+    alice.interpreter_language = "es"
+    alice.save()
+    option = search(as_navigator, alice).json()["options"][0]
+    assert {v["specialty"] for v in option["visits"]} == set(PLAN)
+    with django_assert_max_num_queries(PLAN_OF_THREE):
+        response = book(as_navigator, alice, option)
     assert response.status_code == 201, response.json()
-    with open("/tmp/perf/plan.txt", "w") as out:
-        for q in captured.captured_queries:
-            out.write(q["sql"][:400] + "\n")
-    assert Appointment.objects.count() == 4
+    names = [[r["name"] for r in a["resources"]] for a in response.json()["appointments"]]
+    assert sorted(map(len, names)) == [1, 1, 2]  # the MRI takes the scanner too
+    assert all(taken[-1] == "Lucía Ortega" for taken in names)
+    assert AppointmentResource.objects.filter(resource=scanner, live=True).count() == 1
+    invites = Message.objects.filter(patient=alice, template="invite_request")
+    assert invites.count() == 6  # three visits, to Alice and to her sister
