@@ -709,29 +709,30 @@ def record(
     old_status: str = "",
     reason: str = "",
 ) -> None:
-    """History: every booking, move, status change and cancel, never rewritten."""
-    record_many([appointment], kind, by, old_start=old_start, old_status=old_status, reason=reason)
+    """History: every booking, move, status change and cancel, never rewritten (its
+    post_save is heard: interop sends a status move's SIU from it)."""
+    AppointmentChange.objects.create(
+        appointment=appointment,
+        kind=kind,
+        old_start=old_start,
+        new_start=appointment.start,
+        old_status=old_status,
+        new_status=appointment.status,
+        reason=reason,
+        by=by,
+    )
 
 
-def record_many(
-    appointments: Sequence[Appointment],
-    kind: str,
-    by: Actor,
-    *,
-    old_start: datetime | None = None,
-    old_status: str = "",
-    reason: str = "",
-) -> None:
-    """`record` for several visits changed alike (a plan's), in one INSERT."""
+def record_booked(appointments: Sequence[Appointment], by: Actor) -> None:
+    """`record` of a plan's newly booked visits, in one INSERT. Like every bulk_create it
+    sends no post_save: only "booked" rows are written so, which no receiver handles
+    (interop's hears status moves, whose messages go with `record`)."""
     AppointmentChange.objects.bulk_create(
         AppointmentChange(
             appointment=appointment,
-            kind=kind,
-            old_start=old_start,
+            kind="booked",
             new_start=appointment.start,
-            old_status=old_status,
             new_status=appointment.status,
-            reason=reason,
             by=by,
         )
         for appointment in appointments

@@ -25,7 +25,7 @@ from navigation.services.booking import (
     lock_calendars,
     plan_request,
     plan_resources,
-    record_many,
+    record_booked,
     refresh_consult,
     release_expired_holds,
     visit_types,
@@ -328,7 +328,7 @@ def itinerary_book(
 def booked_messages(made: list[Appointment], by: Actor) -> None:
     """History and the patient's messages for newly booked visits; the reminders are
     planned once, when every visit of the day is in."""
-    record_many(made, "booked", by)
+    record_booked(made, by)
     contacts = outbox.messaged_contacts(made[0].patient) if made else []
     for index, appointment in enumerate(made):
         last = index == len(made) - 1
