@@ -4,19 +4,19 @@ patient whose sister gets the texts and invites too. Each is counted with the sa
 calendars and messages that count for the patient: the invites, the reminders, the
 history. Were a read to come back once per visit, or twice per booking, these fail."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-import time_machine
 
 from navigation.models import Appointment, AppointmentResource
 from notifications.models import Message
 from patients.models import Contact
-from tests.navigation.test_resources import PLAN, book, interpreter, scanner, search
-
-NY = ZoneInfo("America/New_York")
-NOW = datetime(2026, 3, 6, 18, 45, tzinfo=NY)  # Friday evening; Monday is 2026-03-09
+from tests.navigation.test_resources import (
+    PLAN,
+    book,
+    frozen,
+    interpreter,
+    scanner,
+    search,
+)
 
 # Measured in a test's transaction (its savepoints count): before issue 16's profiling
 # these cost 57 and 110 queries.
@@ -24,13 +24,8 @@ ONE_VISIT = 33
 PLAN_OF_THREE = 64
 
 pytestmark = pytest.mark.django_db
-__all__ = ["interpreter", "scanner"]  # the fixtures, used by name
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+# The fixtures, used by name; `frozen` (autouse) sets the clock to Friday 6 March 2026.
+__all__ = ["frozen", "interpreter", "scanner"]
 
 
 @pytest.fixture
