@@ -142,10 +142,12 @@ def _busy(
     *,
     now: datetime | None = None,
     exclude_id: int | None = None,
+    time_off: Busy | None = None,
 ) -> tuple[Busy, PatientBusy]:
     """Booked and held time (overrides included) and time off per clinician in
     [start, end); and the patient's own visits as (start, end, location), to keep apart
-    from new ones. The visits of both come in one query."""
+    from new ones. The visits of both come in one query; `time_off`, when given, is the
+    clinicians' time off over at least [start, end), already read."""
     busy: Busy = defaultdict(list)
     patient_busy: PatientBusy = []
     mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
@@ -162,11 +164,32 @@ def _busy(
             busy[clinician_id].append((s, e))
         if patient_id is not None and patient == patient_id:
             patient_busy.append((s, e, location_id))
+    if time_off is None:
+        time_off = clinicians_time_off(clinician_ids, start, end)
+    for clinician_id, spans in time_off.items():
+        busy[clinician_id] += spans
+    return busy, patient_busy
+
+
+def clinicians_time_off(clinician_ids: list[int], start: datetime, end: datetime) -> Busy:
+    """Each clinician's time off overlapping [start, end) (aware), as (start, end) pairs:
+    read once by a booking for `sessions_covering` and `free_days` both."""
+    off: Busy = defaultdict(list)
     for clinician_id, s, e in TimeOff.objects.filter(
         clinician_id__in=clinician_ids, start__lt=end, end__gt=start
     ).values_list("clinician_id", "start", "end"):
-        busy[clinician_id].append((s, e))
-    return busy, patient_busy
+        off[clinician_id].append((s, e))
+    return off
+
+
+def visit_span(starts: list[datetime]) -> tuple[datetime, datetime]:
+    """The instants (UTC) of every local date `visit_sessions` reads for `starts`, in any
+    zone: what `free_days` of any of those dates reads."""
+    utc_days = [start.astimezone(UTC).date() for start in starts]
+    return (
+        _any_zone_bounds(min(utc_days) - timedelta(days=1))[0],
+        _any_zone_bounds(max(utc_days) + timedelta(days=1))[1],
+    )
 
 
 ResourceBusy = dict[int, list[tuple[datetime, datetime, int | None]]]
@@ -218,6 +241,7 @@ def free_days(
     now: datetime | None = None,
     resources: list[Resource] | None = None,
     sessions: dict[date, list[availability.Session]] | None = None,
+    time_off: Busy | None = None,
 ) -> Iterator[engine.DayCalendar]:
     """Each local date's free time of `clinicians`, loaded lazily a chunk of days at a time.
 
@@ -228,7 +252,8 @@ def free_days(
     minutes between location ids, either way; 15 when a pair is missing), and so is
     everything before `not_before` (no slot in the past). `exclude_id` is an appointment
     to leave out (the one being rescheduled); holds expired at `now` are free. `sessions`,
-    when given, are the clinicians' sessions of every date asked for, already read.
+    when given, are the clinicians' sessions of every date asked for, already read, and
+    `time_off` their time off over those dates (any zone), already read.
     `resources` get their free time the same way (`engine.ResourceDay`): a room or machine
     at its own location, an interpreter at every location with a session that day, with
     the walk from its other visits there taken out.
@@ -248,7 +273,13 @@ def free_days(
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
         busy, patient_busy = _busy(
-            ids, patient_id, span_start, span_end, now=now, exclude_id=exclude_id
+            ids,
+            patient_id,
+            span_start,
+            span_end,
+            now=now,
+            exclude_id=exclude_id,
+            time_off=time_off,
         )
         kept = clinic_sessions(resources, chunk_start, chunk_end, "resource") if resources else {}
         resource_busy = _resource_busy(
@@ -400,22 +431,24 @@ def visit_sessions(
 def sessions_covering(
     visits: list[tuple[Clinician, datetime, datetime]],
     sessions: dict[date, list[availability.Session]] | None = None,
+    time_off: Busy | None = None,
 ) -> list[tuple[int, date, str] | None]:
     """For each (clinician, start, end): the (location id, local date, zone) of the clinic
     session minus time off that wholly holds it, or None. `sessions`: `visit_sessions` of
-    the visits, when the caller has read them already."""
+    the visits, and `time_off` the clinicians' time off over them, when the caller has
+    read them already."""
     if not visits:
         return []
     clinicians = list({clinician.pk: clinician for clinician, _, _ in visits}.values())
     if sessions is None:
         sessions = visit_sessions(clinicians, [start for _, start, _ in visits])
-    off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for clinician_id, start, end in TimeOff.objects.filter(
-        clinician_id__in=[c.pk for c in clinicians],
-        start__lt=max(end for _, _, end in visits),
-        end__gt=min(start for _, start, _ in visits),
-    ).values_list("clinician_id", "start", "end"):
-        off[clinician_id].append((start, end))
+    off = time_off
+    if off is None:
+        off = clinicians_time_off(
+            [c.pk for c in clinicians],
+            min(start for _, start, _ in visits),
+            max(end for _, _, end in visits),
+        )
     found: list[tuple[int, date, str] | None] = []
     for clinician, start, end in visits:
         hit = None
@@ -424,7 +457,7 @@ def sessions_covering(
                 if session.clinician_id != clinician.pk:
                     continue
                 for span in availability.subtract(
-                    [availability.session_span(session)], off[clinician.pk]
+                    [availability.session_span(session)], off.get(clinician.pk, [])
                 ):
                     if span.start <= start and end <= span.end:
                         hit = (session.location_id, session.day, session.time_zone)

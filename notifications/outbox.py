@@ -74,18 +74,20 @@ def message_enqueue(
     as written, so notifications never needs to know that app (the board's letter)."""
     if content is not None:
         payload = {**payload, "content": content}
-    message, created = Message.objects.get_or_create(
+    message = Message(
         idempotency_key=idempotency_key,
-        defaults={
-            "channel": channel,
-            "to": to,
-            "template": template,
-            "payload": payload,
-            "patient": patient,
-            "user": user,
-            "send_after": send_after or timezone.now(),
-        },
+        channel=channel,
+        to=to,
+        template=template,
+        payload=payload,
+        patient=patient,
+        user=user,
+        send_after=send_after or timezone.now(),
     )
+    # One round trip when the key is new (most calls); the row already there otherwise.
+    created = insert_once(message, unique="idempotency_key")
+    if not created:
+        message = Message.objects.get(idempotency_key=idempotency_key)
     if created and message.send_after <= timezone.now():
         transaction.on_commit(lambda: _send_now(message.pk, message.template))
     return message
@@ -109,20 +111,30 @@ def _send_now(message_id: int, template: str) -> None:
         log.warning("message %s left to the dispatcher", message_id, exc_info=True)
 
 
-def appointment_changed(*, appointment, change: str, reminders: bool = True) -> list[Message]:
+def messaged_contacts(patient) -> list:
+    """The patient's contacts who get their texts or their invites (`Contact`s, by id)."""
+    return list(patient.contacts.filter(models.Q(gets_texts=True) | models.Q(gets_invites=True)))
+
+
+def appointment_changed(
+    *, appointment, change: str, reminders: bool = True, contacts: list | None = None
+) -> list[Message]:
     """The messages a booking, reschedule or cancel sends the patient (and each contact
     the patient chose for invites): a calendar invite by email (REQUEST or CANCEL)
     carrying the appointment's current SEQUENCE, and the
     reminder texts re-planned for all their visits (`reminders=False` leaves that to a
-    later call in the same transaction, as for all but the last visit of an itinerary)."""
+    later call in the same transaction, as for all but the last visit of an itinerary).
+    `contacts`: `messaged_contacts` of the patient, when the caller has read them."""
     from notifications.services import reminders_sync
 
     patient = appointment.patient
+    if contacts is None:
+        contacts = messaged_contacts(patient)
     if reminders:
-        reminders_sync(patient=patient, now=timezone.now())
+        reminders_sync(patient=patient, now=timezone.now(), contacts=contacts)
     messages = []
     recipients = [(patient.email, None)] + [
-        (contact.email, contact) for contact in patient.contacts.filter(gets_invites=True)
+        (contact.email, contact) for contact in contacts if contact.gets_invites
     ]
     for email, contact in recipients:
         if not email:

@@ -575,11 +575,12 @@ def patient_link(patient, now: datetime) -> str:
 # --- reminders in step with the visits ---------------------------------------------------
 
 
-def reminders_sync(*, patient, now: datetime) -> None:
+def reminders_sync(*, patient, now: datetime, contacts: list | None = None) -> None:
     """Make the pending reminder rows match the policy for the patient's live visits, for
     the patient and for each contact the patient chose to get their texts (each with
     their own number, consent and time zone): a reschedule or cancel replaces what was
-    planned; what was sent stays sent."""
+    planned; what was sent stays sent. `contacts`: the patient's contacts, when the
+    caller has read them already (those with `gets_texts` are used)."""
     from navigation.models import Appointment
 
     visits = list(
@@ -589,7 +590,9 @@ def reminders_sync(*, patient, now: datetime) -> None:
         ).values_list("start", "visit_type__reminder_offsets_hours")
     )
     recipients = [(patient, None)]
-    recipients += [(contact, contact) for contact in patient.contacts.filter(gets_texts=True)]
+    if contacts is None:
+        contacts = list(patient.contacts.filter(gets_texts=True))
+    recipients += [(contact, contact) for contact in contacts if contact.gets_texts]
     keys = set()
     for person, contact in recipients:
         if not (person.sms_consent and person.phone and visits):

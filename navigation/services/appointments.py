@@ -53,14 +53,15 @@ def appointment_book(
             field="override_reason",
             code="override_not_allowed",
         )
-    resources = [] if override else plan_resources([visit], patient)
+    read = None if override else plan_resources([visit], patient)
+    resources = read.lock if read else []
     lock_calendars(clinicians=[visit.clinician.pk], patients=[patient.pk], resources=resources)
     release_expired_holds(
         clinicians=[visit.clinician.pk], patient_id=patient.pk, now=now, resources=resources
     )
     if is_consult and referral is not None and live_consult(referral):
         raise consult_exists(referral)
-    (checked,), _ = check_visits([visit], patient=patient, now=now, override=override)
+    (checked,), _ = check_visits([visit], patient=patient, now=now, override=override, read=read)
     appointment = Appointment(
         patient=patient,
         clinician=visit.clinician,
@@ -130,7 +131,8 @@ def appointment_reschedule(
         specialty=appointment.specialty,
         resources=taken if taken else None,
     )
-    resources = plan_resources([visit], appointment.patient)
+    read = plan_resources([visit], appointment.patient)
+    resources = read.lock
     lock_calendars(
         clinicians={appointment.clinician_id, clinician.pk},
         patients=[appointment.patient_id],
@@ -143,7 +145,7 @@ def appointment_reschedule(
         resources=resources,
     )
     (checked,), _ = check_visits(
-        [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk
+        [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk, read=read
     )
     old_start = appointment.start
     appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end

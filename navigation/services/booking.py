@@ -134,20 +134,31 @@ def plan_request(
     )
 
 
-def plan_resources(visits: list[VisitRequest], patient: Patient) -> list[int]:
+@dataclass(frozen=True)
+class PlanNeeds:
+    """What a plan's visits need, read once before the calendar locks and handed to
+    `check_visits`: the visit types by specialty, the resources they need (None when that
+    read failed; the check says why), and the resource ids to lock."""
+
+    types: dict[str, VisitType | None]
+    needs: Needs | None
+    lock: list[int]
+
+
+def plan_resources(visits: list[VisitRequest], patient: Patient) -> PlanNeeds:
     """Every resource a plan's visits may take (the ones asked for, else every one that
-    could serve their needs): the calendars to lock before checking and booking it."""
+    could serve their needs): the calendars to lock before checking and booking it; with
+    the visit types and needs read for it, for `check_visits` to use."""
     given = [r.pk for v in visits for r in (v.resources or ())]
-    if all(v.resources is not None for v in visits):
-        return given
     specialties = [v.specialty or v.clinician.specialty for v in visits]
+    types = visit_types(specialties)
     try:
-        needs = visit_needs(
-            specialties=specialties, types=visit_types(specialties), patient=patient
-        )
+        needs = visit_needs(specialties=specialties, types=types, patient=patient)
     except DomainError:
-        return given  # the check that follows says what is missing
-    return sorted({*given, *(r.pk for r in needs.loaded)})
+        return PlanNeeds(types, None, given)  # the check that follows says what is missing
+    if all(v.resources is not None for v in visits):
+        return PlanNeeds(types, needs, given)
+    return PlanNeeds(types, needs, sorted({*given, *(r.pk for r in needs.loaded)}))
 
 
 def lock_calendars(
@@ -186,17 +197,19 @@ def check_visits(
     plan: PlanRules | None = None,
     override: bool = False,
     exclude_id: int | None = None,
+    read: PlanNeeds | None = None,
 ) -> tuple[list[CheckedVisit], checker.Figures]:
     """Check visits for `patient` against every rule of a plan; call under the calendar
     locks. One visit is a plan of one. Returns the visits, checked, and the plan's waiting
     and walking minutes. Errors name the field (`start`, or `visits.{i}.start` for a plan
     of several) and raise DomainError (400) for a rule, or Conflict (409) naming what is
     booked or held there. An override (an emergency booked over other visits) checks only
-    the clock: the past, the year ahead and the grid."""
+    the clock: the past, the year ahead and the grid. `read`: what `plan_resources` read
+    for these visits before the locks (the visit types and needs; not read again)."""
     single = len(visits) == 1
     plan = plan or PlanRules()
     specialties = [v.specialty or v.clinician.specialty for v in visits]
-    types = visit_types(set(specialties))
+    types = read.types if read is not None else visit_types(set(specialties))
     minutes = {
         s: v.minutes or _type_minutes(types[s], s) for v, s in zip(visits, specialties, strict=True)
     }
@@ -207,8 +220,15 @@ def check_visits(
         _check_clock(visit, specialty, now, _field(index, "start", single), single)
     clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
     sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
+    # Time off of every date the visits can fall on, read once for the sessions and the day.
+    time_off = selectors.clinicians_time_off(
+        [c.pk for c in clinicians],
+        *selectors.visit_span([v.start for v in visits]),
+    )
     covering = selectors.sessions_covering(
-        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)], sessions
+        [(v.clinician, v.start, end) for v, end in zip(visits, ends, strict=True)],
+        sessions,
+        time_off,
     )
     checked = []
     for index, (visit, specialty, end, found) in enumerate(
@@ -251,11 +271,15 @@ def check_visits(
         raise DomainError(
             "Each specialty is seen once in a plan.", field="visits", code="repeated_specialty"
         )
-    needs = visit_needs(
-        specialties=specialties,
-        types=types,
-        patient=patient,
-        field="specialty" if single else "visits",
+    needs = (
+        read.needs
+        if read is not None and read.needs is not None
+        else visit_needs(
+            specialties=specialties,
+            types=types,
+            patient=patient,
+            field="specialty" if single else "visits",
+        )
     )
     request = plan_request(specialties, minutes, plan, needs=needs)
     (calendar,) = selectors.free_days(
@@ -270,6 +294,7 @@ def check_visits(
         exclude_id=exclude_id,
         now=now,
         resources=needs.loaded,
+        time_off=time_off,
     )
     engine_visits = _with_resources(
         request,
@@ -638,11 +663,12 @@ def insert(
     ids, replacing its rows at its new time; None leaves them); a constraint violation
     becomes a Conflict naming the clash with rows committed by others (never the
     request's own rows, `mine`, rolled back)."""
+    new = appointment._state.adding
     try:
         with transaction.atomic():
             appointment.save()
             if resources is not None:
-                resources_follow(appointment, resources)
+                resources_follow(appointment, resources, new=new)
     except IntegrityError as exc:
         if "one_live_consult_per_referral" in str(exc):
             raise consult_exists(appointment.referral) from None
@@ -706,15 +732,19 @@ def insert(
         ) from None
 
 
-def resources_follow(appointment: Appointment, resources: Sequence[int] | None = None) -> None:
+def resources_follow(
+    appointment: Appointment, resources: Sequence[int] | None = None, *, new: bool = False
+) -> None:
     """Keep a visit's resource rows in step with it: its minutes, and live while it is
-    (a cancel frees them). `resources` replaces the set it takes."""
+    (a cancel frees them). `resources` replaces the set it takes; `new`: the visit was
+    just inserted, so it has no rows to replace."""
     rows = AppointmentResource.objects.filter(appointment=appointment)
     live = appointment.status != Appointment.Status.CANCELLED and not appointment.override
     if resources is None:
         rows.update(start=appointment.start, end=appointment.end, live=live)
         return
-    rows.delete()
+    if not new:
+        rows.delete()
     AppointmentResource.objects.bulk_create(
         AppointmentResource(
             appointment=appointment,
@@ -736,7 +766,8 @@ def record(
     old_status: str = "",
     reason: str = "",
 ) -> None:
-    """History: every booking, move, status change and cancel, never rewritten."""
+    """History: every booking, move, status change and cancel, never rewritten (its
+    post_save is heard: interop sends a status move's SIU from it)."""
     AppointmentChange.objects.create(
         appointment=appointment,
         kind=kind,
@@ -746,6 +777,22 @@ def record(
         new_status=appointment.status,
         reason=reason,
         by=by,
+    )
+
+
+def record_booked(appointments: Sequence[Appointment], by: Actor) -> None:
+    """`record` of a plan's newly booked visits, in one INSERT. Like every bulk_create it
+    sends no post_save: only "booked" rows are written so, which no receiver handles
+    (interop's hears status moves, whose messages go with `record`)."""
+    AppointmentChange.objects.bulk_create(
+        AppointmentChange(
+            appointment=appointment,
+            kind="booked",
+            new_start=appointment.start,
+            new_status=appointment.status,
+            by=by,
+        )
+        for appointment in appointments
     )
 
 

@@ -25,7 +25,7 @@ from navigation.services.booking import (
     lock_calendars,
     plan_request,
     plan_resources,
-    record,
+    record_booked,
     refresh_consult,
     release_expired_holds,
     visit_types,
@@ -222,7 +222,8 @@ def _lock_and_check(
     now: datetime,
     plan: PlanRules,
 ) -> tuple[list[CheckedVisit], checker.Figures, int | None]:
-    resources = plan_resources(visits, patient)
+    read = plan_resources(visits, patient)
+    resources = read.lock
     lock_calendars(
         clinicians=[v.clinician.pk for v in visits], patients=[patient.pk], resources=resources
     )
@@ -234,7 +235,7 @@ def _lock_and_check(
     )
     if referral is not None:
         referral.refresh_from_db(fields=["consult_at", "no_slot_before_due", "status"])
-    checked, figures = check_visits(visits, patient=patient, now=now, plan=plan)
+    checked, figures = check_visits(visits, patient=patient, now=now, plan=plan, read=read)
     return checked, figures, consult_visit(referral, checked)
 
 
@@ -327,7 +328,10 @@ def itinerary_book(
 def booked_messages(made: list[Appointment], by: Actor) -> None:
     """History and the patient's messages for newly booked visits; the reminders are
     planned once, when every visit of the day is in."""
+    record_booked(made, by)
+    contacts = outbox.messaged_contacts(made[0].patient) if made else []
     for index, appointment in enumerate(made):
-        record(appointment, "booked", by)
         last = index == len(made) - 1
-        outbox.appointment_changed(appointment=appointment, change="booked", reminders=last)
+        outbox.appointment_changed(
+            appointment=appointment, change="booked", reminders=last, contacts=contacts
+        )

@@ -85,6 +85,11 @@ def visit_needs(
 
     Raises DomainError naming `field` when a visit type needs a kind of resource that no
     location has, and `interpreter_language` when no interpreter covers the language."""
+    specialties = list(specialties)
+    if not patient.interpreter_language and not any(
+        visit_type.needs for s in specialties if (visit_type := types.get(s))
+    ):
+        return Needs({}, {})  # nothing to take besides the clinicians: no read
     active = {r.pk: r for r in Resource.objects.filter(active=True).select_related("location")}
     interpreters: tuple[int, ...] = ()
     if patient.interpreter_language:
