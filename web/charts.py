@@ -31,15 +31,19 @@ from matplotlib.figure import Figure  # noqa: E402
 WIDTH, HEIGHT, DPI = 8.0, 3.5, 100  # inches at 100 dpi: 800 x 350 pixels
 INK, MUTED, GRID = "#1d2329", "#5a636e", "#e3e7eb"
 COLORS = {
-    "": "#1b6ca8",  # the one series of a chart
+    "": "#0072b2",  # the one series of a chart
     "before": "#8a9bb0",
-    "after": "#1b6ca8",
+    "after": "#0072b2",
     "good": "#2e7d32",
     "bad": "#b3261e",
     "ahead": "#8fb4dc",
     "goal": "#b3261e",
 }
-PALETTE = ("#1b6ca8", "#e08a1e", "#5b8c3a", "#8e5ba8", "#b3261e", "#4a9aa5")
+# Okabe and Ito's colour-blind-safe set (blue, orange, bluish green, reddish purple,
+# vermillion, sky blue); bar series after the first are hatched too, for print and
+# for anyone who still cannot tell two colours apart.
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9")
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 RC = {
     "svg.fonttype": "none",  # <text> elements: readable, searchable, small
     "svg.hashsalt": "tumorboard",  # the same chart gives the same bytes
@@ -121,8 +125,9 @@ def figure(chart: Chart, *, titled: bool = True) -> Figure:
     """The matplotlib figure of a chart (thread-safe: no pyplot). A page's SVG leaves the
     title out of the picture (`titled=False`): the page heads it and the SVG names it."""
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
-        fig.subplots_adjust(left=0.09, right=0.98, top=0.9 if titled else 0.96, bottom=0.27)
+        # constrained layout keeps the axis titles, rotated labels and the legend above
+        # the plot inside the picture
+        fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
         positions = range(len(chart.labels))
         bar_series = [s for s in chart.series if s.kind == "bar"]
@@ -140,12 +145,16 @@ def figure(chart: Chart, *, titled: bool = True) -> Figure:
                     if v is not None
                 ]
                 tones = [series.tones[i] if series.tones else "" for i in drawn]
+                place = bar_series.index(series)
                 bars = ax.bar(
                     [i + offset for i in drawn],
                     heights,
                     width,
-                    color=[COLORS.get(tone) or color for tone in tones],
+                    color=[COLORS[tone] if tone else color for tone in tones],
                     label=label,
+                    hatch=HATCHES[place % len(HATCHES)] or None,
+                    edgecolor="white" if place else None,
+                    linewidth=0,
                 )
                 for bar in bars.patches:
                     bar.set_gid(f"point-{number}")
@@ -214,7 +223,15 @@ def figure(chart: Chart, *, titled: bool = True) -> Figure:
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
         if len(chart.series) > 1 and ax.get_legend_handles_labels()[0]:
-            ax.legend(frameon=False, fontsize=9, loc="upper left")  # "best" is slow
+            # above the plot, right-aligned: never over a bar, a goal line or its label
+            ax.legend(
+                frameon=False,
+                fontsize=9,
+                loc="lower right",
+                bbox_to_anchor=(1, 1),
+                ncols=len(chart.series),
+                borderaxespad=0.2,
+            )
     return fig
 
 

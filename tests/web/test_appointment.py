@@ -125,3 +125,19 @@ def test_a_brain_only_referral_shows_no_sins_and_no_spine_surgeon(nina, alice, c
 def test_day_view_blocks_link_to_their_visit(nina, visit):
     page = logged_in(nina).get("/day/?day=2026-03-03").content.decode()
     assert f'href="/appointments/{visit.pk}/"' in page
+
+
+def test_the_visit_page_lists_the_room_machine_or_interpreter_it_takes(nina, center, visit):
+    from navigation.models import AppointmentResource, Resource
+
+    lucia = Resource.objects.create(
+        name="Lucía Ortega", kind="interpreter", languages=["es"], location=center.pavilion
+    )
+    AppointmentResource.objects.create(
+        appointment=visit, resource=lucia, start=visit.start, end=visit.end
+    )
+    visit.patient.interpreter_language = "es"
+    visit.patient.save()
+    html = logged_in(nina).get(f"/appointments/{visit.pk}/").content.decode()
+    assert '<dt>Takes</dt><dd id="visit-resources">Lucía Ortega</dd>' in html
+    assert "<dt>Interpreter</dt><dd>Needs a Spanish interpreter</dd>" in html

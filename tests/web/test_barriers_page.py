@@ -37,6 +37,8 @@ def test_a_navigator_records_and_resolves_a_barrier_on_the_referral_page(nina, c
     )
     assert refused.status_code == 400
     assert "cannot be resolved before it was found" in refused.content.decode()
+    assert "Nothing was saved: the barrier resolution form" in refused.content.decode()
+    assert '<a href="#barriers">Go to the form</a>' in refused.content.decode()
     barrier.refresh_from_db()
     assert barrier.resolved_at is None and barrier.action == ""
 
@@ -109,3 +111,25 @@ def test_a_high_distress_score_on_the_referral_page_offers_a_psychosocial_visit(
     booked = client.post(f"/referrals/{routine.pk}/book/", {"visit": value, "search": ""})
     assert booked.status_code == 302
     assert "Psychosocial referral:" not in client.get(f"/referrals/{routine.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("score", ["11", "-1", ""])
+def test_a_refused_distress_score_says_so_at_the_top_and_links_to_its_form(
+    nina, center, routine, score
+):
+    from care.models import DistressScreening
+
+    client = logged_in(nina)
+    refused = client.post(
+        f"/referrals/{routine.pk}/distress/",
+        {"score": score, "occasion": "first_consult", "screened_at": "2026-03-01T10:00"},
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    top = page[page.index('<main id="main"') : page.index("<h1>")]
+    assert 'role="alert"' in top and "Nothing was saved" in top
+    wrong = "The distress score is 0 to 10." if score else "This field is required."
+    assert f"Distress (0 none to 10 extreme): {wrong}" in top
+    assert '<a href="#distress">Go to the form</a>' in top
+    assert 'id="distress"' in page and f"/referrals/{routine.pk}/distress/#distress" in page
+    assert not DistressScreening.objects.exists()

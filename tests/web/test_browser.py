@@ -227,8 +227,10 @@ def test_the_other_navigator_pages_read_well(context, live_server, nina, center,
     # shared machine that may take longer than the usual bound.
     page.get_by_role("link", name="Navigation metrics").click(timeout=30_000)
     expect(page).to_have_title("Navigation metrics · Brain & Spine Center")
-    # a chart for every figure with data; the clocks nobody reached yet say so
-    expect(page.locator("svg.chart")).to_have_count(4)
+    # a chart for every figure with data (the barriers and distress counts among them);
+    # the clocks nobody reached yet say so
+    expect(page.locator("svg.chart")).to_have_count(5)
+    expect(page.locator('svg.chart[aria-labelledby^="support-"]')).to_have_count(1)
     expect(page.get_by_text("Resection to radiosurgery, days: no data")).to_be_visible()
     consult = page.get_by_role("img", name="Referral to first consult, hours")
     expect(consult).to_be_visible()

@@ -17,9 +17,11 @@ from notifications.models import Alert
 from tests.web import test_browser as base
 from tests.web.conftest import BOARD_NOW, NOW, NY
 from tests.web.test_browser import log_in, shot
+from tests.web.test_metrics import walked as metrics_walked
 
 # The browser, its CSP-watching context, the clock and the marks of the browser tests.
 browser, clock, context, pytestmark = base.browser, base.clock, base.context, base.pytestmark
+walked = metrics_walked  # the metrics' month of referrals
 
 PHONE = {"width": 390, "height": 844}
 
@@ -116,3 +118,41 @@ def test_the_agenda_and_the_sign_confirmation_fit_a_phone(
         )
         assert fits(page)
         shot(page, "sign-confirm-phone")
+
+
+def test_the_metrics_charts_and_a_multi_day_plan_badge_fit_a_phone(
+    context, live_server, nina, center, bob, walked
+):
+    """The tryout's two pages that scrolled sideways at 390 px: the metrics' SVGs and
+    headings (411 px), and the plan's multi-day badge (610 px)."""
+    from playwright.sync_api import expect
+
+    from care.models import Barrier
+    from navigation.models import TimeOff
+    from patients.models import Referral
+    from tests.web.conftest import make_referral
+
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server.url, "nina", "/dashboard/metrics/?date_from=2026-02-01")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    assert fits(page)
+    shot(page, "metrics-phone")
+
+    Referral.objects.filter(patient=bob).update(status=Referral.Status.CLOSED)
+    routine = make_referral(bob, sites="spine", primary_cancer="prostate", received_at=NOW)
+    TimeOff.objects.create(
+        clinician=center.first("palliative_care"),
+        start=datetime(2026, 3, 2, 0, tzinfo=NY),
+        end=datetime(2026, 3, 5, 0, tzinfo=NY),
+        reason="congress",
+    )
+    Barrier.objects.create(patient=routine.patient, kind="transport", found_at=NOW)
+    query = (
+        "specialties=spine_surgery&specialties=palliative_care&date_from=2026-03-02"
+        "&date_to=2026-03-04&max_wait=90"
+    )
+    page.goto(f"{live_server.url}/referrals/{routine.pk}/plan/?{query}")
+    expect(page.locator(".badge", has_text="multi-day plan")).to_be_visible()
+    assert fits(page)
+    shot(page, "plan-multi-day-phone")

@@ -3,6 +3,8 @@ and the same numbers as a table."""
 
 import re
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 from web import charts
 
 WEEKS = charts.Chart(
@@ -53,3 +55,30 @@ def test_the_table_has_the_numbers_of_the_picture():
 def test_the_same_chart_is_a_png_for_files():
     png = charts.png(WEEKS)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+
+
+def test_two_bar_series_differ_in_colour_and_hatch_and_the_legend_sits_above_the_plot():
+    chart = charts.Chart(
+        title="Referral to consult, hours",
+        description="Median and 90th percentile.",
+        labels=("all", "emergency", "lung metastases"),
+        series=(
+            charts.Series("median", (20, 2, 40)),
+            charts.Series("90th percentile", (70, 5, 90)),
+        ),
+        y_label="hours",
+        x_label="referrals",
+        goal=72,
+        goal_label="72-hour promise",
+    )
+    svg = str(charts.svg(chart))
+    assert "fill: #0072b2" in svg  # the median: Okabe-Ito blue
+    assert '<rect x="0" y="0" width="73" height="73" fill="#e69f00"/>' in svg  # orange, hatched
+    fig = charts.figure(chart, titled=False)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    (ax,) = fig.axes
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= ax.get_window_extent(renderer).y1  # above the bars and the goal line
+    assert ax.xaxis.label.get_window_extent(renderer).y0 >= 0  # the x-axis title is in view
+    assert legend.y1 <= fig.bbox.y1

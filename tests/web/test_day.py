@@ -89,6 +89,22 @@ def test_a_day_that_is_not_a_date_says_so(nina, center, query):
     assert "Day view: Monday 2 March 2026" in html
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("date=9999-12-31", "9999-12-31 is out of range: the day view shows 1900 to 2199."),
+        ("kind=bogus", "“bogus” is not a kind of day view: use one of equipment, room, interp"),
+        ("specialty=bogus", "“bogus” is not a specialty: use one of "),
+    ],
+)
+def test_a_day_out_of_range_or_an_unknown_view_says_so(nina, center, query, said):
+    response = logged_in(nina).get(f"/day/?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert">' in html and said in html
+    assert "YYYY-MM-DD" not in html and "Day view: Monday 2 March 2026" in html
+
+
 def test_the_day_can_be_asked_as_date_too(nina, center):
     html = logged_in(nina).get("/day/?date=2026-03-03").content.decode()
     assert "Day view: Tuesday 3 March 2026" in html

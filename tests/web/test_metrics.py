@@ -153,6 +153,12 @@ def test_the_csv_has_every_figure_and_bad_dates_are_named(walked, nina):
     assert refused.status_code == 400 and "date_to" in refused.json()["errors"]
 
 
+def test_a_bad_from_date_is_named_not_ignored(nina):
+    refused = logged_in(nina).get("/dashboard/metrics/", {"from": "garbage"})
+    assert refused.status_code == 400
+    assert "From: Enter a valid date." in refused.content.decode()
+
+
 def test_only_staff_who_navigate_see_it(alice):
     assert logged_in(alice.user).get("/dashboard/metrics/").status_code in (302, 403)
 

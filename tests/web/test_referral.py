@@ -59,7 +59,8 @@ def test_booking_a_consult_meets_the_deadline(nina, center, emergency):
 def test_a_double_click_on_a_consult_book_button_books_it_once(nina, center, emergency):
     client = logged_in(nina)
     html = client.get(f"/referrals/{emergency.pk}/").content.decode()
-    form = html.split(f'action="/referrals/{emergency.pk}/consult/"', 1)[1].split("</form>")[0]
+    action = f'action="/referrals/{emergency.pk}/consult/#consult"'
+    form = html.split(action, 1)[1].split("</form>")[0]
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
     assert fields.keys() >= {"form_token", "clinician", "start", "minutes"}
     first = client.post(f"/referrals/{emergency.pk}/consult/", fields)

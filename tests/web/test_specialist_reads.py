@@ -79,3 +79,12 @@ def test_a_patients_password_login_lands_on_their_own_page(client, alice, consul
     assert page.status_code == 200
     assert "Alice" in page.content.decode()
     assert client.get("/").status_code == 302  # home finds the same page again
+
+
+def test_both_referral_headers_say_the_patient_needs_an_interpreter(sam, nina, consult, emergency):
+    emergency.patient.interpreter_language = "es"
+    emergency.patient.save()
+    for user in (sam, nina):
+        html = logged_in(user).get(f"/referrals/{emergency.pk}/").content.decode()
+        header = html[html.index("<h1>") : html.index('id="triage-h"')]
+        assert "<strong>Needs a Spanish interpreter</strong> at every visit." in header

@@ -70,6 +70,20 @@ def taken_resources(appointment) -> str:
 
 
 @register.filter
+def interpreter_need(patient) -> str:
+    """ "Needs a Spanish interpreter" for a patient whose `interpreter_language` is "es"
+    (the language's English name from CLDR); "" when none is needed."""
+    from navigation.services.resources import language_name
+
+    tag = patient.interpreter_language
+    if not tag:
+        return ""
+    name = language_name(tag).removesuffix(f" ({tag})")
+    article = "an" if name[:1].upper() in "AEIOU" else "a"
+    return f"Needs {article} {name} interpreter"
+
+
+@register.filter
 def span(delta: timedelta) -> str:
     """A duration the way a navigator says it: 2 d 5 h, 23 h 12 min, 42 min."""
     minutes = int(abs(delta.total_seconds()) // 60)

@@ -14,7 +14,6 @@ from navigation.models import (
     AppointmentResource,
     Clinician,
     Resource,
-    Specialty,
     TimeOff,
 )
 from web.access import navigator_page
@@ -36,12 +35,27 @@ def _day(request) -> tuple[date, str | None]:
         the_day = date.fromisoformat(asked)
     except ValueError:
         the_day = None
-    if the_day is None or not FIRST_DAY <= the_day <= LAST_DAY:
+    if the_day is None:
         return today, (
             f"“{asked[:40]}” is not a day: write it as YYYY-MM-DD, such as "
             f"{today.isoformat()}. Showing today instead."
         )
+    if not FIRST_DAY <= the_day <= LAST_DAY:
+        return today, (
+            f"{asked} is out of range: the day view shows {FIRST_DAY.year} to "
+            f"{LAST_DAY.year}. Showing today instead."
+        )
     return the_day, None
+
+
+def _choice(request, name: str, choices: list[tuple[str, str]], what: str) -> tuple[str, str]:
+    """`?name=` when it is one of `choices` (value, label) and None, or "" (all) and what
+    was wrong with it, naming the choices."""
+    asked = request.GET.get(name, "")
+    if asked in {value for value, _ in choices}:
+        return asked, ""
+    named = ", ".join(value for value, _ in choices if value)
+    return "", f"“{asked[:40]}” is not a {what}: use one of {named}. Showing all instead."
 
 
 RESOURCE_VIEWS = [
@@ -90,8 +104,12 @@ def _resource_day(request, the_day: date, kind: str) -> dict:
 @navigator_page
 def day(request):
     the_day, problem = _day(request)
-    kind = request.GET.get("kind", "")
-    if kind in Resource.Kind.values:
+    kind, wrong_kind = _choice(request, "kind", RESOURCE_VIEWS, "kind of day view")
+    specialty, wrong_specialty = _choice(
+        request, "specialty", [("", ""), *SPECIALTIES], "specialty"
+    )
+    problem = " ".join(p for p in (problem, wrong_kind, wrong_specialty) if p) or None
+    if kind:
         context = _resource_day(request, the_day, kind)
         context.update(
             day=the_day,
@@ -103,9 +121,8 @@ def day(request):
             problem=problem,
         )
         return render(request, "web/navigator/day.html", context, status=400 if problem else 200)
-    specialty = request.GET.get("specialty", "")
     clinicians = Clinician.objects.filter(active=True).select_related("home_location")
-    if specialty in Specialty.values:
+    if specialty:
         clinicians = clinicians.filter(specialty=specialty)
     clinicians = list(clinicians)
     start, end = selectors.day_bounds(the_day)

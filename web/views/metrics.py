@@ -50,7 +50,13 @@ class PeriodForm(forms.Form):
 
 
 def _period(request) -> tuple[nm.Period | None, dict]:
-    form = PeriodForm(request.GET)
+    """The period asked (`?date_from=&date_to=`, or `?from=&to=` as people also type them)
+    and {}, or None and what was wrong, by field."""
+    data = request.GET.copy()
+    for alias, name in (("from", "date_from"), ("to", "date_to")):
+        if alias in data and name not in data:
+            data[name] = data[alias]
+    form = PeriodForm(data)
     if not form.is_valid():
         return None, {field: " ".join(errors) for field, errors in form.errors.items()}
     default = nm.default_period(timezone.now())

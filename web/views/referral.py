@@ -139,8 +139,45 @@ def _treatment_form(referral, data=None) -> TreatmentForm | None:
     return TreatmentForm(data, recommendation=recommendation, visits=visits)
 
 
+# A failed post's form or error on the referral page: its section's anchor and name.
+FAILED_FORMS = {
+    "distress_form": ("distress", "Distress Thermometer"),
+    "barrier_form": ("barriers", "barrier"),
+    "barrier_error": ("barriers", "barrier resolution"),
+    "board_form": ("board", "tumor board"),
+    "override_form": ("override", "emergency booking"),
+    "treatment_form": ("treatment", "treatment"),
+    "consult_error": ("consult", "consult booking"),
+    "oncall_error": ("oncall", "on-call assessment"),
+}
+
+
+def _failed(extra: dict) -> dict | None:
+    """The notice at the top of a page re-drawn after a failed post: which form, what was
+    wrong (field label and message) and the anchor of its section; None if nothing failed."""
+    for key, (anchor, name) in FAILED_FORMS.items():
+        found = extra.get(key)
+        if not found:
+            continue
+        if isinstance(found, str):
+            problems = [found]
+        elif found.errors:
+            problems = [
+                f"{found.fields[field].label}: {' '.join(errors)}"
+                if field in found.fields
+                else " ".join(errors)
+                for field, errors in found.errors.items()
+            ]
+        else:
+            continue
+        return {"anchor": anchor, "name": name, "problems": problems}
+    return None
+
+
 def page(request, referral, now, *, status=200, board_form=None, **extra):
-    """The whole referral page, with whatever a form post adds to it."""
+    """The whole referral page, with whatever a form post adds to it. A failed post
+    (status 400) gets a notice at the top saying what was wrong, with a link to its form."""
+    failed = _failed({"board_form": board_form, **extra}) if status >= 400 else None
     extra.setdefault("override_form", _override_form(referral))
     extra.setdefault("treatment_form", _treatment_form(referral))
     context = {
@@ -163,6 +200,7 @@ def page(request, referral, now, *, status=200, board_form=None, **extra):
         **board_context(referral, now, board_form),
         **support_context(referral, now),
         **extra,
+        "form_failed": failed,
     }
     return render(request, "web/navigator/referral.html", context, status=status)
 
