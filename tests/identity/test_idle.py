@@ -42,6 +42,7 @@ def test_an_idle_navigator_is_warned_then_logged_out(context, live_server, nina)
         page.get_by_label("Password").fill("nina-pw-1")
         page.get_by_role("button", name="Log in").click()
         expect(page).to_have_title("Referral queue · Brain & Spine Center")
+        page.wait_for_load_state("load")  # idle.js (deferred) has set its timers
 
         # 14 minutes on: the warning, and "Stay logged in" keeps the session.
         clock.shift(timedelta(minutes=14))
@@ -79,6 +80,9 @@ def test_the_pages_own_polling_does_not_keep_a_session_open(nina, settings):
         assert answer.status_code == 204
         assert answer["HX-Redirect"].startswith("/login/?idle=1")
         assert "_auth_user_id" not in client.session
+        # The page reloading on its own timer, without ?idle=1, still says why.
+        login = client.get("/login/", follow=True).content.decode()
+        assert "You were logged out after 15 minutes without activity" in login
 
 
 def test_a_person_working_keeps_the_session(nina):

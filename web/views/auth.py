@@ -13,6 +13,7 @@ from django.urls import reverse, reverse_lazy
 from rest_framework.throttling import SimpleRateThrottle
 
 from identity.mfa import mfa_enrolled, mfa_needed
+from identity.middleware import IDLE_LOGOUT
 from identity.views import pending_start
 from tumorboard.roles import STAFF_ROLES, has_role
 from web.access import home_for
@@ -67,7 +68,9 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sso_failed"] = "sso" in self.request.GET
-        context["idle"] = "idle" in self.request.GET
+        # The link's ?idle=1, or the mark the logout left when a background request ended it.
+        logged_out_idle = self.request.session.pop(IDLE_LOGOUT, False)
+        context["idle"] = "idle" in self.request.GET or logged_out_idle
         context["expired"] = "expired" in self.request.GET
         return context
 
