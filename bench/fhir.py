@@ -32,7 +32,7 @@ def slot_search_load() -> tuple[list[int], str]:
     from navigation.models import Clinician, Location
     from tumorboard.roles import NAVIGATOR
 
-    if not Location.objects.filter(name="Bench building 1").exists():
+    if not Location.objects.filter(name="Bench booked building 1").exists():  # center_load's name
         center_db.center_load(center=make_center(SEED), first_day=next_monday())
     clinicians = list(
         Clinician.objects.filter(name__regex=r"^Dr\. Bench \d+$", active=True)
