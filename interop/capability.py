@@ -34,7 +34,17 @@ RESOURCES = {
     "Device": (
         "Machines a visit takes (MRI scanners, CT simulators, linacs), at their location; "
         "an Appointment names the one it takes as a participant.",
-        None,
+        (
+            ("location", "reference", "Where the machine is, e.g. Location/2."),
+            (
+                "type",
+                "token",
+                "The machine type, our equipment code (mri_1_5t, mri_3t, ct_simulator, "
+                "linac), optionally system|code.",
+            ),
+            ("status", "token", "active or inactive."),
+            ("_id", "token", "The machine's id."),
+        ),
     ),
     "Location": (
         "Clinics, buildings and rooms; a bookable room (room-N) is part of its location.",

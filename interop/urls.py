@@ -19,6 +19,7 @@ urlpatterns = [
     path("PractitionerRole", views.PractitionerRoleView.as_view()),
     path("PractitionerRole/<str:pk>", views.PractitionerRoleView.as_view()),
     path("Location/<str:pk>", views.LocationView.as_view()),
+    path("Device", views.DeviceView.as_view()),
     path("Device/<str:pk>", views.DeviceView.as_view()),
     path("ServiceRequest", views.ServiceRequestView.as_view()),
     path("ServiceRequest/<str:pk>", views.ServiceRequestView.as_view()),

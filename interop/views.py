@@ -353,11 +353,40 @@ class DeviceView(FhirView):
 
     fhir_type = "Device"
 
-    def get(self, request, pk: str):
-        device = mapping.resource_fhir(_resource(pk, "", kind="equipment"), self.systems)
-        if device["resourceType"] != "Device":
-            raise Http404
-        return Response(device)
+    def get(self, request, pk: str | None = None):
+        machines = Resource.objects.filter(kind=Resource.Kind.EQUIPMENT).exclude(
+            equipment__in=mapping.PLACES
+        )
+        if pk is not None:
+            machine = get_object_or_404(machines, pk=_pk(pk))
+            return Response(mapping.resource_fhir(machine, self.systems))
+        query = request.GET
+        params.check_known(
+            query, lenient=self.lenient, allowed=capability.search_parameters("Device")
+        )
+        if "_id" in query:
+            machines = machines.filter(pk__in=_ids(query, "_id", "Device"))
+        if "location" in query:
+            machines = machines.filter(location_id__in=_ids(query, "location", "Location"))
+        for value in query.getlist("type"):
+            codes = params.tokens(value)
+            known = {code for code, _ in Resource.Equipment.choices} - set(mapping.PLACES)
+            unknown = [code for code in codes if code not in known]
+            if unknown:
+                raise params.Invalid(
+                    f"“{unknown[0]}” is not a machine type we book; use one of "
+                    f"{', '.join(sorted(known))}.",
+                    "type",
+                )
+            machines = machines.filter(equipment__in=codes)
+        for value in query.getlist("status"):
+            codes = params.tokens(value)
+            if set(codes) - {"active", "inactive"}:
+                raise params.Invalid("status is active or inactive.", "status")
+            machines = machines.filter(active__in=[code == "active" for code in codes])
+        return self.page_queryset(
+            machines.order_by("pk"), lambda m: mapping.resource_fhir(m, self.systems)
+        )
 
 
 class ScheduleView(FhirView):

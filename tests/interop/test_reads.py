@@ -49,8 +49,11 @@ def test_every_search_parameter_it_lists_is_accepted_and_no_other(as_navigator, 
             assert as_navigator.get(f"/fhir/R4/{resource['type']}").status_code == 404
             continue
         for param in resource["searchParam"]:
-            status = {"Slot": "free", "ServiceRequest": "active"}.get(resource["type"], "booked")
-            value = {"status": status}.get(param["name"], example[param["type"]])
+            status = {"Slot": "free", "ServiceRequest": "active", "Device": "active"}.get(
+                resource["type"], "booked"
+            )
+            tokens = {"status": status, "type": "mri_3t"}  # Device type: a machine type code
+            value = tokens.get(param["name"], example[param["type"]])
             response = as_navigator.get(f"/fhir/R4/{resource['type']}", {param["name"]: value})
             ok(response)
         response = as_navigator.get(f"/fhir/R4/{resource['type']}", {"name": "x"})

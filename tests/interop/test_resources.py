@@ -50,3 +50,40 @@ def test_a_visit_names_its_scanner_room_and_interpreter_as_participants(
     person = ok(as_navigator.get(f"/fhir/R4/Practitioner/interpreter-{lucia.pk}"))
     assert person["communication"][0]["coding"][0] == {"system": "urn:ietf:bcp:47", "code": "es"}
     assert as_navigator.get(f"/fhir/R4/Device/{lucia.pk}").status_code == 404
+
+
+def test_an_ehr_finds_the_scanners_of_a_location_by_type(as_navigator, center):
+    mri = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    Resource.objects.create(
+        name="MRI 1.5T-1", kind="equipment", equipment="mri_1_5t", location=center.pavilion
+    )
+    retired = Resource.objects.create(
+        name="CT sim old", kind="equipment", equipment="ct_simulator", location=center.tower
+    )
+    retired.active = False
+    retired.save()
+    Resource.objects.create(name="Procedure room 2", kind="room", location=center.tower)
+    Resource.objects.create(
+        name="Procedure suite", kind="equipment", equipment="procedure_room", location=center.tower
+    )
+
+    tower = ok(as_navigator.get(f"/fhir/R4/Device?location=Location/{center.tower.pk}"))
+    assert tower["total"] == 2  # a room and a procedure room are Locations, not Devices
+    found = ok(
+        as_navigator.get(
+            f"/fhir/R4/Device?location={center.tower.pk}&type=mri_3t,mri_1_5t&status=active"
+        )
+    )
+    assert [e["resource"]["id"] for e in found["entry"]] == [str(mri.pk)]
+    assert found["entry"][0]["resource"]["deviceName"][0]["name"] == "MRI 3T-1"
+
+    wrong = as_navigator.get("/fhir/R4/Device?type=toaster")
+    assert wrong.status_code == 400
+    issue = wrong.json()["issue"][0]
+    assert issue["expression"] == ["type"] and "toaster" in issue["diagnostics"]
+    assert as_navigator.get("/fhir/R4/Device?colour=red").status_code == 400
+    metadata = ok(as_navigator.get("/fhir/R4/metadata"))
+    (device,) = [r for r in metadata["rest"][0]["resource"] if r["type"] == "Device"]
+    assert {p["name"] for p in device["searchParam"]} >= {"location", "type", "status"}
