@@ -100,16 +100,18 @@ def query_parameters(query) -> dict:
     }
 
 
-def _ref(value, name: str) -> str:
+def _ref(value, name: str, kind: str) -> str:
+    """A reference parameter's text (valueReference or valueString); else a 400 naming
+    `name` with an example of a `kind` reference."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and isinstance(value.get("reference"), str):
         return value["reference"]
-    raise Invalid(f"Parameter “{name}” needs a reference such as Patient/12.", name)
+    raise Invalid(f"Parameter “{name}” needs a reference such as {kind}/12.", name)
 
 
 def _patient(value, name: str, user) -> Patient:
-    ref = _ref(value, name)
+    ref = _ref(value, name, "Patient")
     patient = patient_list(user=user).filter(pk=reference_id(ref, "Patient", name)).first()
     if patient is None:
         raise Invalid(f"No patient “{ref}”.", name)
@@ -222,7 +224,7 @@ def find_input(body, *, user, base: str) -> FindInput:
                 for part in value.split(",") if kind == "valueString" else [value]:
                     data["specialties"].append(_specialty(kind, part, base, name))
             elif field == "clinicians":
-                for ref in _ref(value, name).split(","):
+                for ref in _ref(value, name, "Practitioner").split(","):
                     clinician = Clinician.objects.filter(
                         pk=reference_id(ref, "Practitioner", name), active=True
                     ).first()
@@ -237,7 +239,7 @@ def find_input(body, *, user, base: str) -> FindInput:
                         )
                     data["clinicians"][clinician.specialty] = clinician.pk
             elif field == "location":
-                for ref in _ref(value, name).split(","):
+                for ref in _ref(value, name, "Location").split(","):
                     pk = reference_id(ref, "Location", name)
                     if not Location.objects.filter(pk=pk).exists():
                         raise Invalid(f"No location “{ref}”.", name)
@@ -255,7 +257,7 @@ def find_input(body, *, user, base: str) -> FindInput:
                         raise Invalid("referral-identifier needs a value.", name)
                     ref = text.rpartition("|")[2]
                 else:
-                    ref = _ref(value, name)
+                    ref = _ref(value, name, "ServiceRequest")
                 data["referral"] = reference_id(ref, "ServiceRequest", name)
             elif field in ("date_from", "date_to"):
                 data[field] = _date(kind, value, name)
@@ -449,7 +451,7 @@ def appointment_reference(
     if len(refs) > 1:
         raise Invalid("Give one “appointment-reference”.", "appointment-reference")
     value = refs[0].get("valueReference", refs[0].get("valueString"))
-    ref = _ref(value, "appointment-reference").rstrip("/")
+    ref = _ref(value, "appointment-reference", "Appointment").rstrip("/")
     kind, _, pk = ref.rpartition("/")
     if kind.rpartition("/")[2] not in ("", "Appointment") or not pk:
         raise Invalid(

@@ -137,3 +137,8 @@ def test_hold_takes_only_a_proposal_reference(ehr, center, alice):
         ehr, "hold", {"name": "appointment-reference", "valueString": "Appointment/4"}
     )
     assert "only proposals can be held" in outcome_of(response, 400, "invalid")
+    response = operation(
+        ehr, "hold", {"name": "appointment-reference", "valueReference": {"display": "mine"}}
+    )
+    diagnostics = outcome_of(response, 400, "invalid")
+    assert "needs a reference such as Appointment/12" in diagnostics
