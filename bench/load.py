@@ -5,7 +5,11 @@ PostgreSQL and Redis, with a real Celery worker sending what the bookings put in
 - 30 navigators search a same-day itinerary for a patient of their own, and book the first
   option of every other search (a 409 when another navigator took a slot first is the
   business answer to a race, counted as `conflicts`, not as an error); every other booking
-  is a hold first, confirmed after a think (one hold in four released instead);
+  is a hold first, confirmed after a think (one hold in four released instead). Resources
+  are in the mix (issue 16): one patient in INTERPRETER_EVERY needs a Spanish interpreter
+  at every visit (INTERPRETERS of the load's own), and one search in MRI_EVERY of those
+  with neuroradiology asks for its MRI visit type, on one of the load's SCANNERS; the
+  option is booked or held with the resources and visit type the search returned;
 - 10 specialists open the agenda of a 40-case board meeting;
 - 10 patients open their private visit-plan pages (`/p/<code>`).
 
@@ -24,9 +28,11 @@ The run stops by itself after SECONDS; then the outbox is drained and checked:
 
 Every sent SMS row must be at the stub (by its provider id), no body there twice, and every
 text there recorded as sent; every sent email must be in the file backend's output once (by
-its Message-ID); no due row may be left unsent; and `overlaps_in_db()` must stay 0.
+its Message-ID); no due row may be left unsent; and `overlaps_in_db()` and
+`resource_overlaps()` (a scanner or interpreter booked twice at once) must stay 0.
 
-The load's center (its own buildings, 24 clinicians, weekly templates) lies in six weeks
+The load's center (its own buildings, 24 clinicians, scanners and interpreters, weekly
+templates) lies in six weeks
 from ten weeks after next Monday, after the synthetic center of the other figures, so
 neither figure's searches find the other's free time. The drain sends the other figures'
 due rows too (the invites of their bookings); only the load's patients' rows are checked.
@@ -72,6 +78,11 @@ LIMIT = 3
 LOAD_REDIS_DB = 14
 DRAIN_TIMEOUT = 120.0
 SEED = 7
+SCANNERS = 2  # MRI 3 T, one per building of the load's center
+INTERPRETERS = 3  # Spanish, working from building A
+INTERPRETER_EVERY = 5  # one load patient in INTERPRETER_EVERY needs a Spanish interpreter
+MRI_EVERY = 2  # of the searches with neuroradiology, one in MRI_EVERY asks for the MRI
+MRI_MINUTES = 45
 SPECIALTY_SETS = (
     ("neuroradiology", "neurosurgery", "radiation_oncology"),
     ("neuroradiology", "spine_surgery", "radiation_oncology"),
@@ -116,6 +127,7 @@ class LoadData:
     meeting: int
     days: list[date]  # the clinic days, Monday to Friday
     mix: Mix
+    mri_type: int  # the visit type (neuroradiology) that needs a scanner
 
 
 @dataclass
@@ -126,6 +138,7 @@ class Tally:
     bookings: int = 0
     conflicts: int = 0
     holds: int = 0
+    scanner_searches: int = 0  # searches that asked for the MRI visit on a scanner
 
 
 # --- the data -------------------------------------------------------------------------
@@ -154,9 +167,10 @@ def users_create(*, prefix: str, role: str, count: int) -> list[str]:
     return [t.key for t in tokens]
 
 
-def center_create(first: date, last: date, prefix: str = "load") -> None:
+def center_create(first: date, last: date, prefix: str = "load") -> list:
     """Two buildings 10 minutes apart; CLINICIANS_EACH clinicians of every specialty the
-    searches ask for, in clinic Monday to Friday 08:00-17:00 from `first` to `last`."""
+    searches ask for, in clinic Monday to Friday 08:00-17:00 from `first` to `last`.
+    Returns the buildings."""
     from bench.cpsat import CLINIC_ZONE
     from navigation.models import AvailabilityTemplate, Clinician, Location, TravelBuffer
 
@@ -195,15 +209,66 @@ def center_create(first: date, last: date, prefix: str = "load") -> None:
         for c in clinicians
         for weekday in range(5)
     )
+    return places
+
+
+def resources_create(places: list, first: date, last: date, prefix: str = "load") -> int:
+    """The load's own resources, open Monday to Friday 08:00-17:00 from `first` to `last`:
+    SCANNERS MRI 3 T (one per building) and INTERPRETERS Spanish interpreters; and the MRI
+    visit type that needs a scanner (neuroradiology, not a new-patient visit, so no other
+    figure's searches use it). Returns the visit type's id."""
+    from navigation.models import AvailabilityTemplate, Resource, VisitType
+
+    resources = Resource.objects.bulk_create(
+        [
+            Resource(
+                name=f"{prefix.title()} MRI 3T-{n + 1}",
+                kind=Resource.Kind.EQUIPMENT,
+                equipment=Resource.Equipment.MRI_3T,
+                location=places[n % len(places)],
+            )
+            for n in range(SCANNERS)
+        ]
+        + [
+            Resource(
+                name=f"{prefix.title()} interpreter {n + 1}",
+                kind=Resource.Kind.INTERPRETER,
+                languages=["es"],
+                location=places[0],
+            )
+            for n in range(INTERPRETERS)
+        ]
+    )
+    AvailabilityTemplate.objects.bulk_create(
+        AvailabilityTemplate(
+            resource=r,
+            weekday=weekday,
+            start_time=clock(8),
+            end_time=clock(17),
+            location=r.location,
+            valid_from=first,
+            valid_until=last,
+        )
+        for r in resources
+        for weekday in range(5)
+    )
+    mri, _ = VisitType.objects.get_or_create(
+        specialty="neuroradiology",
+        name=f"MRI brain with contrast ({prefix})",
+        defaults={"minutes": MRI_MINUTES, "new_patient": False, "needs": ["mri"]},
+    )
+    return mri.pk
 
 
 def patients_create(*, count: int, zone: str, prefix: str) -> list[int]:
-    """Patients with a phone, SMS consent and an email: each booking texts and mails."""
+    """Patients with a phone, SMS consent and an email: each booking texts and mails. One
+    in INTERPRETER_EVERY (at random, SEED) needs a Spanish interpreter at every visit."""
     from django.utils import timezone
 
     from patients.models import Patient
 
     now = timezone.now()
+    rng = random.Random(SEED)
     return [
         p.pk
         for p in Patient.objects.bulk_create(
@@ -217,6 +282,7 @@ def patients_create(*, count: int, zone: str, prefix: str) -> list[int]:
                 time_zone=zone,
                 sms_consent=True,
                 sms_consent_at=now,
+                interpreter_language="es" if rng.randrange(INTERPRETER_EVERY) == 0 else None,
             )
             for n in range(count)
         )
@@ -237,7 +303,8 @@ def load_build(mix: Mix) -> LoadData:
     first = next_monday() + timedelta(weeks=mix.first_week)
     days = [first + timedelta(days=n) for n in range(7 * WEEKS) if n % 7 < 5]
     with transaction.atomic():
-        center_create(days[0], days[-1], mix.prefix)
+        places = center_create(days[0], days[-1], mix.prefix)
+        mri_type = resources_create(places, days[0], days[-1], mix.prefix)
         navigators = users_create(
             prefix=f"{mix.prefix}-navigator", role=NAVIGATOR, count=mix.navigators
         )
@@ -254,7 +321,7 @@ def load_build(mix: Mix) -> LoadData:
         ]
     meeting = board_load().meeting_id
     patients = [ids[n :: mix.navigators] for n in range(mix.navigators)]
-    return LoadData(navigators, specialists, patients, pages, meeting, days, mix)
+    return LoadData(navigators, specialists, patients, pages, meeting, days, mix, mri_type)
 
 
 # --- the users ------------------------------------------------------------------------
@@ -279,33 +346,37 @@ def think(rng: random.Random, until: float) -> None:
 
 
 def navigator(conn: Client, tally: Tally, data: LoadData, n: int, rng, until: float):
-    """Search a week from a day the patient can come for the next patient; every
-    BOOK_EVERY-th search, book the first option."""
+    """Search a week from a day the patient can come for the next patient (one search in
+    MRI_EVERY with neuroradiology for its MRI on a scanner); every BOOK_EVERY-th search,
+    book the first option with the resources and visit types it came with."""
     patients = data.patients[n]
     searches = 0
     while time.monotonic() < until:
         patient = patients[tally.bookings % len(patients)]
         day = rng.choice(data.days)
-        status, payload = timed(
-            tally,
-            "search",
-            conn,
-            "POST",
-            "/api/v1/itineraries/search/",
-            {
-                "patient": patient,
-                "specialties": list(rng.choice(SPECIALTY_SETS)),
-                "date_from": day.isoformat(),
-                "date_to": (day + timedelta(days=6)).isoformat(),
-                "limit": LIMIT,
-            },
-        )
+        body = {
+            "patient": patient,
+            "specialties": list(rng.choice(SPECIALTY_SETS)),
+            "date_from": day.isoformat(),
+            "date_to": (day + timedelta(days=6)).isoformat(),
+            "limit": LIMIT,
+        }
+        if "neuroradiology" in body["specialties"] and rng.randrange(MRI_EVERY) == 0:
+            body["visit_types"] = {"neuroradiology": data.mri_type}
+            tally.scanner_searches += 1
+        status, payload = timed(tally, "search", conn, "POST", "/api/v1/itineraries/search/", body)
         searches += 1
         options = json.loads(payload)["options"] if status == 200 else []
         if options and searches % BOOK_EVERY == 0 and time.monotonic() < until:
             think(rng, until)
             visits = [
-                {"clinician": v["clinician"], "start": v["start"], "specialty": v["specialty"]}
+                {
+                    "clinician": v["clinician"],
+                    "start": v["start"],
+                    "specialty": v["specialty"],
+                    "resources": [r["id"] for r in v["resources"]],
+                    "visit_type": v["visit_type"],
+                }
                 for v in options[0]["visits"]
             ]
             if (searches // BOOK_EVERY) % HOLD_EVERY:
@@ -416,8 +487,15 @@ def warm_up(port: int, data: LoadData) -> None:
     day = data.days[0].isoformat()
     search = {"patient": data.patients[0][0], "specialties": ["radiation_oncology"]}
     search |= {"date_from": day, "date_to": day}
+    mri = {
+        "patient": data.patients[0][0],
+        "specialties": ["neuroradiology"],
+        "visit_types": {"neuroradiology": data.mri_type},
+    }
+    mri |= {"date_from": day, "date_to": day}
     kinds = [
         ("POST", "/api/v1/itineraries/search/", search),
+        ("POST", "/api/v1/itineraries/search/", mri),
         ("GET", f"/api/v1/board/meetings/{data.meeting}/agenda/", None),
         ("GET", data.pages[0], None),  # the token header is ignored there
     ]
@@ -533,6 +611,34 @@ def outbox_check(patients: list[int], stub_received: list[dict], mail_dir: Path)
 # --- the figure -----------------------------------------------------------------------
 
 
+def resource_overlaps() -> int:
+    """Pairs of live resource rows that overlap for one room, machine or interpreter
+    (the exclusion constraint's promise, checked after the run)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM navigation_appointmentresource a
+              JOIN navigation_appointmentresource b
+                ON a.resource_id = b.resource_id AND a.id < b.id
+               AND a.start < b."end" AND b.start < a."end"
+             WHERE a.live AND b.live
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+def resources_booked(patients: list[int]) -> dict[str, int]:
+    """The load's live visits that took a scanner or an interpreter, by kind of resource."""
+    from navigation.models import AppointmentResource
+
+    rows = AppointmentResource.objects.filter(
+        appointment__patient__in=patients, live=True
+    ).values_list("resource__kind", flat=True)
+    return dict(sorted(Counter(rows).items()))
+
+
 def percentile_ms(seconds: list[float], q: float) -> float:
     """Nearest-rank percentile, in milliseconds."""
     ordered = sorted(seconds)
@@ -544,11 +650,15 @@ def bench_mixed_load(bench_url: str, mix: Mix = MIX) -> None:
 
     from bench import notifications as celery_bench
     from bench.common import emit, gunicorn, log, overlaps_in_db, wait_until_up
+    from patients.models import Patient
     from tests.notifications.twilio_stub import TwilioStub
 
     started = time.perf_counter()
     data = load_build(mix)
     patients = [p for pool in data.patients for p in pool]
+    interpreter_patients = Patient.objects.filter(
+        pk__in=patients, interpreter_language__isnull=False
+    ).count()
     log(f"load: data built in {time.perf_counter() - started:.1f} s")
     worker_redis, redis_url = celery_bench.redis_urls(settings.REDIS_URL, LOAD_REDIS_DB)
     counter = celery_bench._redis(redis_url)
@@ -635,7 +745,11 @@ def bench_mixed_load(bench_url: str, mix: Mix = MIX) -> None:
         bookings=sum(t.bookings for t in tallies),
         conflicts=sum(t.conflicts for t in tallies),
         holds=sum(t.holds for t in tallies),
+        scanner_searches=sum(t.scanner_searches for t in tallies),
+        interpreter_patients=interpreter_patients,
+        resources_booked=resources_booked(patients),
         double_booked=overlaps_in_db(),
+        resources_double_booked=resource_overlaps(),
         reminders_sent_early=reminders,
         **checks,
     )

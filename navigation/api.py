@@ -223,6 +223,7 @@ def _visit_requests(visits: list[dict]) -> list[VisitRequest]:
             minutes=v.get("minutes"),
             location_id=v["location"].pk if v.get("location") else None,
             resources=v.get("resources"),
+            visit_type=v.get("visit_type"),
         )
         for v in visits
     ]
@@ -300,6 +301,8 @@ class ItinerarySearchView(APIView):
         data = serializer.validated_data
         touch(request, data["patient"].pk)
         plan = serializer.plan_rules(data)
+        # Every specialty's type read here, once: the search reads none again.
+        types = services.visit_types(data["specialties"], data["visit_types"])
         search = ItinerarySearch(
             specialties=tuple(data["specialties"]),
             first=data["date_from"],
@@ -309,6 +312,7 @@ class ItinerarySearchView(APIView):
             window=plan.window,
             pins=data.get("clinicians"),
             limit=data["limit"],
+            visit_types=types,
         )
         result = services.itinerary_search(
             patient=data["patient"], search=search, now=timezone.now()
@@ -325,7 +329,7 @@ class ItinerarySearchView(APIView):
                     "missing_specialties": result.missing_specialties,
                     "travel_burden": result.travel_burden,
                 },
-                context={"referral": data.get("referral")},
+                context={"referral": data.get("referral"), "visit_types": types},
             ).data
         )
 

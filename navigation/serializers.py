@@ -14,6 +14,7 @@ from navigation.models import (
     Resource,
     Specialty,
     TimeOff,
+    VisitType,
     check_resource_place,
 )
 from patients.models import Patient, Referral
@@ -22,6 +23,54 @@ from tumorboard.serializers import StrictModelSerializer, StrictSerializer
 
 MAX_RANGE_DAYS = 90
 SPECIALTY_ERROR = {"invalid_choice": "“{input}” is not a specialty we schedule."}
+VISIT_TYPES_HELP = (
+    'The visit type per specialty, by id, e.g. {"radiation_oncology": 7} for “SRS '
+    "planning”: its minutes and the rooms and machines it needs apply, and the booked "
+    "visit carries it. A specialty left out gets its new-patient visit type. Each key is a "
+    "specialty asked for; each type is of that specialty (see the visit types in the admin)."
+)
+
+
+def _name(specialty: str) -> str:
+    return specialty.replace("_", " ")
+
+
+def chosen_visit_types(
+    raw: dict, specialties, found: dict[int, VisitType] | None = None
+) -> dict[str, VisitType]:
+    """`visit_types` as given (specialty -> visit type id), read into visit types (`found`:
+    those already read, by id): each key one of `specialties`, each id a visit type of
+    that specialty. Raises a ValidationError naming `visit_types.<specialty>` in plain
+    words."""
+    if found is None:
+        found = VisitType.objects.in_bulk(list(raw.values())) if raw else {}
+    out = {}
+    for specialty, pk in raw.items():
+        if specialty not in specialties:
+            raise serializers.ValidationError(
+                {
+                    "visit_types": {
+                        specialty: f"“{specialty}” is not among the specialties asked for; "
+                        "choose visit types only for those."
+                    }
+                }
+            )
+        visit_type = found.get(pk)
+        if visit_type is None:
+            raise serializers.ValidationError(
+                {"visit_types": {specialty: f"There is no visit type {pk}."}}
+            )
+        if visit_type.specialty != specialty:
+            raise serializers.ValidationError(
+                {
+                    "visit_types": {
+                        specialty: f"“{visit_type.name}” is a {_name(visit_type.specialty)} "
+                        f"visit, not a {_name(specialty)} one."
+                    }
+                }
+            )
+        out[specialty] = visit_type
+    return out
 
 
 class LocationSerializer(StrictModelSerializer):
@@ -190,6 +239,7 @@ class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
             "clinician",
             "clinician_name",
             "specialty",
+            "visit_type",
             "location",
             "resources",
             "start",
@@ -301,6 +351,9 @@ class ItinerarySearchSerializer(PlanRulesSerializer):
     clinicians = serializers.DictField(
         child=serializers.IntegerField(), required=False, help_text="Pin a clinician per specialty."
     )
+    visit_types = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text=VISIT_TYPES_HELP
+    )
     limit = serializers.IntegerField(default=5, min_value=1, max_value=20)
 
     def validate(self, attrs):
@@ -355,6 +408,9 @@ class ItinerarySearchSerializer(PlanRulesSerializer):
                 raise serializers.ValidationError(
                     {"clinicians": f"“{specialty}” is not among the specialties asked for."}
                 )
+        attrs["visit_types"] = chosen_visit_types(
+            attrs.get("visit_types", {}), attrs["specialties"]
+        )
         return attrs
 
 
@@ -367,9 +423,17 @@ class VisitOutSerializer(serializers.Serializer):
     resources = serializers.SerializerMethodField(
         help_text="The rooms, machines and interpreter the visit takes; post them back."
     )
+    visit_type = serializers.SerializerMethodField(
+        help_text="The id of the visit type searched with (the one chosen in `visit_types`, "
+        "else the specialty's new-patient type; null when it has none); post it back."
+    )
 
     def get_resources(self, visit) -> list[dict]:
         return resource_refs(visit.resources, self.root.context)
+
+    def get_visit_type(self, visit) -> int | None:
+        visit_type = self.root.context.get("visit_types", {}).get(visit.specialty)
+        return visit_type.pk if visit_type else None
 
 
 class OptionSerializer(serializers.Serializer):
@@ -440,6 +504,13 @@ class VisitInSerializer(StrictSerializer):
         help_text="The resources the search returned for the visit: ids, or the objects as "
         "returned (their `id` is read). Left out, free ones are picked.",
     )
+    visit_type = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The visit type's id as the search returned it (its specialty's); left "
+        "out or null, the one `visit_types` names for the specialty, else the new-patient "
+        "type.",
+    )
 
     def validate_resources(self, value):
         ids = []
@@ -483,11 +554,43 @@ class ItineraryBookSerializer(PlanRulesSerializer):
     finish = serializers.DateTimeField(required=False, write_only=True)
     after_deadline = serializers.BooleanField(required=False, write_only=True)
     extra_trip = serializers.BooleanField(required=False, write_only=True)
+    visit_types = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text=f"As searched with. {VISIT_TYPES_HELP} A visit's own `visit_type`, when "
+        "given, must agree.",
+    )
 
     def validate(self, attrs):
         referral = attrs.get("referral")
         if referral and referral.patient_id != attrs["patient"].pk:
             raise serializers.ValidationError({"referral": "This referral is for another patient."})
+        visits = attrs["visits"]
+        specialties = [v.get("specialty") or v["clinician"].specialty for v in visits]
+        raw = attrs.pop("visit_types", {})
+        # every visit type named, read in one query
+        found = VisitType.objects.in_bulk(
+            [*raw.values(), *(v["visit_type"] for v in visits if v.get("visit_type"))]
+        )
+        chosen = chosen_visit_types(raw, specialties, found)
+        for index, (visit, specialty) in enumerate(zip(visits, specialties, strict=True)):
+            pk = visit.get("visit_type")
+            own, named = found.get(pk) if pk is not None else None, chosen.get(specialty)
+            if pk is not None and own is None:
+                problem = f"There is no visit type {pk}."
+            elif own is not None and own.specialty != specialty:
+                problem = (
+                    f"“{own.name}” is a {_name(own.specialty)} visit, not a {_name(specialty)} one."
+                )
+            elif own is not None and named is not None and own != named:
+                problem = (
+                    f"“{own.name}” disagrees with visit_types.{specialty} (“{named.name}”); "
+                    "give one of the two."
+                )
+            else:
+                visit["visit_type"] = own or named
+                continue
+            raise serializers.ValidationError({"visits": {index: {"visit_type": problem}}})
         return attrs
 
 

@@ -19,7 +19,7 @@ from board.models import (
     Task,
 )
 from care.models import Clock
-from navigation.models import Appointment, Clinician, Resource, Specialty
+from navigation.models import Appointment, Clinician, Resource, Specialty, VisitType
 from navigation.services import VisitRequest
 from patients import clinical
 from patients.models import Referral
@@ -121,6 +121,44 @@ class PlanForm(forms.Form):
         label="Latest departure", required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
 
+    def __init__(self, *args, **kwargs):
+        """Besides the fixed fields, a `type_<specialty>` choice of visit type for each
+        specialty that has a type besides its default one (its new-patient type, as
+        `navigation.services.visit_types` picks it); blank: the default, as before."""
+        super().__init__(*args, **kwargs)
+        self.types: dict[int, VisitType] = {
+            t.pk: t for t in VisitType.objects.order_by("specialty", "name")
+        }
+        for specialty, label in SPECIALTIES:
+            own = [t for t in self.types.values() if t.specialty == specialty]
+            default = max((t for t in own if t.new_patient), key=lambda t: t.pk, default=None)
+            others = [t for t in own if t != default]
+            if not others:
+                continue
+            blank = f"{_type_label(default)}, the default" if default else "The default visit"
+            self.fields[f"type_{specialty}"] = forms.TypedChoiceField(
+                label=f"{label} visit",
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", blank)] + [(t.pk, _type_label(t)) for t in others],
+            )
+
+    def specialty_rows(self):
+        """(the specialty's checkbox, its visit-type choice or None), in order."""
+        for choice in self["specialties"]:
+            name = f"type_{choice.data['value']}"
+            yield choice, self[name] if name in self.fields else None
+
+    def visit_types(self) -> dict[str, VisitType]:
+        """The visit types chosen for the specialties ticked (a choice left on a specialty
+        not ticked is not searched, so it is ignored)."""
+        return {
+            specialty: self.types[pk]
+            for specialty in self.cleaned_data.get("specialties", [])
+            if (pk := self.cleaned_data.get(f"type_{specialty}")) is not None
+        }
+
     def clean(self):
         data = super().clean()
         first, last = data.get("date_from"), data.get("date_to")
@@ -139,12 +177,24 @@ class PlanForm(forms.Form):
         return (arrival, departure) if arrival or departure else None
 
 
-def visit_value(visit) -> str:
-    """One visit of an option as a form value: clinician|specialty|start|minutes|resources
-    (resource ids joined by commas; empty when it takes none)."""
+def _type_label(visit_type: VisitType) -> str:
+    """ "SRS planning (60 min, a CT simulator)": a visit type as the form offers it."""
+    from navigation.services.resources import NEED_LABELS
+
+    needs = "".join(f", {NEED_LABELS.get(n, n)}" for n in visit_type.needs)
+    return f"{visit_type.name} ({visit_type.minutes} min{needs})"
+
+
+def visit_value(visit, visit_type: VisitType | None = None) -> str:
+    """One visit of an option as a form value:
+    clinician|specialty|start|minutes|resources|visit type (resource ids joined by commas;
+    empty when it takes none; the visit type's id, empty for the new-patient type)."""
     minutes = int((visit.end - visit.start).total_seconds() // 60)
     taken = ",".join(str(rid) for rid in visit.resources)
-    return f"{visit.clinician_id}|{visit.specialty}|{visit.start.isoformat()}|{minutes}|{taken}"
+    kind = visit_type.pk if visit_type else ""
+    return (
+        f"{visit.clinician_id}|{visit.specialty}|{visit.start.isoformat()}|{minutes}|{taken}|{kind}"
+    )
 
 
 class BookForm(forms.Form):
@@ -164,6 +214,7 @@ class BookForm(forms.Form):
             for raw in self.raw_visits:
                 clinician_id, specialty, start, minutes, *rest = raw.split("|")
                 taken = [int(rid) for rid in (rest[0].split(",") if rest and rest[0] else [])]
+                kind = int(rest[1]) if len(rest) > 1 and rest[1] else None
                 parsed.append(
                     (
                         int(clinician_id),
@@ -171,18 +222,23 @@ class BookForm(forms.Form):
                         datetime.fromisoformat(start),
                         int(minutes),
                         taken,
+                        kind,
                     )
                 )
         except ValueError:
             raise forms.ValidationError("The option could not be read; search again.") from None
-        if not parsed or any(start.tzinfo is None for _, _, start, _, _ in parsed):
+        if not parsed or any(p[2].tzinfo is None for p in parsed):
             raise forms.ValidationError("The option could not be read; search again.")
-        clinicians = Clinician.objects.in_bulk([c for c, _, _, _, _ in parsed])
-        if len(clinicians) != len({c for c, _, _, _, _ in parsed}):
+        clinicians = Clinician.objects.in_bulk([p[0] for p in parsed])
+        if len(clinicians) != len({p[0] for p in parsed}):
             raise forms.ValidationError("A clinician of this option no longer exists.")
-        resources = Resource.objects.in_bulk([r for *_, taken in parsed for r in taken])
-        if any(r not in resources for *_, taken in parsed for r in taken):
+        resources = Resource.objects.in_bulk([r for p in parsed for r in p[4]])
+        if any(r not in resources for p in parsed for r in p[4]):
             raise forms.ValidationError("A room, machine or interpreter of this option is gone.")
+        kinds = [p[5] for p in parsed if p[5] is not None]
+        types = VisitType.objects.in_bulk(kinds) if kinds else {}
+        if any(k not in types for k in kinds):
+            raise forms.ValidationError("A visit type of this option is gone; search again.")
         data["visits"] = [
             VisitRequest(
                 clinician=clinicians[c],
@@ -190,8 +246,9 @@ class BookForm(forms.Form):
                 minutes=minutes,
                 specialty=spec,
                 resources=tuple(resources[r] for r in taken) if taken else None,
+                visit_type=types[kind] if kind is not None else None,
             )
-            for c, spec, start, minutes, taken in parsed
+            for c, spec, start, minutes, taken, kind in parsed
         ]
         return data
 

@@ -54,6 +54,9 @@ def _query(search: services.ItinerarySearch) -> str:
         ("date_to", search.last.isoformat()),
         ("max_wait", str(search.max_total_wait)),
     ]
+    for specialty, visit_type in (search.visit_types or {}).items():
+        if visit_type is not None and specialty in search.specialties:
+            pairs.append((f"type_{specialty}", str(visit_type.pk)))
     if search.window:
         for name, value in zip(
             ("earliest_arrival", "latest_departure"), search.window, strict=True

@@ -28,6 +28,7 @@ class Segment:
     clinician: str = ""
     place: str = ""
     resources: str = ""  # the rooms, machines and interpreter a visit takes, by name
+    visit_type: str = ""  # the kind of visit when one was chosen (e.g. "SRS planning")
 
     @property
     def minutes(self) -> int:
@@ -70,11 +71,14 @@ def option_timeline(
     buffers: dict[tuple[int, int], int],
     zone: ZoneInfo,
     resources: dict | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> Timeline:
     """Visits as blocks on a bar from the hour before the first to the hour after the
     last; between two visits, the walk to the next place first, then the wait.
-    `resources` (by id) names what each visit takes besides its clinician."""
+    `resources` (by id) names what each visit takes besides its clinician; `kinds`
+    (specialty -> visit type name) the kind of visit chosen, if any."""
     resources = resources or {}
+    kinds = kinds or {}
     first = _hour_floor(option.visits[0].start.astimezone(zone))
     last = _hour_ceil(option.visits[-1].end.astimezone(zone))
     total = (last - first).total_seconds()
@@ -122,6 +126,7 @@ def option_timeline(
                 resources=", ".join(
                     str(resources[rid]) for rid in visit.resources if rid in resources
                 ),
+                visit_type=kinds.get(visit.specialty, ""),
             )
         )
         previous = visit

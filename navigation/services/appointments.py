@@ -130,6 +130,8 @@ def appointment_reschedule(
         minutes=minutes,
         specialty=appointment.specialty,
         resources=taken if taken else None,
+        # its own kind of visit (an "SRS planning" keeps needing its CT simulator)
+        visit_type=appointment.visit_type if appointment.visit_type_id else None,
     )
     read = plan_resources([visit], appointment.patient)
     resources = read.lock

@@ -9,7 +9,7 @@ search uses (`selectors.free_days`), so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -46,10 +46,12 @@ DEFAULT_MAX_WAIT = 90
 
 @dataclass(frozen=True)
 class VisitRequest:
-    """One visit asked for: a clinician and an aware start; the length defaults to the
-    specialty's new-patient visit type; `location`, when given, must be the session's;
-    `resources`, when given, are the rooms, machines and interpreter it takes (else the
-    free ones are picked, the same interpreter for the day when one is free for all)."""
+    """One visit asked for: a clinician and an aware start; `visit_type`, when given, is
+    the kind of visit (of the visit's specialty: its minutes and needs apply, and the
+    appointment carries it), else the specialty's new-patient type; the length defaults to
+    the type's; `location`, when given, must be the session's; `resources`, when given,
+    are the rooms, machines and interpreter it takes (else the free ones are picked, the
+    same interpreter for the day when one is free for all)."""
 
     clinician: Clinician
     start: datetime
@@ -57,6 +59,7 @@ class VisitRequest:
     specialty: str | None = None
     location_id: int | None = None
     resources: tuple[Resource, ...] | None = None
+    visit_type: VisitType | None = None
 
 
 @dataclass(frozen=True)
@@ -81,23 +84,45 @@ class CheckedVisit:
     resources: tuple[int, ...] = ()
 
 
-def visit_types(specialties: Iterable[str]) -> dict[str, VisitType | None]:
-    """The new-patient visit type of each specialty (the latest configured), if any."""
+def visit_types(
+    specialties: Iterable[str], chosen: Mapping[str, VisitType | None] | None = None
+) -> dict[str, VisitType | None]:
+    """The visit type of each specialty: the one `chosen` for it (a type of that specialty;
+    None there: the specialty has none, its default minutes apply), else its new-patient
+    type (the latest configured), if any. Keys of `chosen` not in `specialties` are
+    ignored; specialties it covers are not read again (all covered: no query)."""
     specialties = list(specialties)
+    chosen = chosen or {}
     found: dict[str, VisitType] = {}
-    for visit in VisitType.objects.filter(specialty__in=specialties, new_patient=True):
-        if visit.specialty not in found or visit.pk > found[visit.specialty].pk:
-            found[visit.specialty] = visit
-    return {s: found.get(s) for s in specialties}
+    missing = [s for s in specialties if s not in chosen]
+    if missing:
+        for visit in VisitType.objects.filter(specialty__in=missing, new_patient=True):
+            if visit.specialty not in found or visit.pk > found[visit.specialty].pk:
+                found[visit.specialty] = visit
+    return {s: chosen[s] if s in chosen else found.get(s) for s in specialties}
+
+
+def chosen_types(
+    visits: Sequence[VisitRequest], specialties: Sequence[str]
+) -> dict[str, VisitType | None]:
+    """The visit types the visits name (`VisitRequest.visit_type`), by specialty."""
+    return {
+        s: v.visit_type
+        for v, s in zip(visits, specialties, strict=True)
+        if v.visit_type is not None
+    }
 
 
 def _type_minutes(visit_type: VisitType | None, specialty: str) -> int:
     return visit_type.minutes if visit_type else rules.DEFAULT_MINUTES[specialty]
 
 
-def visits_minutes(specialties: Iterable[str]) -> dict[str, int]:
-    """The new-patient visit length of each specialty (configured, else the default)."""
-    return {s: _type_minutes(t, s) for s, t in visit_types(specialties).items()}
+def visits_minutes(
+    specialties: Iterable[str], chosen: Mapping[str, VisitType | None] | None = None
+) -> dict[str, int]:
+    """The visit length of each specialty (minutes): its `chosen` type's (see
+    `visit_types`), else its new-patient type's, else the default."""
+    return {s: _type_minutes(t, s) for s, t in visit_types(specialties, chosen).items()}
 
 
 def visit_minutes(specialty: str) -> int:
@@ -151,7 +176,7 @@ def plan_resources(visits: list[VisitRequest], patient: Patient) -> PlanNeeds:
     the visit types and needs read for it, for `check_visits` to use."""
     given = [r.pk for v in visits for r in (v.resources or ())]
     specialties = [v.specialty or v.clinician.specialty for v in visits]
-    types = visit_types(specialties)
+    types = visit_types(specialties, chosen_types(visits, specialties))
     try:
         needs = visit_needs(specialties=specialties, types=types, patient=patient)
     except DomainError:
@@ -209,7 +234,11 @@ def check_visits(
     single = len(visits) == 1
     plan = plan or PlanRules()
     specialties = [v.specialty or v.clinician.specialty for v in visits]
-    types = read.types if read is not None else visit_types(set(specialties))
+    types = (
+        read.types
+        if read is not None
+        else visit_types(set(specialties), chosen_types(visits, specialties))
+    )
     minutes = {
         s: v.minutes or _type_minutes(types[s], s) for v, s in zip(visits, specialties, strict=True)
     }
@@ -218,6 +247,13 @@ def check_visits(
     ]
     for index, (visit, specialty) in enumerate(zip(visits, specialties, strict=True)):
         _check_clock(visit, specialty, now, _field(index, "start", single), single)
+        if visit.visit_type is not None and visit.visit_type.specialty != specialty:
+            raise DomainError(
+                f"“{visit.visit_type.name}” is a {_name(visit.visit_type.specialty)} visit, "
+                f"not a {_name(specialty)} one.",
+                field=_field(index, "visit_type", single),
+                code="wrong_visit_type",
+            )
     clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
     sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
     # Time off of every date the visits can fall on, read once for the sessions and the day.

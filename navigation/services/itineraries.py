@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import transaction
 
 from navigation import checker, engine, rules, selectors
-from navigation.models import Appointment, Hold, Itinerary
+from navigation.models import Appointment, Hold, Itinerary, VisitType
 from navigation.services.booking import (
     DEFAULT_MAX_WAIT,
     Actor,
@@ -50,6 +50,9 @@ class ItinerarySearch:
     window: tuple[time | None, time | None] | None = None  # earliest arrival, latest departure
     pins: dict[str, int] | None = None  # specialty -> clinician id
     limit: int = 5
+    # specialty -> the visit type to search with (of that specialty; its minutes and needs
+    # apply); a specialty left out gets its new-patient type. See `booking.visit_types`.
+    visit_types: dict[str, VisitType | None] | None = None
 
     @property
     def rules(self) -> PlanRules:
@@ -122,6 +125,7 @@ def itinerary_search(
     themselves; `PlanSearchResult.extra_trip` flags the rest."""
     from care.barriers import travel_burden  # care's models import navigation's
 
+    check_visit_types(search.visit_types)
     result = _search(patient=patient, search=search, now=now)
     burden = tuple(travel_burden(patient=patient))
     if not burden:
@@ -142,6 +146,19 @@ def itinerary_search(
     )
 
 
+def check_visit_types(chosen: dict[str, VisitType | None] | None) -> None:
+    """Each chosen visit type is of the specialty it is chosen for; else DomainError naming
+    `visit_types.<specialty>`."""
+    for specialty, visit_type in (chosen or {}).items():
+        if visit_type is not None and visit_type.specialty != specialty:
+            raise DomainError(
+                f"“{visit_type.name}” is a {visit_type.specialty.replace('_', ' ')} visit, "
+                f"not a {specialty.replace('_', ' ')} one.",
+                field=f"visit_types.{specialty}",
+                code="wrong_visit_type",
+            )
+
+
 def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> PlanSearchResult:
     """Ranked same-day options (earliest day, least wait, earliest finish) from the engine,
     fed a few local dates at a time from the database; each option passes the same rule
@@ -149,7 +166,7 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
 
     Raises DomainError naming `order` for order pairs that cannot be kept, and
     `latest_departure` for a window shorter than the visits."""
-    durations = visits_minutes(search.specialties)
+    durations = visits_minutes(search.specialties, search.visit_types)
     if search.window:
         start, end = search.window[0] or time(0), search.window[1] or time.max
         room = datetime.combine(date.min, end) - datetime.combine(date.min, start)
@@ -161,7 +178,9 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
                 code="window_too_short",
             )
     needs = visit_needs(
-        specialties=search.specialties, types=visit_types(search.specialties), patient=patient
+        specialties=search.specialties,
+        types=visit_types(search.specialties, search.visit_types),
+        patient=patient,
     )
     request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
     clinicians = selectors.clinicians_of(search.specialties)

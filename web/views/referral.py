@@ -321,11 +321,13 @@ def plan(request, pk: int):
         last=data["date_to"],
         max_total_wait=data["max_wait"],
         window=form.window(),
+        visit_types=form.visit_types() or None,
     )
     try:
         result = services.itinerary_search(patient=referral.patient, search=search, now=now)
     except DomainError as error:
         return _respond(request, referral, now, template, {"plan_message": error.message}, 400)
+    chosen = search.visit_types or {}
     visits = [v for option in result.options for v in option.visits]
     clinicians = Clinician.objects.in_bulk({v.clinician_id for v in visits})
     places = Location.objects.in_bulk({v.location_id for v in visits})
@@ -340,8 +342,9 @@ def plan(request, pk: int):
             buffers=buffers,
             zone=selectors.clinic_zone(),
             resources=taken,
+            kinds={s: t.name for s, t in chosen.items()},
         )
-        timeline.values.extend(visit_value(v) for v in option.visits)
+        timeline.values.extend(visit_value(v, chosen.get(v.specialty)) for v in option.visits)
         timelines.append(timeline)
     context = {
         "result": result,
