@@ -337,6 +337,7 @@ def _plan_call(request, serializer_class, service, *fields: str):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    touch(request, data["patient"].pk)  # the audit log: this patient's plan changed
     return data, service(
         patient=data["patient"],
         referral=data.get("referral"),
