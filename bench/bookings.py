@@ -8,8 +8,8 @@ clinicians, scanner, interpreter and patient, so no two clients' plans clash; ea
 is on a day of its own. The figure counts plans (itineraries) a second; `visits_per_s`
 counts their visits.
 
-The clients' MRI visit type and resources exist only while the figure runs (`retire`):
-later figures see the center as they would without it.
+The clients' MRI visit type, clinicians and resources are live only while the figure
+runs (`retire`): later figures see the center as they would without them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class BookingClients:
     bodies: list[list[dict]]
     visit_type: int
     resources: list[int]
+    clinicians: list[int]
 
     @property
     def visits(self) -> int:
@@ -138,16 +139,19 @@ def clients_create(
                 start = end
             plans.append({"patient": patient, "visits": visits, "day": day.isoformat()})
         bodies.append(plans)
-    return BookingClients(bodies, mri.pk, [r.pk for r in scanners + interpreters])
+    return BookingClients(
+        bodies, mri.pk, [r.pk for r in scanners + interpreters], [c.pk for c in clinicians]
+    )
 
 
 def retire(clients: BookingClients) -> None:
-    """The clients' MRI visit type is no longer the new-patient one, their resources
-    inactive: later figures search and book as without them."""
-    from navigation.models import Resource, VisitType
+    """The clients' MRI visit type is no longer the new-patient one, their clinicians and
+    resources inactive: later figures search and book as without them."""
+    from navigation.models import Clinician, Resource, VisitType
 
     VisitType.objects.filter(pk=clients.visit_type).update(new_patient=False)
     Resource.objects.filter(pk__in=clients.resources).update(active=False)
+    Clinician.objects.filter(pk__in=clients.clinicians).update(active=False)
 
 
 def bench_bookings(port: int, tokens: list[str], clients: BookingClients) -> None:
