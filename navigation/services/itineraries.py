@@ -263,14 +263,18 @@ def new_appointments(
     itinerary: Itinerary | None = None,
     hold: Hold | None = None,
     known: dict[int, Resource] | None = None,
+    savepoint: bool = True,
 ) -> list[Appointment]:
     """Insert the checked visits, all or nothing: a clash names what is really there.
 
     The visits and their resource rows go in one INSERT each, in one savepoint; when a
     constraint refuses them, that savepoint is rolled back and they are inserted again one
-    at a time (`insert`), so the 409 names the visit and what is there. The visits come
-    back with their resource rows cached (`resource_bookings`, each row's `resource` from
-    the visit's request or `known`), so an answer need not read them again."""
+    at a time (`insert`), so the 409 names the visit and what is there. With
+    `savepoint=False` there is no savepoint of its own: the constraint's IntegrityError is
+    raised for the caller's atomic block to roll back (and to book again, naming the
+    clash). The visits come back with their resource rows cached (`resource_bookings`,
+    each row's `resource` from the visit's request or `known`), so an answer need not
+    read them again."""
 
     def rows() -> list[Appointment]:
         return [
@@ -292,22 +296,30 @@ def new_appointments(
             for index, visit in enumerate(checked)
         ]
 
+    def bulk(made: list[Appointment]) -> list[AppointmentResource]:
+        Appointment.objects.bulk_create(made)
+        return AppointmentResource.objects.bulk_create(
+            AppointmentResource(
+                appointment=appointment,
+                resource_id=rid,
+                start=appointment.start,
+                end=appointment.end,
+                live=True,  # booked or held, never an override
+            )
+            for appointment, visit in zip(made, checked, strict=True)
+            for rid in visit.resources
+        )
+
     made = rows()
     try:
-        with transaction.atomic():
-            Appointment.objects.bulk_create(made)
-            taken = AppointmentResource.objects.bulk_create(
-                AppointmentResource(
-                    appointment=appointment,
-                    resource_id=rid,
-                    start=appointment.start,
-                    end=appointment.end,
-                    live=True,  # booked or held, never an override
-                )
-                for appointment, visit in zip(made, checked, strict=True)
-                for rid in visit.resources
-            )
+        if not savepoint:
+            taken = bulk(made)
+        else:
+            with transaction.atomic():
+                taken = bulk(made)
     except IntegrityError:
+        if not savepoint:
+            raise
         made = rows()
         for index, (appointment, visit) in enumerate(zip(made, checked, strict=True)):
             insert(
@@ -338,7 +350,6 @@ def _cache(instance: Any, name: str, rows: list[Any]) -> None:
     instance._prefetched_objects_cache[name] = queryset
 
 
-@transaction.atomic
 def itinerary_book(
     *,
     patient: Patient,
@@ -350,8 +361,36 @@ def itinerary_book(
 ) -> Itinerary:
     """Book every visit of a same-day plan, or none: every rule the search applies is
     checked with the same code (`plan`: the wait limit, order and window it was searched
-    with); any clash rolls all back and names the visit and what is there (409)."""
-    plan = plan or PlanRules()
+    with); any clash rolls all back and names the visit and what is there (409).
+
+    The visits go in with no savepoint of their own. Should a constraint refuse them (a
+    row written past the calendar locks), all of it rolls back and the plan is booked
+    again, checked anew, visit by visit, so the 409 names what took it."""
+    book = {
+        "patient": patient,
+        "visits": visits,
+        "by": by,
+        "now": now,
+        "referral": referral,
+        "plan": plan or PlanRules(),
+    }
+    try:
+        return _itinerary_book(**book, savepoint=False)
+    except IntegrityError:
+        return _itinerary_book(**book, savepoint=True)
+
+
+@transaction.atomic
+def _itinerary_book(
+    *,
+    patient: Patient,
+    visits: list[VisitRequest],
+    by: Actor,
+    now: datetime,
+    referral: Referral | None,
+    plan: PlanRules,
+    savepoint: bool,
+) -> Itinerary:
     checked, figures, consult, read = _lock_and_check(patient, visits, referral, now, plan)
     itinerary = Itinerary.objects.create(
         patient=patient,
@@ -370,6 +409,7 @@ def itinerary_book(
         status=Appointment.Status.BOOKED,
         itinerary=itinerary,
         known=read.needs.resources if read.needs else None,
+        savepoint=savepoint,
     )
     booked_messages(made, by)
     if consult is not None:

@@ -21,7 +21,7 @@ from tests.navigation.test_resources import (
 # Measured in a test's transaction (its savepoints count): before issue 16's profiling
 # these cost 57 and 110 queries, after its first round 33 and 64.
 ONE_VISIT = 33  # with the audit row it did not write before
-PLAN_OF_THREE = 42
+PLAN_OF_THREE = 40
 
 pytestmark = pytest.mark.django_db
 # The fixtures, used by name; `frozen` (autouse) sets the clock to Friday 6 March 2026.

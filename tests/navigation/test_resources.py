@@ -15,6 +15,7 @@ from navigation.models import (
     AppointmentResource,
     AvailabilityTemplate,
     Clinician,
+    Hold,
     Itinerary,
     Resource,
     VisitType,
@@ -302,14 +303,16 @@ def test_a_scanner_off_for_the_day_leaves_no_mri_and_the_search_says_why(
     )
 
 
+@pytest.mark.parametrize("taking", ["itineraries", "holds"])
 @pytest.mark.django_db(transaction=True)
 def test_a_scanner_taken_while_the_plan_is_being_written_rolls_it_all_back_naming_it(
-    center, alice, bob, nina, scanner, interpreter
+    center, alice, bob, nina, scanner, interpreter, taking
 ):
     """A rival that writes the scanner's minute without the calendar locks (a row not yet
     committed when the plan is checked) makes the plan's one INSERT fail at the
     constraint: nothing of the plan is kept, and the 409 still names the visit and the
-    scanner, as when the check finds it."""
+    scanner, as when the check finds it (a booking checks again; a hold inserts its
+    visits one by one)."""
     from tumorboard.audit import AuditEvent
 
     alice.interpreter_language = "es"
@@ -340,7 +343,8 @@ def test_a_scanner_taken_while_the_plan_is_being_written_rolls_it_all_back_namin
     answers = []
 
     def book_plan():
-        answers.append(book(client_for(nina), alice, option))
+        body = {"patient": alice.pk, **option}
+        answers.append(client_for(nina).post(f"/api/v1/{taking}/", body))
         connection.close()
 
     first = threading.Thread(target=write_first)
@@ -365,5 +369,5 @@ def test_a_scanner_taken_while_the_plan_is_being_written_rolls_it_all_back_namin
     assert body["clash"]["visit"] == mri
     assert body["clash"]["resource"] == scanner.pk
     assert not Appointment.objects.filter(patient=alice).exists()
-    assert not Itinerary.objects.exists()
-    assert not AuditEvent.objects.filter(path="/api/v1/itineraries/").exists()
+    assert not Itinerary.objects.exists() and not Hold.objects.exists()
+    assert not AuditEvent.objects.filter(path=f"/api/v1/{taking}/").exists()
