@@ -9,7 +9,8 @@
    (both again as itinerary_search_resources_p95_ms and itinerary_vs_cpsat_resources:
    the MRI on a scanner first, a Spanish interpreter at every visit)
 4. booking_storm                50 navigators race for one visit: exactly one may win
-5. bookings_per_s               32 navigators book distinct visits, against a trivial GET
+5. bookings_per_s               32 navigators book same-day plans with a scanner and an
+                                interpreter (bench/bookings.py), against a trivial GET
 6. reminder_fanout_per_s        10,000 texts through real Celery workers (bench/notifications.py)
 7. feed_2000_events_ms          a clinician's calendar feed of 2,000 visits
 8. fhir_slot_search_p95_ms      a week of free FHIR Slots per clinician (bench/fhir.py)
@@ -35,7 +36,6 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bench.common import (
-    CHEAP_GET,
     SEED,
     Client,
     database_reset,
@@ -70,7 +70,8 @@ ENGINE_RUNS = 3
 CPSAT_INSTANCES = 40
 STORM_CLIENTS = 50
 BOOKING_CLIENTS = 32
-BOOKINGS_EACH = 20
+BOOKINGS_EACH = 20  # itineraries each, a workday each from BOOKING_FIRST_WEEK on
+BOOKING_FIRST_WEEK = 20
 STORM_TIMEOUT = 120.0  # losers that PostgreSQL takes for deadlocks wait a second each
 # A health system ten times today's center (issue 16), 70% booked like it.
 TEN_X = {"clinicians": 400, "locations": 10, "zones": 2, "weeks": 52}
@@ -357,42 +358,8 @@ def bench_storm(port, tokens, patients, clinician: int, start: datetime) -> None
     )
 
 
-def bench_bookings(port, tokens, plans: list[tuple[int, int, list[datetime]]]) -> None:
-    """`plans`: (patient, clinician, visit starts) per client, none clashing with another."""
-    together(port, tokens, [[CHEAP_GET] * 2 for _ in plans])  # warm every worker thread
-    statuses, seconds = together(port, tokens, [[CHEAP_GET] * BOOKINGS_EACH for _ in plans])
-    baseline = len(statuses) / seconds
-    if statuses.count(200) != len(statuses):
-        log(f"baseline: not every GET answered 200: {sorted(set(map(str, statuses)))}")
-    calls = [
-        [
-            (
-                "POST",
-                "/api/v1/appointments/",
-                {"patient": p, "clinician": c, "start": s.isoformat()},
-            )
-            for s in starts
-        ]
-        for p, c, starts in plans
-    ]
-    statuses, seconds = together(port, tokens, calls)
-    booked = statuses.count(201)
-    failed = [s for s in statuses if s != 201]
-    log(f"bookings: {booked} in {seconds:.2f} s; baseline {baseline:.1f} GET/s; failed {failed}")
-    emit(
-        "bookings_per_s",
-        round(booked / seconds, 1),
-        "bookings/s",
-        baseline=round(baseline, 1),
-        ratio=round(booked / seconds / baseline, 3),
-        clients=len(plans),
-        requests=len(statuses),
-        failed=len(failed),
-    )
-
-
 def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: str) -> None:
-    from bench import center_db
+    from bench import bookings, center_db
     from navigation.models import Clinician
 
     started = time.perf_counter()
@@ -400,7 +367,6 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
     tokens = center_db.navigators_create(count=STORM_CLIENTS)
     searcher = center_db.patients_create(prefix="search", count=1)[0]
     racers = center_db.patients_create(prefix="storm", count=STORM_CLIENTS)
-    bookers = center_db.patients_create(prefix="client", count=BOOKING_CLIENTS)
     log(
         f"loaded {loaded.appointments} appointments for {loaded.patients} patients from "
         f"{loaded.first_day} in {time.perf_counter() - started:.1f} s"
@@ -414,10 +380,6 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
         )
 
     storm_at = starts(ids[0], 1)[0]
-    plans = [
-        (patient, loaded.clinicians[cid], starts(cid, BOOKINGS_EACH))
-        for patient, cid in zip(bookers, ids[1 : 1 + BOOKING_CLIENTS], strict=True)
-    ]
     from bench import board as board_bench
     from bench import web as web_bench
 
@@ -451,7 +413,16 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
         # Later figures search centers of their own: the big one's clinicians retire.
         big_clinicians.update(active=False)
         bench_storm(port, tokens, racers, loaded.clinicians[ids[0]], storm_at)
-        bench_bookings(port, tokens[:BOOKING_CLIENTS], plans)
+        # Its MRI visit type needs a scanner: made after the figures above, retired after.
+        clients = bookings.clients_create(
+            count=BOOKING_CLIENTS,
+            plans_each=BOOKINGS_EACH,
+            first_day=next_monday() + timedelta(weeks=BOOKING_FIRST_WEEK),
+        )
+        try:
+            bookings.bench_bookings(port, tokens[:BOOKING_CLIENTS], clients)
+        finally:
+            bookings.retire(clients)
         emit(
             **board_bench.bench_agenda(
                 f"http://127.0.0.1:{port}", loaded_board.token, loaded_board.meeting_id

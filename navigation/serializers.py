@@ -484,16 +484,62 @@ class SearchResultSerializer(serializers.Serializer):
     )
 
 
+class PreloadedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related field that takes its object from `context["preloaded"][field name]` when
+    the parent read them all at once (`preload`), else reads it as DRF does (a missing
+    one gets DRF's own error)."""
+
+    def to_internal_value(self, data):
+        found = self.context.get("preloaded", {}).get(self.field_name, {})
+        pk = _whole(data)
+        if pk is not None and pk in found:
+            return found[pk]
+        return super().to_internal_value(data)
+
+
+def _whole(value) -> int | None:
+    """An id as a whole number, from an int or a string of digits; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def preload(serializer: serializers.Serializer, items) -> None:
+    """Read the objects every item's related fields name, one query a field, into the
+    serializer context (`PreloadedPrimaryKeyRelatedField` takes them from there), and the
+    active resources their `resources` name."""
+    if not isinstance(items, list):
+        return
+    items = [item for item in items if isinstance(item, dict)]
+    preloaded = serializer.context.setdefault("preloaded", {})
+    for name, field in serializer.fields.items():
+        if isinstance(field, PreloadedPrimaryKeyRelatedField):
+            ids = {pk for item in items if (pk := _whole(item.get(name))) is not None}
+            if ids:
+                preloaded[name] = {o.pk: o for o in field.get_queryset().filter(pk__in=ids)}
+    ids = {
+        pk
+        for item in items
+        if isinstance(item.get("resources"), list)
+        for ref in item["resources"]
+        if (pk := _whole(ref.get("id") if isinstance(ref, dict) else ref)) is not None
+    }
+    if ids:
+        preloaded["resources"] = {r.pk: r for r in Resource.objects.filter(pk__in=ids, active=True)}
+
+
 class VisitInSerializer(StrictSerializer):
     """A visit as the search returns it (location and end optional, checked if given)."""
 
-    clinician = serializers.PrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
+    clinician = PreloadedPrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
     start = serializers.DateTimeField()
     specialty = serializers.ChoiceField(
         Specialty.choices, required=False, error_messages=SPECIALTY_ERROR
     )
     minutes = serializers.IntegerField(min_value=5, max_value=480, required=False)
-    location = serializers.PrimaryKeyRelatedField(
+    location = PreloadedPrimaryKeyRelatedField(
         queryset=Location.objects.all(), required=False, help_text="Must be the session's."
     )
     end = serializers.DateTimeField(required=False)
@@ -519,7 +565,9 @@ class VisitInSerializer(StrictSerializer):
             if not isinstance(pk, int) or isinstance(pk, bool):
                 raise serializers.ValidationError("Each resource is an id (a whole number).")
             ids.append(pk)
-        found = {r.pk: r for r in Resource.objects.filter(pk__in=ids, active=True)}
+        found = self.context.get("preloaded", {}).get("resources", {})
+        if any(pk not in found for pk in ids):
+            found = {r.pk: r for r in Resource.objects.filter(pk__in=ids, active=True)}
         missing = [pk for pk in ids if pk not in found]
         if missing:
             raise serializers.ValidationError(f"No active resource {missing[0]}.")
@@ -560,6 +608,11 @@ class ItineraryBookSerializer(PlanRulesSerializer):
         help_text=f"As searched with. {VISIT_TYPES_HELP} A visit's own `visit_type`, when "
         "given, must agree.",
     )
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get"):  # the visits' clinicians, locations, resources: read once
+            preload(self.fields["visits"].child, data.get("visits"))
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         referral = attrs.get("referral")

@@ -93,6 +93,49 @@ def message_enqueue(
     return message
 
 
+def messages_enqueue(messages: list[Message]) -> list[Message]:
+    """`message_enqueue` of several unsaved rows in one INSERT ... ON CONFLICT DO NOTHING:
+    each idempotency key still makes one row at most (a key already there, or given twice,
+    gives that one row); the new rows due now go to the workers in one hand-over after
+    the commit. Returns the saved rows, one for each given, in the order given."""
+    first: dict[str, Message] = {}
+    for message in messages:
+        first.setdefault(message.idempotency_key, message)
+    if not first:
+        return []
+    meta = Message._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = [
+        f.get_db_prep_save(f.pre_save(message, True), connection)
+        for message in first.values()
+        for f in fields
+    ]
+    key = connection.ops.quote_name(meta.get_field("idempotency_key").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"VALUES {', '.join([row] * len(first))} ON CONFLICT ({key}) DO NOTHING "
+            f"RETURNING {connection.ops.quote_name(meta.pk.column)}, {key}",
+            values,
+        )
+        written = {k: pk for pk, k in cursor.fetchall()}
+    missing = [k for k in first if k not in written]
+    if missing:
+        first |= {m.idempotency_key: m for m in Message.objects.filter(idempotency_key__in=missing)}
+    due = {}
+    now = timezone.now()
+    for k, pk in written.items():
+        message = first[k]
+        message.pk, message._state.adding = pk, False
+        if message.send_after <= now:
+            due[pk] = message.template
+    if due:
+        transaction.on_commit(lambda: _send_all_now(list(due), due))
+    return [first[message.idempotency_key] for message in messages]
+
+
 def message_cancel(*, idempotency_keys: list[str], reason: str) -> int:
     """Cancel the rows with these keys that are still waiting to be sent (the app that
     wrote them no longer wants them: a letter replaced by a newer version, a withdrawn
@@ -111,6 +154,15 @@ def _send_now(message_id: int, template: str) -> None:
         log.warning("message %s left to the dispatcher", message_id, exc_info=True)
 
 
+def _send_all_now(ids: list[int], templates: dict[int, str]) -> None:
+    from notifications.tasks import enqueue_send
+
+    try:
+        enqueue_send(ids, templates)
+    except Exception:  # the change is committed; the dispatcher will send the rows
+        log.warning("messages %s left to the dispatcher", ids, exc_info=True)
+
+
 def messaged_contacts(patient) -> list:
     """The patient's contacts who get their texts or their invites (`Contact`s, by id)."""
     return list(patient.contacts.filter(models.Q(gets_texts=True) | models.Q(gets_invites=True)))
@@ -125,36 +177,52 @@ def appointment_changed(
     reminder texts re-planned for all their visits (`reminders=False` leaves that to a
     later call in the same transaction, as for all but the last visit of an itinerary).
     `contacts`: `messaged_contacts` of the patient, when the caller has read them."""
+    return appointments_changed(
+        appointments=[appointment], change=change, reminders=reminders, contacts=contacts
+    )
+
+
+def appointments_changed(
+    *, appointments: list, change: str, reminders: bool = True, contacts: list | None = None
+) -> list[Message]:
+    """`appointment_changed` of one patient's visits changed together (a plan booked): the
+    reminders re-planned once, every invite written in one INSERT, each visit's SIU."""
     from notifications.services import reminders_sync
 
-    patient = appointment.patient
+    if not appointments:
+        return []
+    patient = appointments[0].patient
     if contacts is None:
         contacts = messaged_contacts(patient)
     if reminders:
         reminders_sync(patient=patient, now=timezone.now(), contacts=contacts)
-    messages = []
     recipients = [(patient.email, None)] + [
         (contact.email, contact) for contact in contacts if contact.gets_invites
     ]
-    for email, contact in recipients:
-        if not email:
-            continue
-        payload = {"appointment": appointment.pk, "sequence": appointment.sequence}
-        payload |= {"change": change} | ({"contact": contact.pk} if contact else {})
-        messages.append(
-            message_enqueue(
-                channel=Message.Channel.EMAIL,
-                to=email,
-                patient=patient,
-                template=f"invite_{'cancel' if change == 'cancelled' else 'request'}",
-                payload=payload,
-                idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}"
-                + (f":c{contact.pk}" if contact else ""),
+    invites = []
+    for appointment in appointments:
+        for email, contact in recipients:
+            if not email:
+                continue
+            payload = {"appointment": appointment.pk, "sequence": appointment.sequence}
+            payload |= {"change": change} | ({"contact": contact.pk} if contact else {})
+            invites.append(
+                Message(
+                    channel=Message.Channel.EMAIL,
+                    to=email,
+                    patient=patient,
+                    template=f"invite_{'cancel' if change == 'cancelled' else 'request'}",
+                    payload=payload,
+                    idempotency_key=f"invite:{appointment.uid}:{appointment.sequence}"
+                    + (f":c{contact.pk}" if contact else ""),
+                    send_after=timezone.now(),
+                )
             )
-        )
-    siu = siu_enqueue(appointment=appointment, change=change)
-    if siu is not None:
-        messages.append(siu)
+    messages = messages_enqueue(invites)
+    for appointment in appointments:
+        siu = siu_enqueue(appointment=appointment, change=change)
+        if siu is not None:
+            messages.append(siu)
     return messages
 
 

@@ -583,16 +583,21 @@ def reminders_sync(*, patient, now: datetime, contacts: list | None = None) -> N
     caller has read them already (those with `gets_texts` are used)."""
     from navigation.models import Appointment
 
-    visits = list(
-        # Booked visits only: held time is not a visit yet, a cancel or no-show not one.
-        Appointment.objects.filter(
-            patient=patient, start__gt=now, status=Appointment.Status.BOOKED
-        ).values_list("start", "visit_type__reminder_offsets_hours")
-    )
     recipients = [(patient, None)]
     if contacts is None:
         contacts = list(patient.contacts.filter(gets_texts=True))
     recipients += [(contact, contact) for contact in contacts if contact.gets_texts]
+    # Booked visits only: held time is not a visit yet, a cancel or no-show not one. Not
+    # read when nobody can be texted (what was planned is cancelled below all the same).
+    visits = (
+        list(
+            Appointment.objects.filter(
+                patient=patient, start__gt=now, status=Appointment.Status.BOOKED
+            ).values_list("start", "visit_type__reminder_offsets_hours")
+        )
+        if any(person.sms_consent and person.phone for person, _ in recipients)
+        else []
+    )
     keys = set()
     for person, contact in recipients:
         if not (person.sms_consent and person.phone and visits):

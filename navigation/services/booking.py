@@ -329,7 +329,7 @@ def check_visits(
         buffers=dict(request.buffers),
         exclude_id=exclude_id,
         now=now,
-        resources=needs.loaded,
+        resources=_calendars_needed(visits, needs),
         time_off=time_off,
     )
     engine_visits = _with_resources(
@@ -375,6 +375,15 @@ def check_visits(
             code=violation.code,
         ) from None
     return checked, figures
+
+
+def _calendars_needed(visits: Sequence[VisitRequest], needs: Needs) -> list[Resource]:
+    """The resources whose day a check reads: the ones the visits name when every visit
+    names its own (the checker looks at no other), else all the visits could take."""
+    given = {r.pk for v in visits for r in (v.resources or ())}
+    if all(v.resources is not None for v in visits) and given <= needs.resources.keys():
+        return [needs.resources[pk] for pk in sorted(given)]
+    return needs.loaded
 
 
 def _with_resources(

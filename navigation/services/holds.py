@@ -36,7 +36,7 @@ def itinerary_hold(
     """Hold a plan's visits for `minutes` (default `settings.HOLD_MINUTES`): checked like a
     booking, taken for everyone else at once, no message sent. 409 names what is taken."""
     plan = plan or PlanRules()
-    checked, _, consult = _lock_and_check(patient, visits, referral, now, plan)
+    checked, _, consult, read = _lock_and_check(patient, visits, referral, now, plan)
     hold = Hold.objects.create(
         patient=patient,
         referral=referral,
@@ -52,6 +52,7 @@ def itinerary_hold(
         by=by,
         status=Appointment.Status.HELD,
         hold=hold,
+        known=read.needs.resources if read.needs else None,
     )
     return hold
 

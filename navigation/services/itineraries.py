@@ -7,15 +7,24 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from navigation import checker, engine, rules, selectors
-from navigation.models import Appointment, Hold, Itinerary, VisitType
+from navigation.models import (
+    Appointment,
+    AppointmentResource,
+    Hold,
+    Itinerary,
+    Resource,
+    VisitType,
+)
 from navigation.services.booking import (
     DEFAULT_MAX_WAIT,
     Actor,
     CheckedVisit,
+    PlanNeeds,
     PlanRules,
     VisitRequest,
     check_visits,
@@ -240,7 +249,9 @@ def _lock_and_check(
     referral: Referral | None,
     now: datetime,
     plan: PlanRules,
-) -> tuple[list[CheckedVisit], checker.Figures, int | None]:
+) -> tuple[list[CheckedVisit], checker.Figures, int | None, PlanNeeds]:
+    """The visits checked under their calendars' locks, with the plan's figures, which of
+    them is the referral's consult, and what `plan_resources` read for them."""
     read = plan_resources(visits, patient)
     resources = read.lock
     lock_calendars(
@@ -255,7 +266,7 @@ def _lock_and_check(
     if referral is not None:
         referral.refresh_from_db(fields=["consult_at", "no_slot_before_due", "status"])
     checked, figures = check_visits(visits, patient=patient, now=now, plan=plan, read=read)
-    return checked, figures, consult_visit(referral, checked)
+    return checked, figures, consult_visit(referral, checked), read
 
 
 def _figures(checked: list[CheckedVisit], plan: PlanRules) -> checker.Figures:
@@ -277,36 +288,94 @@ def new_appointments(
     status: str,
     itinerary: Itinerary | None = None,
     hold: Hold | None = None,
+    known: dict[int, Resource] | None = None,
+    savepoint: bool = True,
 ) -> list[Appointment]:
-    """Insert the checked visits, all or nothing: a clash names what is really there."""
-    made: list[Appointment] = []
-    for index, visit in enumerate(checked):
-        appointment = Appointment(
-            patient=patient,
-            clinician=visit.request.clinician,
-            specialty=visit.specialty,
-            visit_type=visit.visit_type,
-            start=visit.request.start,
-            end=visit.end,
-            location_id=visit.location_id,
-            referral=referral,
-            itinerary=itinerary,
-            hold=hold,
-            is_consult=index == consult,
-            status=status,
-            created_by=by,
+    """Insert the checked visits, all or nothing: a clash names what is really there.
+
+    The visits and their resource rows go in one INSERT each, in one savepoint; when a
+    constraint refuses them, that savepoint is rolled back and they are inserted again one
+    at a time (`insert`), so the 409 names the visit and what is there. With
+    `savepoint=False` there is no savepoint of its own: the constraint's IntegrityError is
+    raised for the caller's atomic block to roll back (and to book again, naming the
+    clash). The visits come back with their resource rows cached (`resource_bookings`,
+    each row's `resource` from the visit's request or `known`), so an answer need not
+    read them again."""
+
+    def rows() -> list[Appointment]:
+        return [
+            Appointment(
+                patient=patient,
+                clinician=visit.request.clinician,
+                specialty=visit.specialty,
+                visit_type=visit.visit_type,
+                start=visit.request.start,
+                end=visit.end,
+                location_id=visit.location_id,
+                referral=referral,
+                itinerary=itinerary,
+                hold=hold,
+                is_consult=index == consult,
+                status=status,
+                created_by=by,
+            )
+            for index, visit in enumerate(checked)
+        ]
+
+    def bulk(made: list[Appointment]) -> list[AppointmentResource]:
+        Appointment.objects.bulk_create(made)
+        return AppointmentResource.objects.bulk_create(
+            AppointmentResource(
+                appointment=appointment,
+                resource_id=rid,
+                start=appointment.start,
+                end=appointment.end,
+                live=True,  # booked or held, never an override
+            )
+            for appointment, visit in zip(made, checked, strict=True)
+            for rid in visit.resources
         )
-        insert(
-            appointment,
-            index if len(checked) > 1 else None,
-            [a.pk for a in made],
-            resources=visit.resources,
-        )
-        made.append(appointment)
+
+    made = rows()
+    try:
+        if not savepoint:
+            taken = bulk(made)
+        else:
+            with transaction.atomic():
+                taken = bulk(made)
+    except IntegrityError:
+        if not savepoint:
+            raise
+        made = rows()
+        for index, (appointment, visit) in enumerate(zip(made, checked, strict=True)):
+            insert(
+                appointment,
+                index if len(checked) > 1 else None,
+                [a.pk for a in made[:index]],
+                resources=visit.resources,
+            )
+        taken = list(AppointmentResource.objects.filter(appointment__in=made))
+    resources = {**(known or {})}
+    resources |= {r.pk: r for visit in checked for r in (visit.request.resources or ())}
+    for appointment in made:
+        mine = [row for row in taken if row.appointment_id == appointment.pk]
+        for row in mine:
+            if row.resource_id in resources:
+                row.resource = resources[row.resource_id]
+        _cache(appointment, "resource_bookings", mine)
     return made
 
 
-@transaction.atomic
+def _cache(instance: Any, name: str, rows: list[Any]) -> None:
+    """Set `instance.<name>.all()` to `rows`, as `prefetch_related(name)` would, for rows
+    this request has just written (in the related model's own order)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = getattr(instance, "_prefetched_objects_cache", {})
+    instance._prefetched_objects_cache[name] = queryset
+
+
 def itinerary_book(
     *,
     patient: Patient,
@@ -318,9 +387,37 @@ def itinerary_book(
 ) -> Itinerary:
     """Book every visit of a same-day plan, or none: every rule the search applies is
     checked with the same code (`plan`: the wait limit, order and window it was searched
-    with); any clash rolls all back and names the visit and what is there (409)."""
-    plan = plan or PlanRules()
-    checked, figures, consult = _lock_and_check(patient, visits, referral, now, plan)
+    with); any clash rolls all back and names the visit and what is there (409).
+
+    The visits go in with no savepoint of their own. Should a constraint refuse them (a
+    row written past the calendar locks), all of it rolls back and the plan is booked
+    again, checked anew, visit by visit, so the 409 names what took it."""
+    book = {
+        "patient": patient,
+        "visits": visits,
+        "by": by,
+        "now": now,
+        "referral": referral,
+        "plan": plan or PlanRules(),
+    }
+    try:
+        return _itinerary_book(**book, savepoint=False)
+    except IntegrityError:
+        return _itinerary_book(**book, savepoint=True)
+
+
+@transaction.atomic
+def _itinerary_book(
+    *,
+    patient: Patient,
+    visits: list[VisitRequest],
+    by: Actor,
+    now: datetime,
+    referral: Referral | None,
+    plan: PlanRules,
+    savepoint: bool,
+) -> Itinerary:
+    checked, figures, consult, read = _lock_and_check(patient, visits, referral, now, plan)
     itinerary = Itinerary.objects.create(
         patient=patient,
         referral=referral,
@@ -337,20 +434,19 @@ def itinerary_book(
         by=by,
         status=Appointment.Status.BOOKED,
         itinerary=itinerary,
+        known=read.needs.resources if read.needs else None,
+        savepoint=savepoint,
     )
     booked_messages(made, by)
     if consult is not None:
         refresh_consult(referral)
+    # The answer shows the visits as written: no second read of them.
+    _cache(itinerary, "appointments", sorted(made, key=lambda a: (a.start, a.pk)))
     return itinerary
 
 
 def booked_messages(made: list[Appointment], by: Actor) -> None:
-    """History and the patient's messages for newly booked visits; the reminders are
-    planned once, when every visit of the day is in."""
+    """History and the patient's messages for newly booked visits (one patient's, one
+    plan's): every invite, and the reminders planned once for the whole day."""
     record_booked(made, by)
-    contacts = outbox.messaged_contacts(made[0].patient) if made else []
-    for index, appointment in enumerate(made):
-        last = index == len(made) - 1
-        outbox.appointment_changed(
-            appointment=appointment, change="booked", reminders=last, contacts=contacts
-        )
+    outbox.appointments_changed(appointments=made, change="booked")

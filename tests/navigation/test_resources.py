@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 
 from navigation.models import (
     Appointment,
     AppointmentResource,
     AvailabilityTemplate,
     Clinician,
+    Hold,
     Itinerary,
     Resource,
     VisitType,
@@ -300,3 +301,73 @@ def test_a_scanner_off_for_the_day_leaves_no_mri_and_the_search_says_why(
         "No free neuroradiology time on 2026-03-09 together with the room, machine or "
         "interpreter its visit needs"
     )
+
+
+@pytest.mark.parametrize("taking", ["itineraries", "holds"])
+@pytest.mark.django_db(transaction=True)
+def test_a_scanner_taken_while_the_plan_is_being_written_rolls_it_all_back_naming_it(
+    center, alice, bob, nina, scanner, interpreter, taking
+):
+    """A rival that writes the scanner's minute without the calendar locks (a row not yet
+    committed when the plan is checked) makes the plan's one INSERT fail at the
+    constraint: nothing of the plan is kept, and the 409 still names the visit and the
+    scanner, as when the check finds it (a booking checks again; a hold inserts its
+    visits one by one)."""
+    from tumorboard.audit import AuditEvent
+
+    alice.interpreter_language = "es"
+    alice.save()
+    option = search(client_for(nina), alice).json()["options"][0]
+    mri = next(i for i, v in enumerate(option["visits"]) if v["specialty"] == "neuroradiology")
+    visit = option["visits"][mri]
+    rival = Clinician.objects.filter(specialty="neuroradiology").exclude(pk=visit["clinician"])[0]
+    written, release = threading.Event(), threading.Event()
+
+    def write_first():
+        with transaction.atomic():
+            taken = Appointment.objects.create(
+                patient=bob,
+                clinician=rival,
+                specialty="neuroradiology",
+                location=scanner.location,
+                start=visit["start"],
+                end=visit["end"],
+            )
+            AppointmentResource.objects.create(
+                appointment=taken, resource=scanner, start=taken.start, end=taken.end
+            )
+            written.set()
+            release.wait(30)
+        connection.close()
+
+    answers = []
+
+    def book_plan():
+        body = {"patient": alice.pk, **option}
+        answers.append(client_for(nina).post(f"/api/v1/{taking}/", body))
+        connection.close()
+
+    first = threading.Thread(target=write_first)
+    first.start()
+    assert written.wait(30)
+    booking = threading.Thread(target=book_plan)
+    booking.start()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    for _ in range(300):  # until the plan's INSERT waits for the rival's row
+        with connection.cursor() as cursor:
+            cursor.execute(waiting)
+            if cursor.fetchone()[0]:
+                break
+        threading.Event().wait(0.05)
+    release.set()
+    first.join()
+    booking.join()
+    (answer,) = answers
+    assert answer.status_code == 409, answer.json()
+    body = answer.json()
+    assert "MRI scanner 3 T “MRI 3T-1”" in body["message"]
+    assert body["clash"]["visit"] == mri
+    assert body["clash"]["resource"] == scanner.pk
+    assert not Appointment.objects.filter(patient=alice).exists()
+    assert not Itinerary.objects.exists() and not Hold.objects.exists()
+    assert not AuditEvent.objects.filter(path=f"/api/v1/{taking}/").exists()
