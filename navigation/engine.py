@@ -19,6 +19,7 @@ Run = tuple[int, int, list[int], list[int]]  # location, tag, run starts, run la
 Runs = list[list[Run]]  # per specialty index
 Raw = dict[tuple[int, int, int], list[tuple[int, int, int]]]  # (spec, place, tag) -> pieces
 Buffers = dict[int, dict[int, int]]  # from location -> to location -> minutes
+Piece = tuple[int, int]  # whole epoch minutes
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,9 @@ class _Plan:
     durations: tuple[int, ...]
     preds: tuple[int, ...]
     grid: int
+    index: dict[str, int]  # specialty -> its position
+    groups: tuple[tuple[tuple[int, ...], ...], ...]  # per position its needs; () if none need
+    rest: list[int]  # per set of visits done (a bitmask), the minutes still to come
 
 
 def _floor_minute(moment: datetime) -> int:
@@ -185,7 +189,16 @@ def _plan(request: ItineraryRequest) -> _Plan:
             raise ValueError(f"order ({before}, {after}) is a cycle")
         preds[index[after]] |= 1 << index[before]
     _check_acyclic(preds)
-    return _Plan(request, tuple(durations), tuple(preds), request.grid_minutes)
+    groups = tuple(tuple(request.needs.get(spec, ())) for spec in specs)
+    return _Plan(
+        request,
+        tuple(durations),
+        tuple(preds),
+        request.grid_minutes,
+        index,
+        groups if any(groups) else (),
+        _rest_minutes(durations),
+    )
 
 
 def _check_acyclic(preds: list[int]) -> None:
@@ -211,6 +224,8 @@ def buffer_minutes(request: ItineraryRequest, a: int, b: int) -> int:
 def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     """Per specialty, the grid start times at which its visit fits, as merged runs.
 
+    A visit that needs resources fits only at starts where one resource of every group is
+    free over it too, at its location (as `with_resources` cuts the day, in minutes here).
     Runs of different clinicians at one location merge, because the rest of the search
     only cares where the patient is and when; a clinician listed under two requested
     specialties keeps separate runs (tagged by a bit) so the search can use them once.
@@ -218,7 +233,7 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     """
     grid = plan.grid
     specs = plan.request.specialties
-    index = {spec: i for i, spec in enumerate(specs)}
+    index = plan.index
     open_at = _grid_up(_ceil_minute(day.window_start), grid)
     close_at = _floor_minute(day.window_end)
     owners: dict[int, set[int]] = {}
@@ -232,24 +247,38 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     # times cheaper than turning it into minutes.
     starts_at: dict[datetime, int] = {}
     ends_at: dict[datetime, int] = {}
+    cuts = _ResourceCuts(plan, day, starts_at, ends_at) if plan.groups else None
     for clinician in day.clinicians:
         spec = index.get(clinician.specialty)
         if spec is None:
             continue
         duration = plan.durations[spec]
+        groups = plan.groups[spec] if cuts is not None else ()
         tag = tags.get(clinician.clinician_id, 0)
         for interval in clinician.free:
             first = starts_at.get(interval.start)
             if first is None:
-                first = starts_at[interval.start] = _grid_up(_ceil_minute(interval.start), grid)
+                first = starts_at[interval.start] = _ceil_minute(interval.start)
             last = ends_at.get(interval.end)
             if last is None:
-                last = ends_at[interval.end] = min(close_at, _floor_minute(interval.end))
-            first = max(open_at, first)
-            last = (last - duration) // grid * grid
-            if first <= last:
-                key = (spec, interval.location_id, tag)
+                last = ends_at[interval.end] = _floor_minute(interval.end)
+            first = max(open_at, -(-first // grid) * grid)
+            last = (min(close_at, last) - duration) // grid * grid
+            if first > last:
+                continue
+            key = (spec, interval.location_id, tag)
+            if not groups:
                 raw.setdefault(key, []).append((first, last, clinician.clinician_id))
+                continue
+            pieces: list[Piece] = [(first, last)]
+            for group in groups:
+                pieces = cuts.cut(pieces, group, interval.location_id, duration)  # type: ignore[union-attr]
+                if not pieces:
+                    break
+            if pieces:
+                found = raw.setdefault(key, [])
+                for low, high in pieces:
+                    found.append((low, high, clinician.clinician_id))
     runs: Runs = [[] for _ in specs]
     for (spec, location, tag), pieces in sorted(raw.items()):
         starts: list[int] = []
@@ -262,6 +291,59 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
                 lasts.append(last)
         runs[spec].append((location, tag, starts, lasts))
     return runs, raw
+
+
+class _ResourceCuts:
+    """The grid starts at which one resource of a group is free for a visit, per group,
+    location and visit length, in minutes; each built when first asked for."""
+
+    def __init__(
+        self,
+        plan: _Plan,
+        day: DayCalendar,
+        starts_at: dict[datetime, int],
+        ends_at: dict[datetime, int],
+    ):
+        self.grid = plan.grid
+        self.day = day
+        self.starts_at, self.ends_at = starts_at, ends_at
+        self.spans: dict[tuple[int, int], list[Piece]] | None = None
+        self.found: dict[tuple[tuple[int, ...], int, int], tuple[list[Piece], list[int]]] = {}
+
+    def _spans(self) -> dict[tuple[int, int], list[Piece]]:
+        """Every resource's free time in minutes, by (resource, location)."""
+        starts_at, ends_at = self.starts_at, self.ends_at
+        spans: dict[tuple[int, int], list[Piece]] = {}
+        for resource in self.day.resources:
+            rid = resource.resource_id
+            for interval in resource.free:
+                low = starts_at.get(interval.start)
+                if low is None:
+                    low = starts_at[interval.start] = _ceil_minute(interval.start)
+                high = ends_at.get(interval.end)
+                if high is None:
+                    high = ends_at[interval.end] = _floor_minute(interval.end)
+                spans.setdefault((rid, interval.location_id), []).append((low, high))
+        return spans
+
+    def cut(
+        self, pieces: list[Piece], group: tuple[int, ...], place: int, minutes: int
+    ) -> list[Piece]:
+        """The starts of `pieces` (sorted, disjoint, on the grid) at which one resource of
+        `group` is free for `minutes` at `place`."""
+        key = (group, place, minutes)
+        found = self.found.get(key)
+        if found is None:
+            if self.spans is None:
+                self.spans = self._spans()
+            spans = self.spans
+            runs = _start_runs(
+                [span for rid in group for span in spans.get((rid, place), ())],
+                minutes,
+                self.grid,
+            )
+            found = self.found[key] = (runs, [last for _, last in runs])
+        return _both(pieces, *found)
 
 
 class _Node(NamedTuple):
@@ -307,12 +389,13 @@ def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool
     return False
 
 
-def _rest_minutes(plan: _Plan) -> list[int]:
+def _rest_minutes(durations: list[int]) -> list[int]:
     """Per set of visits done (a bitmask), the minutes of the visits still to come."""
-    count = len(plan.durations)
-    rest = [0] * (1 << count)
-    for done in range(1 << count):
-        rest[done] = sum(d for i, d in enumerate(plan.durations) if not done >> i & 1)
+    total = sum(durations)
+    rest = [total] * (1 << len(durations))
+    for done in range(1, 1 << len(durations)):
+        low = done & -done  # the lowest visit done, and the set without it
+        rest[done] = rest[done ^ low] - durations[low.bit_length() - 1]
     return rest
 
 
@@ -335,7 +418,7 @@ class _Search:
     def __init__(self, plan: _Plan, runs: Runs, buffers: Buffers, limit: int):
         self.plan, self.runs, self.buffers, self.limit = plan, runs, buffers, limit
         self.full = (1 << len(plan.durations)) - 1
-        self.rest = _rest_minutes(plan)
+        self.rest = plan.rest
         self.best: _Node | None = None
         self.best_key = (limit + 1, 0)
         self.heap: list[tuple[int, int, int, int, _Node, tuple[Run, int] | None]] = []
@@ -450,8 +533,7 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[
 
 
 def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOption | None:
-    free_day = with_resources(plan.request, day)
-    runs, raw = _day_starts(plan, free_day)
+    runs, raw = _day_starts(plan, day)
     seen.update(spec for spec, spec_runs in enumerate(runs) if spec_runs)
     if not all(runs):
         return None
@@ -465,9 +547,6 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
         return None
     visits = assign_resources(plan.request, day, _path_visits(plan, raw, buffers, node))
     return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
-
-
-Piece = tuple[int, int]  # whole epoch minutes
 
 
 def _start_runs(spans: Iterable[Piece], minutes: int, grid: int) -> list[Piece]:
