@@ -221,7 +221,7 @@ def buffer_minutes(request: ItineraryRequest, a: int, b: int) -> int:
     return found
 
 
-def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
+def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources | None"]:
     """Per specialty, the grid start times at which its visit fits, as merged runs.
 
     A visit that needs resources fits only at starts where one resource of every group is
@@ -229,7 +229,12 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     Runs of different clinicians at one location merge, because the rest of the search
     only cares where the patient is and when; a clinician listed under two requested
     specialties keeps separate runs (tagged by a bit) so the search can use them once.
-    Returns runs[spec] = [(location, tag, starts, lasts)] and the raw per-clinician runs.
+    Returns runs[spec] = [(location, tag, starts, lasts)], the raw per-clinician runs
+    (not cut by resources: those do not depend on the clinician), and the resources' free
+    time in minutes when visits need any.
+
+    Sets of starts are bit masks over the day's grid (bit i: `open_at + i * grid`), so
+    merging is `|` and cutting by resources `&`.
     """
     grid = plan.grid
     specs = plan.request.specialties
@@ -243,17 +248,16 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
     shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
     tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
     raw: Raw = {}
+    masks: dict[tuple[int, int, int], int] = {}
     # Free time starts and ends on few distinct instants a day: hashing one is ten
     # times cheaper than turning it into minutes.
     starts_at: dict[datetime, int] = {}
     ends_at: dict[datetime, int] = {}
-    cuts = _ResourceCuts(plan, day, starts_at, ends_at) if plan.groups else None
     for clinician in day.clinicians:
         spec = index.get(clinician.specialty)
         if spec is None:
             continue
         duration = plan.durations[spec]
-        groups = plan.groups[spec] if cuts is not None else ()
         tag = tags.get(clinician.clinician_id, 0)
         for interval in clinician.free:
             first = starts_at.get(interval.start)
@@ -264,58 +268,49 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
                 last = ends_at[interval.end] = _floor_minute(interval.end)
             first = max(open_at, -(-first // grid) * grid)
             last = (min(close_at, last) - duration) // grid * grid
-            if first > last:
-                continue
-            key = (spec, interval.location_id, tag)
-            if not groups:
+            if first <= last:
+                key = (spec, interval.location_id, tag)
                 raw.setdefault(key, []).append((first, last, clinician.clinician_id))
-                continue
-            pieces: list[Piece] = [(first, last)]
-            for group in groups:
-                pieces = cuts.cut(pieces, group, interval.location_id, duration)  # type: ignore[union-attr]
-                if not pieces:
-                    break
-            if pieces:
-                found = raw.setdefault(key, [])
-                for low, high in pieces:
-                    found.append((low, high, clinician.clinician_id))
+                bits = ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
+                masks[key] = masks.get(key, 0) | bits
+    resources = _Resources(plan, day, open_at, starts_at, ends_at) if plan.groups else None
     runs: Runs = [[] for _ in specs]
-    for (spec, location, tag), pieces in sorted(raw.items()):
+    for (spec, location, tag), mask in sorted(masks.items()):
+        if resources is not None and plan.groups[spec]:
+            mask &= resources.starts(spec, location)
         starts: list[int] = []
         lasts: list[int] = []
-        for first, last, _ in sorted(pieces):
-            if starts and first <= lasts[-1] + grid:
-                lasts[-1] = max(lasts[-1], last)
-            else:
-                starts.append(first)
-                lasts.append(last)
-        runs[spec].append((location, tag, starts, lasts))
-    return runs, raw
+        while mask:
+            low = mask & -mask  # a run's first start
+            top = mask + low  # the run cleared and the bit after it set
+            starts.append(open_at + (low.bit_length() - 1) * grid)
+            lasts.append(open_at + ((top & -top).bit_length() - 2) * grid)
+            mask &= top
+        if starts:
+            runs[spec].append((location, tag, starts, lasts))
+    return runs, raw, resources
 
 
-class _ResourceCuts:
-    """The grid starts at which one resource of a group is free for a visit, per group,
-    location and visit length, in minutes; each built when first asked for."""
+class _Resources:
+    """The resources' free time in minutes, by (resource, location), and the grid starts
+    at which one resource of every group a visit needs is free for it (as a bit mask on
+    the day's grid, see `_day_starts`); each built when first asked for."""
 
     def __init__(
         self,
         plan: _Plan,
         day: DayCalendar,
+        open_at: int,
         starts_at: dict[datetime, int],
         ends_at: dict[datetime, int],
     ):
-        self.grid = plan.grid
-        self.day = day
-        self.starts_at, self.ends_at = starts_at, ends_at
-        self.spans: dict[tuple[int, int], list[Piece]] | None = None
-        self.found: dict[tuple[tuple[int, ...], int, int], tuple[list[Piece], list[int]]] = {}
-
-    def _spans(self) -> dict[tuple[int, int], list[Piece]]:
-        """Every resource's free time in minutes, by (resource, location)."""
-        starts_at, ends_at = self.starts_at, self.ends_at
-        spans: dict[tuple[int, int], list[Piece]] = {}
-        for resource in self.day.resources:
+        self.plan, self.open_at = plan, open_at
+        self.spans: dict[tuple[int, int], list[Piece]] = {}
+        wanted = {rid for groups in plan.groups for group in groups for rid in group}
+        for resource in day.resources:
             rid = resource.resource_id
+            if rid not in wanted:
+                continue
             for interval in resource.free:
                 low = starts_at.get(interval.start)
                 if low is None:
@@ -323,27 +318,50 @@ class _ResourceCuts:
                 high = ends_at.get(interval.end)
                 if high is None:
                     high = ends_at[interval.end] = _floor_minute(interval.end)
-                spans.setdefault((rid, interval.location_id), []).append((low, high))
-        return spans
+                self.spans.setdefault((rid, interval.location_id), []).append((low, high))
+        self.groups: dict[tuple[tuple[int, ...], int, int], int] = {}
+        self.found: dict[tuple[int, int], int] = {}
 
-    def cut(
-        self, pieces: list[Piece], group: tuple[int, ...], place: int, minutes: int
-    ) -> list[Piece]:
-        """The starts of `pieces` (sorted, disjoint, on the grid) at which one resource of
-        `group` is free for `minutes` at `place`."""
-        key = (group, place, minutes)
-        found = self.found.get(key)
+    def starts(self, spec: int, place: int) -> int:
+        """The starts at which `spec`'s visit has every resource it needs at `place`."""
+        found = self.found.get((spec, place))
         if found is None:
-            if self.spans is None:
-                self.spans = self._spans()
-            spans = self.spans
-            runs = _start_runs(
-                [span for rid in group for span in spans.get((rid, place), ())],
-                minutes,
-                self.grid,
-            )
-            found = self.found[key] = (runs, [last for _, last in runs])
-        return _both(pieces, *found)
+            found = -1
+            minutes = self.plan.durations[spec]
+            for group in self.plan.groups[spec]:
+                found &= self.group_starts(group, place, minutes)
+            self.found[(spec, place)] = found
+        return found
+
+    def group_starts(self, group: tuple[int, ...], place: int, minutes: int) -> int:
+        """The starts at which one resource of `group` is free for `minutes` at `place`:
+        exact, each resource's free time on its own, so two resources' adjacent free times
+        never make room for a visit across them."""
+        key = (group, place, minutes)
+        found = self.groups.get(key)
+        if found is None:
+            found = 0
+            grid, open_at = self.plan.grid, self.open_at
+            for rid in group:
+                for low, high in self.spans.get((rid, place), ()):
+                    first = max(open_at, -(-low // grid) * grid)
+                    last = (high - minutes) // grid * grid
+                    if first <= last:
+                        found |= ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
+            self.groups[key] = found
+        return found
+
+    def free(self, group: tuple[int, ...], visit: "_Placed") -> list[int]:
+        """The resources of `group` free over the whole of `visit`, by id (as
+        `resources_free`: the visit's minutes are whole, so rounding the free time in
+        changes nothing)."""
+        start, end, place = visit.start, visit.end, visit.location
+        spans = self.spans
+        return sorted(
+            rid
+            for rid in set(group)
+            if any(low <= start and end <= high for low, high in spans.get((rid, place), ()))
+        )
 
 
 class _Node(NamedTuple):
@@ -509,7 +527,17 @@ class _Search:
         return self.best
 
 
-def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[Visit, ...]:
+class _Placed(NamedTuple):
+    """A visit of the best plan, in minutes, before its resources are chosen."""
+
+    spec: int
+    clinician: int
+    location: int
+    start: int
+    end: int
+
+
+def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> list[_Placed]:
     """Turn the last node back into visits, placing each one from the one after it."""
     steps: list[_Node] = []
     node: _Node | None = last
@@ -527,13 +555,44 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[
         pieces = raw[(step.spec, step.location, step.tag)]
         clinician = min(cid for first, last, cid in pieces if first <= start <= last)
         end = start + plan.durations[step.spec]
-        spec = plan.request.specialties[step.spec]
-        visits.append(Visit(spec, clinician, step.location, _moment(start), _moment(end)))
-    return tuple(visits)
+        visits.append(_Placed(step.spec, clinician, step.location, start, end))
+    return visits
+
+
+def _picks(plan: _Plan, resources: "_Resources | None", visits: list[_Placed]) -> list[tuple]:
+    """Per visit (in time order), its resources as `assign_resources` chooses them."""
+    if resources is None:
+        return [()] * len(visits)
+    needs = plan.groups
+    free = [[resources.free(group, visit) for group in needs[visit.spec]] for visit in visits]
+    chosen: dict[tuple[int, ...], int] = {}
+    for group in {g for visit in visits for g in needs[visit.spec]}:
+        everywhere = set(group)
+        for visit, found in zip(visits, free, strict=True):
+            for other, ids in zip(needs[visit.spec], found, strict=True):
+                if other == group:
+                    everywhere &= set(ids)
+        if everywhere:
+            chosen[group] = min(everywhere)
+    picks = []
+    last: dict[tuple[int, ...], int] = {}
+    for visit, found in zip(visits, free, strict=True):
+        mine = []
+        for group, ids in zip(needs[visit.spec], found, strict=True):
+            if not ids:  # the search only places visits whose resources are free
+                spec = plan.request.specialties[visit.spec]
+                raise ValueError(f"no resource of {group} is free for the {spec} visit")
+            pick = chosen.get(group)
+            if pick is None:
+                pick = last[group] if last.get(group) in ids else ids[0]
+            mine.append(pick)
+            last[group] = pick
+        picks.append(tuple(mine))
+    return picks
 
 
 def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOption | None:
-    runs, raw = _day_starts(plan, day)
+    runs, raw, resources = _day_starts(plan, day)
     seen.update(spec for spec, spec_runs in enumerate(runs) if spec_runs)
     if not all(runs):
         return None
@@ -545,7 +604,12 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
         node = _Search(plan, runs, buffers, plan.request.max_total_wait).run()
     if node is None:
         return None
-    visits = assign_resources(plan.request, day, _path_visits(plan, raw, buffers, node))
+    placed = _path_visits(plan, raw, buffers, node)
+    specs = plan.request.specialties
+    visits = tuple(
+        Visit(specs[v.spec], v.clinician, v.location, _moment(v.start), _moment(v.end), picks)
+        for v, picks in zip(placed, _picks(plan, resources, placed), strict=True)
+    )
     return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
 
 
