@@ -241,38 +241,48 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
     index = plan.index
     open_at = _grid_up(_ceil_minute(day.window_start), grid)
     close_at = _floor_minute(day.window_end)
-    owners: dict[int, set[int]] = {}
-    for clinician in day.clinicians:
-        if clinician.specialty in index:
-            owners.setdefault(clinician.clinician_id, set()).add(index[clinician.specialty])
-    shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
-    tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
+    mine = [(index[c.specialty], c) for c in day.clinicians if c.specialty in index]
+    tags: dict[int, int] = {}
+    ids = [clinician.clinician_id for _, clinician in mine]
+    if len(set(ids)) < len(ids):  # someone listed twice: under two requested specialties?
+        owners: dict[int, set[int]] = {}
+        for spec, clinician in mine:
+            owners.setdefault(clinician.clinician_id, set()).add(spec)
+        shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
+        tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
     raw: Raw = {}
     masks: dict[tuple[int, int, int], int] = {}
     # Free time starts and ends on few distinct instants a day: hashing one is ten
     # times cheaper than turning it into minutes.
     starts_at: dict[datetime, int] = {}
     ends_at: dict[datetime, int] = {}
-    for clinician in day.clinicians:
-        spec = index.get(clinician.specialty)
-        if spec is None:
-            continue
-        duration = plan.durations[spec]
-        tag = tags.get(clinician.clinician_id, 0)
+    durations = plan.durations
+    for spec, clinician in mine:
+        cid = clinician.clinician_id
+        duration = durations[spec]
+        tag = tags.get(cid, 0) if tags else 0
         for interval in clinician.free:
-            first = starts_at.get(interval.start)
+            start, end = interval.start, interval.end
+            first = starts_at.get(start)
             if first is None:
-                first = starts_at[interval.start] = _ceil_minute(interval.start)
-            last = ends_at.get(interval.end)
+                first = starts_at[start] = _ceil_minute(start)
+            last = ends_at.get(end)
             if last is None:
-                last = ends_at[interval.end] = _floor_minute(interval.end)
-            first = max(open_at, -(-first // grid) * grid)
-            last = (min(close_at, last) - duration) // grid * grid
+                last = ends_at[end] = _floor_minute(end)
+            first = -(-first // grid) * grid
+            if first < open_at:
+                first = open_at
+            last = ((last if last < close_at else close_at) - duration) // grid * grid
             if first <= last:
                 key = (spec, interval.location_id, tag)
-                raw.setdefault(key, []).append((first, last, clinician.clinician_id))
                 bits = ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
-                masks[key] = masks.get(key, 0) | bits
+                found = masks.get(key)
+                if found is None:
+                    masks[key] = bits
+                    raw[key] = [(first, last, cid)]
+                else:
+                    masks[key] = found | bits
+                    raw[key].append((first, last, cid))
     resources = _Resources(plan, day, open_at, starts_at, ends_at) if plan.groups else None
     runs: Runs = [[] for _ in specs]
     for (spec, location, tag), mask in sorted(masks.items()):
