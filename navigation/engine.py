@@ -253,7 +253,8 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
     raw: Raw = {}
     masks: dict[tuple[int, int, int], int] = {}
     # Free time starts and ends on few distinct instants a day: hashing one is ten
-    # times cheaper than turning it into minutes.
+    # times cheaper than turning it into minutes. A start becomes the first grid minute
+    # at or after it (every visit starts on the grid), an end the last whole minute.
     starts_at: dict[datetime, int] = {}
     ends_at: dict[datetime, int] = {}
     durations = plan.durations
@@ -265,11 +266,10 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
             start, end = interval.start, interval.end
             first = starts_at.get(start)
             if first is None:
-                first = starts_at[start] = _ceil_minute(start)
+                first = starts_at[start] = _grid_up(_ceil_minute(start), grid)
             last = ends_at.get(end)
             if last is None:
                 last = ends_at[end] = _floor_minute(end)
-            first = -(-first // grid) * grid
             if first < open_at:
                 first = open_at
             last = ((last if last < close_at else close_at) - duration) // grid * grid
@@ -302,9 +302,10 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
 
 
 class _Resources:
-    """The resources' free time in minutes, by (resource, location), and the grid starts
-    at which one resource of every group a visit needs is free for it (as a bit mask on
-    the day's grid, see `_day_starts`); each built when first asked for."""
+    """The resources' free time by (resource, location), as (its first grid minute, its
+    last whole minute), and the grid starts at which one resource of every group a visit
+    needs is free for it (as a bit mask on the day's grid, see `_day_starts`), each built
+    when first asked for."""
 
     def __init__(
         self,
@@ -315,6 +316,7 @@ class _Resources:
         ends_at: dict[datetime, int],
     ):
         self.plan, self.open_at = plan, open_at
+        grid = plan.grid
         self.spans: dict[tuple[int, int], list[Piece]] = {}
         wanted = {rid for groups in plan.groups for group in groups for rid in group}
         for resource in day.resources:
@@ -324,7 +326,7 @@ class _Resources:
             for interval in resource.free:
                 low = starts_at.get(interval.start)
                 if low is None:
-                    low = starts_at[interval.start] = _ceil_minute(interval.start)
+                    low = starts_at[interval.start] = _grid_up(_ceil_minute(interval.start), grid)
                 high = ends_at.get(interval.end)
                 if high is None:
                     high = ends_at[interval.end] = _floor_minute(interval.end)
@@ -355,7 +357,7 @@ class _Resources:
             firsts = self.firsts.get((group, place))
             if firsts is None:  # each span's first start in the patient's window, and end
                 firsts = self.firsts[(group, place)] = [
-                    (max(open_at, -(-low // grid) * grid), high)
+                    (low if low > open_at else open_at, high)
                     for rid in group
                     for low, high in self.spans.get((rid, place), ())
                 ]
@@ -369,8 +371,8 @@ class _Resources:
 
     def free(self, group: tuple[int, ...], visit: "_Placed") -> list[int]:
         """The resources of `group` free over the whole of `visit`, by id (as
-        `resources_free`: the visit's minutes are whole, so rounding the free time in
-        changes nothing)."""
+        `resources_free`: the visit starts on the grid and its minutes are whole, so
+        rounding the free time in changes nothing)."""
         start, end, place = visit.start, visit.end, visit.location
         found = []
         for rid in sorted(set(group)):
