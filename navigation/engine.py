@@ -189,14 +189,14 @@ def _plan(request: ItineraryRequest) -> _Plan:
             raise ValueError(f"order ({before}, {after}) is a cycle")
         preds[index[after]] |= 1 << index[before]
     _check_acyclic(preds)
-    groups = tuple(tuple(request.needs.get(spec, ())) for spec in specs)
+    needed = tuple(tuple(request.needs.get(spec, ())) for spec in specs)
     return _Plan(
         request,
         tuple(durations),
         tuple(preds),
         request.grid_minutes,
         index,
-        groups if any(groups) else (),
+        needed if any(needed) else (),
         _rest_minutes(durations),
     )
 
@@ -604,7 +604,9 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> list[_
     return visits
 
 
-def _picks(plan: _Plan, resources: "_Resources | None", visits: list[_Placed]) -> list[tuple]:
+def _picks(
+    plan: _Plan, resources: "_Resources | None", visits: list[_Placed]
+) -> list[tuple[int, ...]]:
     """Per visit (in time order), its resources as `assign_resources` chooses them."""
     if resources is None:
         return [()] * len(visits)
