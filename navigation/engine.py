@@ -17,7 +17,7 @@ _MINUTE = timedelta(minutes=1)
 
 Run = tuple[int, int, list[int], list[int]]  # location, tag, run starts, run last starts
 Runs = list[list[Run]]  # per specialty index
-Raw = dict[tuple[int, int, int], list[tuple[int, int, int]]]  # (spec, place, tag) -> pieces
+Raw = list[tuple[tuple[int, int, int], int, int, int]]  # (spec, place, tag), first, last, id
 Buffers = dict[int, dict[int, int]]  # from location -> to location -> minutes
 Piece = tuple[int, int]  # whole epoch minutes
 
@@ -139,13 +139,14 @@ class _Plan:
     rest: list[int]  # per set of visits done (a bitmask), the minutes still to come
 
 
-# In UTC (as callers pass calendars) a POSIX timestamp is the fastest way to minutes, and
-# exact: a double resolves epoch seconds of this century to well under a microsecond.
+# In UTC (as callers pass calendars) the date's ordinal and the clock fields are the
+# fastest way to minutes: exact, and nothing to allocate.
+_EPOCH_DAY = _EPOCH.toordinal()
 
 
 def _floor_minute(moment: datetime) -> int:
     if moment.tzinfo is UTC:
-        return int(moment.timestamp() // 60)
+        return (moment.toordinal() - _EPOCH_DAY) * 1440 + moment.hour * 60 + moment.minute
     try:
         return (moment - _EPOCH) // _MINUTE
     except TypeError:  # only an aware datetime subtracts from an aware one
@@ -154,7 +155,8 @@ def _floor_minute(moment: datetime) -> int:
 
 def _ceil_minute(moment: datetime) -> int:
     if moment.tzinfo is UTC:
-        return -int(-moment.timestamp() // 60)
+        minute = (moment.toordinal() - _EPOCH_DAY) * 1440 + moment.hour * 60 + moment.minute
+        return minute + 1 if moment.second or moment.microsecond else minute
     try:
         return -((_EPOCH - moment) // _MINUTE)
     except TypeError:
@@ -258,7 +260,7 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
             owners.setdefault(clinician.clinician_id, set()).add(spec)
         shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
         tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
-    raw: Raw = {}
+    raw: Raw = []
     masks: dict[tuple[int, int, int], int] = {}
     # Free time starts and ends on few distinct instants a day: hashing one is ten
     # times cheaper than turning it into minutes. A start becomes the first grid minute
@@ -284,13 +286,8 @@ def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources |
             if first <= last:
                 key = (spec, interval.location_id, tag)
                 bits = ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
-                found = masks.get(key)
-                if found is None:
-                    masks[key] = bits
-                    raw[key] = [(first, last, cid)]
-                else:
-                    masks[key] = found | bits
-                    raw[key].append((first, last, cid))
+                masks[key] = masks.get(key, 0) | bits
+                raw.append((key, first, last, cid))
     resources = _Resources(plan, day, open_at, starts_at, ends_at) if plan.groups else None
     runs: Runs = [[] for _ in specs]
     for (spec, location, tag), mask in sorted(masks.items()):
@@ -544,11 +541,16 @@ class _Search:
 
     def dive(self, node: _Node) -> None:
         """Follow the least child down to a complete plan, if there is one, as the best."""
+        rest = self.rest
         while node.done != self.full:
-            kids = [kid for kid, _, _ in self.children(node)]
-            if not kids:
+            least, least_key = None, None
+            for kid, _, _ in self.children(node):
+                key = (kid.wait, kid.end + rest[kid.done], kid.end)
+                if least_key is None or key < least_key:  # the first of equals, as min
+                    least, least_key = kid, key
+            if least is None:
                 return
-            node = min(kids, key=lambda kid: (kid.wait, kid.end + self.rest[kid.done], kid.end))
+            node = least
         self.best, self.best_key = node, (node.wait, node.end)
 
     def run(self) -> _Node | None:
@@ -605,8 +607,8 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> list[_
         starts.append(start)
     visits = []
     for step, start in zip(reversed(steps), reversed(starts), strict=True):
-        pieces = raw[(step.spec, step.location, step.tag)]
-        clinician = min(cid for first, last, cid in pieces if first <= start <= last)
+        key = (step.spec, step.location, step.tag)
+        clinician = min(cid for at, first, last, cid in raw if at == key and first <= start <= last)
         end = start + plan.durations[step.spec]
         visits.append(_Placed(step.spec, clinician, step.location, start, end))
     return visits
