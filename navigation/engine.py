@@ -656,9 +656,14 @@ def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOptio
     places = {run[0] for spec_runs in runs for run in spec_runs}
     buffers = {a: {b: buffer_minutes(plan.request, a, b) for b in places} for a in places}
     # No wait first: almost every day has such a plan, and the search without wait is small.
-    node = _Search(plan, runs, buffers, 0).run()
-    if node is None and plan.request.max_total_wait > 0:
-        node = _Search(plan, runs, buffers, plan.request.max_total_wait).run()
+    # Not when visits need resources too: then most days have none (21 of 32 in `make
+    # bench`), and one search with the wait limit costs less than both. Either way the
+    # same plan: that search meets every node without wait before any with, in the same
+    # order, and the first plan without wait it completes ends it.
+    limit = plan.request.max_total_wait
+    node = _Search(plan, runs, buffers, 0 if not plan.groups else limit).run()
+    if node is None and not plan.groups and limit > 0:
+        node = _Search(plan, runs, buffers, limit).run()
     if node is None:
         return None
     placed = _path_visits(plan, raw, buffers, node)
