@@ -126,8 +126,7 @@ class ConsultSlot:
     late: bool
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """A validated request, indexed by specialty position for the search."""
 
     request: ItineraryRequest
