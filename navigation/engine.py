@@ -126,7 +126,8 @@ class ConsultSlot:
     late: bool
 
 
-class _Plan(NamedTuple):
+@dataclass(frozen=True)
+class _Plan:
     """A validated request, indexed by specialty position for the search."""
 
     request: ItineraryRequest
