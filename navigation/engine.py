@@ -17,8 +17,9 @@ _MINUTE = timedelta(minutes=1)
 
 Run = tuple[int, int, list[int], list[int]]  # location, tag, run starts, run last starts
 Runs = list[list[Run]]  # per specialty index
-Raw = dict[tuple[int, int, int], list[tuple[int, int, int]]]  # (spec, place, tag) -> pieces
+Raw = list[tuple[tuple[int, int, int], int, int, int]]  # (spec, place, tag), first, last, id
 Buffers = dict[int, dict[int, int]]  # from location -> to location -> minutes
+Piece = tuple[int, int]  # whole epoch minutes
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,19 @@ class _Plan:
     durations: tuple[int, ...]
     preds: tuple[int, ...]
     grid: int
+    index: dict[str, int]  # specialty -> its position
+    groups: tuple[tuple[tuple[int, ...], ...], ...]  # per position its needs; () if none need
+    rest: list[int]  # per set of visits done (a bitmask), the minutes still to come
+
+
+# In UTC (as callers pass calendars) the date's ordinal and the clock fields are the
+# fastest way to minutes: exact, and nothing to allocate.
+_EPOCH_DAY = _EPOCH.toordinal()
 
 
 def _floor_minute(moment: datetime) -> int:
+    if moment.tzinfo is UTC:
+        return (moment.toordinal() - _EPOCH_DAY) * 1440 + moment.hour * 60 + moment.minute
     try:
         return (moment - _EPOCH) // _MINUTE
     except TypeError:  # only an aware datetime subtracts from an aware one
@@ -143,6 +154,9 @@ def _floor_minute(moment: datetime) -> int:
 
 
 def _ceil_minute(moment: datetime) -> int:
+    if moment.tzinfo is UTC:
+        minute = (moment.toordinal() - _EPOCH_DAY) * 1440 + moment.hour * 60 + moment.minute
+        return minute + 1 if moment.second or moment.microsecond else minute
     try:
         return -((_EPOCH - moment) // _MINUTE)
     except TypeError:
@@ -154,7 +168,7 @@ def _grid_up(minute: int, grid: int) -> int:
 
 
 def _moment(minute: int) -> datetime:
-    return _EPOCH + timedelta(minutes=minute)
+    return datetime.fromtimestamp(minute * 60, UTC)  # twice as fast as _EPOCH + timedelta
 
 
 def _plan(request: ItineraryRequest) -> _Plan:
@@ -185,7 +199,16 @@ def _plan(request: ItineraryRequest) -> _Plan:
             raise ValueError(f"order ({before}, {after}) is a cycle")
         preds[index[after]] |= 1 << index[before]
     _check_acyclic(preds)
-    return _Plan(request, tuple(durations), tuple(preds), request.grid_minutes)
+    needed = tuple(tuple(request.needs.get(spec, ())) for spec in specs)
+    return _Plan(
+        request,
+        tuple(durations),
+        tuple(preds),
+        request.grid_minutes,
+        index,
+        needed if any(needed) else (),
+        _rest_minutes(durations),
+    )
 
 
 def _check_acyclic(preds: list[int]) -> None:
@@ -208,60 +231,161 @@ def buffer_minutes(request: ItineraryRequest, a: int, b: int) -> int:
     return found
 
 
-def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw]:
+def _day_starts(plan: _Plan, day: DayCalendar) -> tuple[Runs, Raw, "_Resources | None"]:
     """Per specialty, the grid start times at which its visit fits, as merged runs.
 
+    A visit that needs resources fits only at starts where one resource of every group is
+    free over it too, at its location (as `with_resources` cuts the day, in minutes here).
     Runs of different clinicians at one location merge, because the rest of the search
     only cares where the patient is and when; a clinician listed under two requested
     specialties keeps separate runs (tagged by a bit) so the search can use them once.
-    Returns runs[spec] = [(location, tag, starts, lasts)] and the raw per-clinician runs.
+    Returns runs[spec] = [(location, tag, starts, lasts)], the raw per-clinician runs
+    (not cut by resources: those do not depend on the clinician), and the resources' free
+    time in minutes when visits need any.
+
+    Sets of starts are bit masks over the day's grid (bit i: `open_at + i * grid`), so
+    merging is `|` and cutting by resources `&`.
     """
     grid = plan.grid
     specs = plan.request.specialties
-    index = {spec: i for i, spec in enumerate(specs)}
+    index = plan.index
     open_at = _grid_up(_ceil_minute(day.window_start), grid)
     close_at = _floor_minute(day.window_end)
-    owners: dict[int, set[int]] = {}
-    for clinician in day.clinicians:
-        if clinician.specialty in index:
-            owners.setdefault(clinician.clinician_id, set()).add(index[clinician.specialty])
-    shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
-    tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
-    raw: Raw = {}
+    mine = [(index[c.specialty], c) for c in day.clinicians if c.specialty in index]
+    tags: dict[int, int] = {}
+    ids = [clinician.clinician_id for _, clinician in mine]
+    if len(set(ids)) < len(ids):  # someone listed twice: under two requested specialties?
+        owners: dict[int, set[int]] = {}
+        for spec, clinician in mine:
+            owners.setdefault(clinician.clinician_id, set()).add(spec)
+        shared = sorted(cid for cid, owned in owners.items() if len(owned) > 1)
+        tags = {cid: 1 << bit for bit, cid in enumerate(shared)}
+    raw: Raw = []
+    masks: dict[tuple[int, int, int], int] = {}
     # Free time starts and ends on few distinct instants a day: hashing one is ten
-    # times cheaper than turning it into minutes.
+    # times cheaper than turning it into minutes. A start becomes the first grid minute
+    # at or after it (every visit starts on the grid), an end the last whole minute.
     starts_at: dict[datetime, int] = {}
     ends_at: dict[datetime, int] = {}
-    for clinician in day.clinicians:
-        spec = index.get(clinician.specialty)
-        if spec is None:
-            continue
-        duration = plan.durations[spec]
-        tag = tags.get(clinician.clinician_id, 0)
+    durations = plan.durations
+    for spec, clinician in mine:
+        cid = clinician.clinician_id
+        duration = durations[spec]
+        tag = tags.get(cid, 0) if tags else 0
         for interval in clinician.free:
-            first = starts_at.get(interval.start)
+            start, end = interval.start, interval.end
+            first = starts_at.get(start)
             if first is None:
-                first = starts_at[interval.start] = _grid_up(_ceil_minute(interval.start), grid)
-            last = ends_at.get(interval.end)
+                first = starts_at[start] = _grid_up(_ceil_minute(start), grid)
+            last = ends_at.get(end)
             if last is None:
-                last = ends_at[interval.end] = min(close_at, _floor_minute(interval.end))
-            first = max(open_at, first)
-            last = (last - duration) // grid * grid
+                last = ends_at[end] = _floor_minute(end)
+            if first < open_at:
+                first = open_at
+            last = ((last if last < close_at else close_at) - duration) // grid * grid
             if first <= last:
                 key = (spec, interval.location_id, tag)
-                raw.setdefault(key, []).append((first, last, clinician.clinician_id))
+                bits = ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
+                masks[key] = masks.get(key, 0) | bits
+                raw.append((key, first, last, cid))
+    resources = _Resources(plan, day, open_at, starts_at, ends_at) if plan.groups else None
     runs: Runs = [[] for _ in specs]
-    for (spec, location, tag), pieces in sorted(raw.items()):
+    for (spec, location, tag), mask in sorted(masks.items()):
+        if resources is not None and plan.groups[spec]:
+            mask &= resources.starts(spec, location)
         starts: list[int] = []
         lasts: list[int] = []
-        for first, last, _ in sorted(pieces):
-            if starts and first <= lasts[-1] + grid:
-                lasts[-1] = max(lasts[-1], last)
-            else:
-                starts.append(first)
-                lasts.append(last)
-        runs[spec].append((location, tag, starts, lasts))
-    return runs, raw
+        while mask:
+            low = mask & -mask  # a run's first start
+            top = mask + low  # the run cleared and the bit after it set
+            starts.append(open_at + (low.bit_length() - 1) * grid)
+            lasts.append(open_at + ((top & -top).bit_length() - 2) * grid)
+            mask &= top
+        if starts:
+            runs[spec].append((location, tag, starts, lasts))
+    return runs, raw, resources
+
+
+class _Resources:
+    """The resources' free time by (resource, location), as (its first grid minute, its
+    last whole minute), and the grid starts at which one resource of every group a visit
+    needs is free for it (as a bit mask on the day's grid, see `_day_starts`), each built
+    when first asked for."""
+
+    def __init__(
+        self,
+        plan: _Plan,
+        day: DayCalendar,
+        open_at: int,
+        starts_at: dict[datetime, int],
+        ends_at: dict[datetime, int],
+    ):
+        self.plan, self.open_at = plan, open_at
+        grid = plan.grid
+        self.spans: dict[tuple[int, int], list[Piece]] = {}
+        wanted = {rid for groups in plan.groups for group in groups for rid in group}
+        for resource in day.resources:
+            rid = resource.resource_id
+            if rid not in wanted:
+                continue
+            for interval in resource.free:
+                low = starts_at.get(interval.start)
+                if low is None:
+                    low = starts_at[interval.start] = _grid_up(_ceil_minute(interval.start), grid)
+                high = ends_at.get(interval.end)
+                if high is None:
+                    high = ends_at[interval.end] = _floor_minute(interval.end)
+                self.spans.setdefault((rid, interval.location_id), []).append((low, high))
+        self.firsts: dict[tuple[tuple[int, ...], int], list[Piece]] = {}
+        self.groups: dict[tuple[tuple[int, ...], int, int], int] = {}
+        self.found: dict[tuple[int, int], int] = {}
+
+    def starts(self, spec: int, place: int) -> int:
+        """The starts at which `spec`'s visit has every resource it needs at `place`."""
+        found = self.found.get((spec, place))
+        if found is None:
+            found = -1
+            minutes = self.plan.durations[spec]
+            for group in self.plan.groups[spec]:
+                found &= self.group_starts(group, place, minutes)
+            self.found[(spec, place)] = found
+        return found
+
+    def group_starts(self, group: tuple[int, ...], place: int, minutes: int) -> int:
+        """The starts at which one resource of `group` is free for `minutes` at `place`:
+        exact, each resource's free time on its own, so two resources' adjacent free times
+        never make room for a visit across them."""
+        key = (group, place, minutes)
+        found = self.groups.get(key)
+        if found is None:
+            grid, open_at = self.plan.grid, self.open_at
+            firsts = self.firsts.get((group, place))
+            if firsts is None:  # each span's first start in the patient's window, and end
+                firsts = self.firsts[(group, place)] = [
+                    (low if low > open_at else open_at, high)
+                    for rid in group
+                    for low, high in self.spans.get((rid, place), ())
+                ]
+            found = 0
+            for first, high in firsts:
+                last = (high - minutes) // grid * grid
+                if first <= last:
+                    found |= ((2 << (last - first) // grid) - 1) << (first - open_at) // grid
+            self.groups[key] = found
+        return found
+
+    def free(self, group: tuple[int, ...], visit: "_Placed") -> list[int]:
+        """The resources of `group` free over the whole of `visit`, by id (as
+        `resources_free`: the visit starts on the grid and its minutes are whole, so
+        rounding the free time in changes nothing)."""
+        start, end, place = visit.start, visit.end, visit.location
+        found = []
+        for rid in sorted(set(group)):
+            for low, high in self.spans.get((rid, place), ()):
+                if low <= start and end <= high:
+                    found.append(rid)
+                    break
+        return found
 
 
 class _Node(NamedTuple):
@@ -307,12 +431,13 @@ def _dominated(seen: list[tuple[int, int, int]], node: _Node, grid: int) -> bool
     return False
 
 
-def _rest_minutes(plan: _Plan) -> list[int]:
+def _rest_minutes(durations: list[int]) -> list[int]:
     """Per set of visits done (a bitmask), the minutes of the visits still to come."""
-    count = len(plan.durations)
-    rest = [0] * (1 << count)
-    for done in range(1 << count):
-        rest[done] = sum(d for i, d in enumerate(plan.durations) if not done >> i & 1)
+    total = sum(durations)
+    rest = [total] * (1 << len(durations))
+    for done in range(1, 1 << len(durations)):
+        low = done & -done  # the lowest visit done, and the set without it
+        rest[done] = rest[done ^ low] - durations[low.bit_length() - 1]
     return rest
 
 
@@ -335,7 +460,7 @@ class _Search:
     def __init__(self, plan: _Plan, runs: Runs, buffers: Buffers, limit: int):
         self.plan, self.runs, self.buffers, self.limit = plan, runs, buffers, limit
         self.full = (1 << len(plan.durations)) - 1
-        self.rest = _rest_minutes(plan)
+        self.rest = plan.rest
         self.best: _Node | None = None
         self.best_key = (limit + 1, 0)
         self.heap: list[tuple[int, int, int, int, _Node, tuple[Run, int] | None]] = []
@@ -365,18 +490,44 @@ class _Search:
 
     def children(self, node: _Node) -> Iterator[tuple[_Node, Run, int]]:
         """The first child of `node` in every run it can go on to, with its run and stretch."""
-        grid, preds = self.plan.grid, self.plan.preds
+        # `child` for every run, written out: this is the search's innermost loop. The
+        # best may improve between two children (the caller offers each), so it is read
+        # for each.
+        plan, limit, rest = self.plan, self.limit, self.rest
+        grid, preds, durations = plan.grid, plan.preds, plan.durations
         here = self.buffers[node.location]
+        done_before, used, arrived, spare, waited = (
+            node.done,
+            node.used,
+            node.end,
+            node.slack,
+            node.wait,
+        )
         for spec, spec_runs in enumerate(self.runs):
-            if node.done >> spec & 1 or preds[spec] & ~node.done:
+            if done_before >> spec & 1 or preds[spec] & ~done_before:
                 continue
+            done = done_before | 1 << spec
+            duration, after = durations[spec], rest[done]
             for run in spec_runs:
-                if run[1] & node.used:
+                place, tag, starts, lasts = run
+                if tag & used:
                     continue
-                i = bisect_left(run[3], -(-(node.end + here[run[0]]) // grid) * grid)
-                child = self.child(node, spec, run, i)
-                if child is not None:
-                    yield child, run, i
+                arrive = arrived + here[place]
+                ready = -(-arrive // grid) * grid
+                i = bisect_left(lasts, ready)
+                if i >= len(starts):
+                    continue
+                first = starts[i]
+                if ready + spare <= first:
+                    gap, start, slack = first - arrive - spare, first, 0
+                else:
+                    start = first if first > ready else ready
+                    gap = ready - arrive
+                    slack = min(spare - (start - ready), lasts[i] - start)
+                wait, end = waited + gap, start + duration
+                if wait > limit or (wait, end + after) >= self.best_key:
+                    continue
+                yield _Node(wait, end, slack, done, place, used | tag, tag, spec, node), run, i
 
     def offer(self, child: _Node | None, run: Run, i: int) -> None:
         if child is None:
@@ -390,11 +541,16 @@ class _Search:
 
     def dive(self, node: _Node) -> None:
         """Follow the least child down to a complete plan, if there is one, as the best."""
+        rest = self.rest
         while node.done != self.full:
-            kids = [kid for kid, _, _ in self.children(node)]
-            if not kids:
+            least, least_key = None, None
+            for kid, _, _ in self.children(node):
+                key = (kid.wait, kid.end + rest[kid.done], kid.end)
+                if least_key is None or key < least_key:  # the first of equals, as min
+                    least, least_key = kid, key
+            if least is None:
                 return
-            node = min(kids, key=lambda kid: (kid.wait, kid.end + self.rest[kid.done], kid.end))
+            node = least
         self.best, self.best_key = node, (node.wait, node.end)
 
     def run(self) -> _Node | None:
@@ -426,7 +582,17 @@ class _Search:
         return self.best
 
 
-def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[Visit, ...]:
+class _Placed(NamedTuple):
+    """A visit of the best plan, in minutes, before its resources are chosen."""
+
+    spec: int
+    clinician: int
+    location: int
+    start: int
+    end: int
+
+
+def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> list[_Placed]:
     """Turn the last node back into visits, placing each one from the one after it."""
     steps: list[_Node] = []
     node: _Node | None = last
@@ -441,33 +607,72 @@ def _path_visits(plan: _Plan, raw: Raw, buffers: Buffers, last: _Node) -> tuple[
         starts.append(start)
     visits = []
     for step, start in zip(reversed(steps), reversed(starts), strict=True):
-        pieces = raw[(step.spec, step.location, step.tag)]
-        clinician = min(cid for first, last, cid in pieces if first <= start <= last)
+        key = (step.spec, step.location, step.tag)
+        clinician = min(cid for at, first, last, cid in raw if at == key and first <= start <= last)
         end = start + plan.durations[step.spec]
-        spec = plan.request.specialties[step.spec]
-        visits.append(Visit(spec, clinician, step.location, _moment(start), _moment(end)))
-    return tuple(visits)
+        visits.append(_Placed(step.spec, clinician, step.location, start, end))
+    return visits
+
+
+def _picks(
+    plan: _Plan, resources: "_Resources | None", visits: list[_Placed]
+) -> list[tuple[int, ...]]:
+    """Per visit (in time order), its resources as `assign_resources` chooses them."""
+    if resources is None:
+        return [()] * len(visits)
+    needs = plan.groups
+    free = [[resources.free(group, visit) for group in needs[visit.spec]] for visit in visits]
+    chosen: dict[tuple[int, ...], int] = {}
+    for group in {g for visit in visits for g in needs[visit.spec]}:
+        everywhere = set(group)
+        for visit, found in zip(visits, free, strict=True):
+            for other, ids in zip(needs[visit.spec], found, strict=True):
+                if other == group:
+                    everywhere &= set(ids)
+        if everywhere:
+            chosen[group] = min(everywhere)
+    picks = []
+    last: dict[tuple[int, ...], int] = {}
+    for visit, found in zip(visits, free, strict=True):
+        mine = []
+        for group, ids in zip(needs[visit.spec], found, strict=True):
+            if not ids:  # the search only places visits whose resources are free
+                spec = plan.request.specialties[visit.spec]
+                raise ValueError(f"no resource of {group} is free for the {spec} visit")
+            pick = chosen.get(group)
+            if pick is None:
+                pick = last[group] if last.get(group) in ids else ids[0]
+            mine.append(pick)
+            last[group] = pick
+        picks.append(tuple(mine))
+    return picks
 
 
 def _day_option(plan: _Plan, day: DayCalendar, seen: set[int]) -> ItineraryOption | None:
-    free_day = with_resources(plan.request, day)
-    runs, raw = _day_starts(plan, free_day)
+    runs, raw, resources = _day_starts(plan, day)
     seen.update(spec for spec, spec_runs in enumerate(runs) if spec_runs)
     if not all(runs):
         return None
     places = {run[0] for spec_runs in runs for run in spec_runs}
     buffers = {a: {b: buffer_minutes(plan.request, a, b) for b in places} for a in places}
     # No wait first: almost every day has such a plan, and the search without wait is small.
-    node = _Search(plan, runs, buffers, 0).run()
-    if node is None and plan.request.max_total_wait > 0:
-        node = _Search(plan, runs, buffers, plan.request.max_total_wait).run()
+    # Not when visits need resources too: then most days have none (21 of 32 in `make
+    # bench`), and one search with the wait limit costs less than both. Either way the
+    # same plan: that search meets every node without wait before any with, in the same
+    # order, and the first plan without wait it completes ends it.
+    limit = plan.request.max_total_wait
+    node = _Search(plan, runs, buffers, 0 if not plan.groups else limit).run()
+    if node is None and not plan.groups and limit > 0:
+        node = _Search(plan, runs, buffers, limit).run()
     if node is None:
         return None
-    visits = assign_resources(plan.request, day, _path_visits(plan, raw, buffers, node))
+    placed = _path_visits(plan, raw, buffers, node)
+    specs = plan.request.specialties
+    visits = tuple(
+        Visit(specs[v.spec], v.clinician, v.location, _moment(v.start), _moment(v.end), picks)
+        for v, picks in zip(placed, _picks(plan, resources, placed), strict=True)
+    )
     return ItineraryOption(day.day, visits, node.wait, visits[-1].end)
-
-
-Piece = tuple[int, int]  # whole epoch minutes
 
 
 def _start_runs(spans: Iterable[Piece], minutes: int, grid: int) -> list[Piece]:
