@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from navigation import availability, engine
@@ -70,14 +72,29 @@ def clinic_sessions(
     `owner="resource"` the same for resources (their sessions' `clinician_id` is then the
     resource's id): one set of rules for both, templates, extra sessions and holidays."""
     ids = [c.pk for c in clinicians]
-    key = f"{owner}_id"
+    if owner == "resource":
+        return _owner_sessions([], ids, first, last)[1]
+    return _owner_sessions(ids, [], first, last)[0]
+
+
+Sessions = dict[date, list[availability.Session]]
+
+
+def _owner_sessions(
+    clinician_ids: list[int], resource_ids: list[int], first: date, last: date
+) -> tuple[Sessions, Sessions]:
+    """`clinic_sessions` of some clinicians and some resources at once (three queries)."""
+    if not clinician_ids and not resource_ids:
+        return {}, {}
+    owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
     # Plain rows grouped by weekday: a health system's week has thousands of templates.
     by_weekday: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in (
-        AvailabilityTemplate.objects.filter(**{f"{key}__in": ids}, valid_from__lte=last)
+        AvailabilityTemplate.objects.filter(owners, valid_from__lte=last)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
         .values_list(
-            key,
+            "clinician_id",
+            "resource_id",
             "location_id",
             "weekday",
             "start_time",
@@ -87,37 +104,69 @@ def clinic_sessions(
             "valid_until",
         )
     ):
-        by_weekday[row[2]].append(row)
-    extras = ExtraSession.objects.filter(**{f"{key}__in": ids}, date__range=(first, last))
+        by_weekday[row[3]].append(row)
+    extras = (
+        ExtraSession.objects.filter(owners, date__range=(first, last))
+        .order_by()
+        .values_list(
+            "clinician_id",
+            "resource_id",
+            "location_id",
+            "date",
+            "start_time",
+            "end_time",
+            "location__time_zone",
+        )
+    )
     holidays = defaultdict(set)
-    for holiday in ClinicHoliday.objects.filter(date__range=(first, last)):
-        holidays[holiday.date].add(holiday.location_id)
-    by_day: dict[date, list[availability.Session]] = defaultdict(list)
+    for holiday_date, holiday_location in ClinicHoliday.objects.filter(
+        date__range=(first, last)
+    ).values_list("date", "location_id"):
+        holidays[holiday_date].add(holiday_location)
+    by_day: tuple[Sessions, Sessions] = (defaultdict(list), defaultdict(list))
     day = first
     while day <= last:
-        for owner_id, location_id, _, start, end, zone, valid_from, valid_until in by_weekday[
-            day.weekday()
-        ]:
+        for (
+            clinician_id,
+            resource_id,
+            location_id,
+            _,
+            start,
+            end,
+            zone,
+            valid_from,
+            valid_until,
+        ) in by_weekday[day.weekday()]:
             if valid_from <= day and (valid_until is None or day <= valid_until):
-                by_day[day].append(
-                    availability.Session(owner_id, location_id, day, start, end, zone)
+                owned = by_day[0] if clinician_id is not None else by_day[1]
+                owned[day].append(
+                    availability.Session(
+                        clinician_id if clinician_id is not None else resource_id,
+                        location_id,
+                        day,
+                        start,
+                        end,
+                        zone,
+                    )
                 )
         day += timedelta(days=1)
-    for extra in extras.select_related("location"):
-        by_day[extra.date].append(
+    for clinician_id, resource_id, location_id, on, start, end, zone in extras:
+        owned = by_day[0] if clinician_id is not None else by_day[1]
+        owned[on].append(
             availability.Session(
-                getattr(extra, key),
-                extra.location_id,
-                extra.date,
-                extra.start_time,
-                extra.end_time,
-                extra.location.time_zone,
+                clinician_id if clinician_id is not None else resource_id,
+                location_id,
+                on,
+                start,
+                end,
+                zone,
             )
         )
-    for day, closed in holidays.items():
-        by_day[day] = [
-            s for s in by_day.get(day, []) if None not in closed and s.location_id not in closed
-        ]
+    for owned in by_day:
+        for day, closed in holidays.items():
+            owned[day] = [
+                s for s in owned.get(day, []) if None not in closed and s.location_id not in closed
+            ]
     return by_day
 
 
@@ -227,6 +276,111 @@ def _resource_busy(
     return busy
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Microseconds since the epoch: exact, and far cheaper to read than timestamptz text.
+_US = "(extract(epoch from {}) * 1000000)::bigint"
+
+
+def _sql(queryset: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The queryset's SQL and parameters, unordered, to use inside a larger query."""
+    sql, params = queryset.order_by().query.get_compiler(using=queryset.db).as_sql()
+    return str(sql), tuple(params)
+
+
+def _chunk_busy(
+    clinician_ids: list[int],
+    patient_id: int | None,
+    resource_ids: list[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None,
+    exclude_id: int | None,
+    time_off: Busy | None,
+) -> tuple[Busy, PatientBusy, ResourceBusy]:
+    """`_busy` and `_resource_busy` in one query: PostgreSQL merges each clinician's booked,
+    held and time-off intervals (`range_agg`), and each resource's per location of the
+    visits that have it (time off: location None), so fewer and equivalent cuts come back;
+    the patient's own visits come one by one. `time_off`, when given, is the clinicians'
+    time off already read (then not read again)."""
+    mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
+    visits = (
+        Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
+        .filter(start__lt=end, end__gt=start)
+        .filter(_live_or_held(now))
+        .exclude(pk__in=[exclude_id] if exclude_id else [])
+        .values_list("clinician_id", "patient_id", "start", "end", "location_id")
+    )
+    off = TimeOff.objects.filter(
+        clinician_id__in=clinician_ids if time_off is None else [],
+        start__lt=end,
+        end__gt=start,
+    ).values_list("clinician_id", "start", "end")
+    taken = AppointmentResource.objects.filter(
+        resource_id__in=resource_ids, live=True, start__lt=end, end__gt=start
+    ).exclude(appointment_id__in=[exclude_id] if exclude_id else [])
+    if now is not None:
+        taken = taken.filter(
+            ~Q(appointment__status=Appointment.Status.HELD)
+            | Q(appointment__hold__expires_at__gt=now)
+        )
+    resource_off = TimeOff.objects.filter(
+        resource_id__in=resource_ids, start__lt=end, end__gt=start
+    ).values_list("resource_id", "start", "end")
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, queryset, types in (
+        ("v(c, p, s, e, l)", visits, ("bigint", "bigint", "timestamptz", "timestamptz", "bigint")),
+        ("o(c, s, e)", off, ("bigint", "timestamptz", "timestamptz")),
+        (
+            "r(c, s, e, l)",
+            taken.values_list("resource_id", "start", "end", "appointment__location_id"),
+            ("bigint", "timestamptz", "timestamptz", "bigint"),
+        ),
+        ("ro(c, s, e)", resource_off, ("bigint", "timestamptz", "timestamptz")),
+    ):
+        try:
+            sql, more = _sql(queryset)
+        except EmptyResultSet:  # an empty `__in`: no rows, with the columns' types
+            sql, more = f"SELECT {', '.join(f'NULL::{t}' for t in types)} WHERE false", ()
+        parts.append(f"{name} AS ({sql})")
+        params += more
+    lower, upper = _US.format("lower(x)"), _US.format("upper(x)")
+    query = f"""
+        WITH {", ".join(parts)}
+        SELECT 0, c, NULL::bigint, {lower}, {upper} FROM (
+            SELECT c, unnest(range_agg(tstzrange(s, e))) AS x FROM (
+                SELECT c, s, e FROM v WHERE c = ANY(%s::bigint[]) UNION ALL SELECT c, s, e FROM o
+            ) AS u GROUP BY c
+        ) AS merged
+        UNION ALL
+        SELECT 1, p, l, {_US.format("s")}, {_US.format("e")} FROM v WHERE p = %s::bigint
+        UNION ALL
+        SELECT 2, c, l, {lower}, {upper} FROM (
+            SELECT c, l, unnest(range_agg(tstzrange(s, e))) AS x FROM (
+                SELECT c, s, e, l FROM r UNION ALL SELECT c, s, e, NULL FROM ro
+            ) AS u GROUP BY c, l
+        ) AS merged
+    """
+    params += [clinician_ids, patient_id]
+    busy: Busy = defaultdict(list)
+    patient_busy: PatientBusy = []
+    resource_busy: ResourceBusy = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for kind, owner, place, s, e in cursor.fetchall():
+            span = (_EPOCH + timedelta(microseconds=s), _EPOCH + timedelta(microseconds=e))
+            if kind == 0:
+                busy[owner].append(span)
+            elif kind == 1:
+                patient_busy.append((*span, place))
+            else:
+                resource_busy[owner].append((*span, place))
+    for clinician_id, spans in (time_off or {}).items():
+        busy[clinician_id] += spans
+    return busy, patient_busy, resource_busy
+
+
 def free_days(
     *,
     clinicians: list[Clinician],
@@ -262,28 +416,37 @@ def free_days(
     mobile = {r.pk for r in resources if r.kind == Resource.Kind.INTERPRETER}
     specialty = {c.pk: c.specialty for c in clinicians}
     ids = list(specialty)
+    resource_ids = [r.pk for r in resources]
     buffers = travel_buffers() if buffers is None else buffers
     now = now or not_before
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
-        chunk = sessions
-        if chunk is None:
-            chunk = clinic_sessions(clinicians, chunk_start, chunk_end)
+        if sessions is None:
+            chunk, kept = _owner_sessions(ids, resource_ids, chunk_start, chunk_end)
+        else:
+            chunk = sessions
+            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end)[1]
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
-        busy, patient_busy = _busy(
-            ids,
+        # Only the clinicians with a session in the chunk have free time to cut.
+        working = sorted(
+            {
+                s.clinician_id
+                for d, day in chunk.items()
+                if chunk_start <= d <= chunk_end
+                for s in day
+            }
+        )
+        busy, patient_busy, resource_busy = _chunk_busy(
+            working,
             patient_id,
+            resource_ids,
             span_start,
             span_end,
             now=now,
             exclude_id=exclude_id,
             time_off=time_off,
-        )
-        kept = clinic_sessions(resources, chunk_start, chunk_end, "resource") if resources else {}
-        resource_busy = _resource_busy(
-            [r.pk for r in resources], span_start, span_end, now=now, exclude_id=exclude_id
         )
         day = chunk_start
         while day <= chunk_end:
