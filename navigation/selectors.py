@@ -6,6 +6,7 @@ a search that finds its options in the first week never reads the rest of the ho
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -301,8 +302,9 @@ def _chunk_busy(
     """`_busy` and `_resource_busy` in one query: PostgreSQL merges each clinician's booked,
     held and time-off intervals (`range_agg`), and each resource's per location of the
     visits that have it (time off: location None), so fewer and equivalent cuts come back;
-    the patient's own visits come one by one. `time_off`, when given, is the clinicians'
-    time off already read (then not read again)."""
+    the patient's own visits come one by one (their clinicians, when not among
+    `clinician_ids`, get busy time no calendar reads). `time_off`, when given, is the
+    clinicians' time off already read (then not read again)."""
     mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
     visits = (
         Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
@@ -350,7 +352,7 @@ def _chunk_busy(
         WITH {", ".join(parts)}
         SELECT 0, c, NULL::bigint, {lower}, {upper} FROM (
             SELECT c, unnest(range_agg(tstzrange(s, e))) AS x FROM (
-                SELECT c, s, e FROM v WHERE c = ANY(%s::bigint[]) UNION ALL SELECT c, s, e FROM o
+                SELECT c, s, e FROM v UNION ALL SELECT c, s, e FROM o
             ) AS u GROUP BY c
         ) AS merged
         UNION ALL
@@ -362,7 +364,7 @@ def _chunk_busy(
             ) AS u GROUP BY c, l
         ) AS merged
     """
-    params += [clinician_ids, patient_id]
+    params.append(patient_id)
     busy: Busy = defaultdict(list)
     patient_busy: PatientBusy = []
     resource_busy: ResourceBusy = defaultdict(list)
@@ -482,6 +484,22 @@ def _buffer(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
     return buffers.get((a, b), buffers.get((b, a), engine.ItineraryRequest.default_buffer))
 
 
+@functools.lru_cache(maxsize=4096)
+def _local_to_utc(day: date, at: time, time_zone: str) -> datetime:
+    """`availability.local_to_utc`, remembered: a health system's sessions of one date
+    start and end at a few wall-clock times in a few zones."""
+    return availability.local_to_utc(day, at, time_zone)
+
+
+def _session_span(session: availability.Session) -> availability.Span:
+    """`availability.session_span`, through `_local_to_utc`."""
+    return availability.Span(
+        _local_to_utc(session.day, session.start, session.time_zone),
+        _local_to_utc(session.day, session.end, session.time_zone),
+        session.location_id,
+    )
+
+
 def _day_calendar(
     day: date,
     sessions: list[availability.Session],
@@ -498,7 +516,7 @@ def _day_calendar(
         blocked.append((day_start, min(not_before, day_end)))
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        span: availability.Span | None = availability.session_span(session)
+        span: availability.Span | None = _session_span(session)
         if window and span is not None:
             span = _clip(span, session, window)
         if span is not None:
@@ -538,31 +556,36 @@ def _resource_days(
     walk between their location and that place."""
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        spans[session.clinician_id].append(availability.session_span(session))
+        spans[session.clinician_id].append(_session_span(session))
     out = []
     for resource_id in sorted(spans):
-        free: list[availability.Span] = []
+        free: list[engine.FreeInterval] = []
         own = {span.location_id for span in spans[resource_id]}
+        taken = busy.get(resource_id, [])
+        # Places whose walks from the resource's visits are the same get the same cuts:
+        # subtract once for them (time off, located nowhere, takes no walk).
+        done: dict[tuple[int, ...], list[availability.Span]] = {}
         for place in sorted(places | own) if resource_id in mobile else [None]:
-            cuts = []
-            for s, e, there in busy.get(resource_id, []):
-                if place is None or there is None:
-                    cuts.append((s, e))
-                else:
-                    walk = timedelta(minutes=_buffer(buffers, there, place))
-                    cuts.append((s - walk, e + walk))
-            moved = [
-                availability.Span(span.start, span.end, place or span.location_id)
-                for span in spans[resource_id]
-            ]
-            free += availability.subtract(moved, cuts)
-        if free:
-            out.append(
-                engine.ResourceDay(
-                    resource_id,
-                    tuple(engine.FreeInterval(f.start, f.end, f.location_id) for f in free),
-                )
+            walks = tuple(
+                0 if place is None else _buffer(buffers, there, place)
+                for _, _, there in taken
+                if there is not None
             )
+            if walks not in done:
+                cuts = []
+                located = iter(walks)
+                for s, e, there in taken:
+                    if there is None:
+                        cuts.append((s, e))
+                    else:
+                        walk = timedelta(minutes=next(located))
+                        cuts.append((s - walk, e + walk))
+                done[walks] = availability.subtract(spans[resource_id], cuts)
+            free += [
+                engine.FreeInterval(f.start, f.end, place or f.location_id) for f in done[walks]
+            ]
+        if free:
+            out.append(engine.ResourceDay(resource_id, tuple(free)))
     return tuple(out)
 
 

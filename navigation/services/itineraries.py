@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import transaction
 
 from navigation import checker, engine, rules, selectors
-from navigation.models import Appointment, Hold, Itinerary
+from navigation.models import Appointment, Clinician, Hold, Itinerary
 from navigation.services.booking import (
     DEFAULT_MAX_WAIT,
     Actor,
@@ -164,9 +164,14 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
         specialties=search.specialties, types=visit_types(search.specialties), patient=patient
     )
     request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
-    clinicians = selectors.clinicians_of(search.specialties)
     pins = search.pins or {}
-    clinicians = [c for c in clinicians if pins.get(c.specialty, c.pk) == c.pk]
+    clinicians = [
+        c
+        for c in Clinician.objects.filter(active=True, specialty__in=search.specialties).only(
+            "pk", "specialty"
+        )
+        if pins.get(c.specialty, c.pk) == c.pk
+    ]
     calendars: dict[date, engine.DayCalendar] = {}
 
     def remembered() -> Iterator[engine.DayCalendar]:
