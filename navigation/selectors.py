@@ -184,43 +184,6 @@ Busy = dict[int, list[tuple[datetime, datetime]]]
 PatientBusy = list[tuple[datetime, datetime, int]]
 
 
-def _busy(
-    clinician_ids: list[int],
-    patient_id: int | None,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime | None = None,
-    exclude_id: int | None = None,
-    time_off: Busy | None = None,
-) -> tuple[Busy, PatientBusy]:
-    """Booked and held time (overrides included) and time off per clinician in
-    [start, end); and the patient's own visits as (start, end, location), to keep apart
-    from new ones. The visits of both come in one query; `time_off`, when given, is the
-    clinicians' time off over at least [start, end), already read."""
-    busy: Busy = defaultdict(list)
-    patient_busy: PatientBusy = []
-    mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
-    booked = (
-        Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
-        .filter(start__lt=end, end__gt=start)
-        .filter(_live_or_held(now))
-        .exclude(pk__in=[exclude_id] if exclude_id else [])
-        .values_list("clinician_id", "patient_id", "start", "end", "location_id")
-    )
-    wanted = set(clinician_ids)
-    for clinician_id, patient, s, e, location_id in booked:
-        if clinician_id in wanted:
-            busy[clinician_id].append((s, e))
-        if patient_id is not None and patient == patient_id:
-            patient_busy.append((s, e, location_id))
-    if time_off is None:
-        time_off = clinicians_time_off(clinician_ids, start, end)
-    for clinician_id, spans in time_off.items():
-        busy[clinician_id] += spans
-    return busy, patient_busy
-
-
 def clinicians_time_off(clinician_ids: list[int], start: datetime, end: datetime) -> Busy:
     """Each clinician's time off overlapping [start, end) (aware), as (start, end) pairs:
     read once by a booking for `sessions_covering` and `free_days` both."""
@@ -245,38 +208,6 @@ def visit_span(starts: list[datetime]) -> tuple[datetime, datetime]:
 ResourceBusy = dict[int, list[tuple[datetime, datetime, int | None]]]
 
 
-def _resource_busy(
-    resource_ids: list[int],
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime | None = None,
-    exclude_id: int | None = None,
-) -> ResourceBusy:
-    """Booked and held time of each resource with the location of the visit that has it
-    (an interpreter needs the walk from there), and its time off (location None)."""
-    busy: ResourceBusy = defaultdict(list)
-    if not resource_ids:
-        return busy
-    taken = AppointmentResource.objects.filter(
-        resource_id__in=resource_ids, live=True, start__lt=end, end__gt=start
-    ).exclude(appointment_id__in=[exclude_id] if exclude_id else [])
-    if now is not None:
-        taken = taken.filter(
-            ~Q(appointment__status=Appointment.Status.HELD)
-            | Q(appointment__hold__expires_at__gt=now)
-        )
-    for resource_id, s, e, place in taken.values_list(
-        "resource_id", "start", "end", "appointment__location_id"
-    ):
-        busy[resource_id].append((s, e, place))
-    for resource_id, s, e in TimeOff.objects.filter(
-        resource_id__in=resource_ids, start__lt=end, end__gt=start
-    ).values_list("resource_id", "start", "end"):
-        busy[resource_id].append((s, e, None))
-    return busy
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Microseconds since the epoch: exact, and far cheaper to read than timestamptz text.
 _US = "(extract(epoch from {}) * 1000000)::bigint"
@@ -299,12 +230,15 @@ def _chunk_busy(
     exclude_id: int | None,
     time_off: Busy | None,
 ) -> tuple[Busy, PatientBusy, ResourceBusy]:
-    """`_busy` and `_resource_busy` in one query: PostgreSQL merges each clinician's booked,
-    held and time-off intervals (`range_agg`), and each resource's per location of the
-    visits that have it (time off: location None), so fewer and equivalent cuts come back;
-    the patient's own visits come one by one (their clinicians, when not among
-    `clinician_ids`, get busy time no calendar reads). `time_off`, when given, is the
-    clinicians' time off already read (then not read again)."""
+    """Booked and held time (overrides included) and time off of each clinician and each
+    resource in [start, end), and the patient's own visits as (start, end, location), to
+    keep apart from new ones; holds expired at `now` and `exclude_id` (the visit being
+    rescheduled) left out. One query: PostgreSQL merges each clinician's intervals
+    (`range_agg`), and each resource's per location of the visits that have it (time off:
+    location None; an interpreter needs the walk from there), so fewer and equivalent cuts
+    come back, as epoch microseconds; the patient's own visits come one by one (their
+    clinicians, when not among `clinician_ids`, get busy time no calendar reads).
+    `time_off`, when given, is the clinicians' time off already read (not read again)."""
     mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
     visits = (
         Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
