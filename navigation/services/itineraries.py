@@ -29,7 +29,6 @@ from navigation.services.booking import (
     refresh_consult,
     release_expired_holds,
     visit_types,
-    visits_minutes,
 )
 from navigation.services.resources import visit_needs
 from notifications import outbox
@@ -149,7 +148,8 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
 
     Raises DomainError naming `order` for order pairs that cannot be kept, and
     `latest_departure` for a window shorter than the visits."""
-    durations = visits_minutes(search.specialties)
+    types = visit_types(search.specialties)  # read once, for the lengths and the needs
+    durations = {s: t.minutes if t else rules.DEFAULT_MINUTES[s] for s, t in types.items()}
     if search.window:
         start, end = search.window[0] or time(0), search.window[1] or time.max
         room = datetime.combine(date.min, end) - datetime.combine(date.min, start)
@@ -160,9 +160,7 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
                 field="latest_departure",
                 code="window_too_short",
             )
-    needs = visit_needs(
-        specialties=search.specialties, types=visit_types(search.specialties), patient=patient
-    )
+    needs = visit_needs(specialties=search.specialties, types=types, patient=patient)
     request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
     pins = search.pins or {}
     clinicians = [
