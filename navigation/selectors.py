@@ -81,10 +81,46 @@ def clinic_sessions(
 Sessions = dict[date, list[availability.Session]]
 
 
-def _owner_sessions(
+Extras = list[tuple[Any, ...]]
+Holidays = dict[date, set[int | None]]
+
+
+def _extras_and_holidays(
     clinician_ids: list[int], resource_ids: list[int], first: date, last: date
+) -> tuple[Extras, Holidays]:
+    """The owners' extra sessions between two dates, as `_owner_sessions` reads them, and
+    the clinic holidays (date -> closed location ids, None for the whole center)."""
+    owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
+    extras = list(
+        ExtraSession.objects.filter(owners, date__range=(first, last))
+        .order_by()
+        .values_list(
+            "clinician_id",
+            "resource_id",
+            "location_id",
+            "date",
+            "start_time",
+            "end_time",
+            "location__time_zone",
+        )
+    )
+    holidays: Holidays = defaultdict(set)
+    for holiday_date, holiday_location in ClinicHoliday.objects.filter(
+        date__range=(first, last)
+    ).values_list("date", "location_id"):
+        holidays[holiday_date].add(holiday_location)
+    return extras, holidays
+
+
+def _owner_sessions(
+    clinician_ids: list[int],
+    resource_ids: list[int],
+    first: date,
+    last: date,
+    read: tuple[Extras, Holidays] | None = None,
 ) -> tuple[Sessions, Sessions]:
-    """`clinic_sessions` of some clinicians and some resources at once (three queries)."""
+    """`clinic_sessions` of some clinicians and some resources at once (three queries, or
+    one with `read`: `_extras_and_holidays` of the same owners over these dates or more)."""
     if not clinician_ids and not resource_ids:
         return {}, {}
     owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
@@ -106,24 +142,11 @@ def _owner_sessions(
         )
     ):
         by_weekday[row[3]].append(row)
-    extras = (
-        ExtraSession.objects.filter(owners, date__range=(first, last))
-        .order_by()
-        .values_list(
-            "clinician_id",
-            "resource_id",
-            "location_id",
-            "date",
-            "start_time",
-            "end_time",
-            "location__time_zone",
-        )
-    )
-    holidays = defaultdict(set)
-    for holiday_date, holiday_location in ClinicHoliday.objects.filter(
-        date__range=(first, last)
-    ).values_list("date", "location_id"):
-        holidays[holiday_date].add(holiday_location)
+    if read is None:
+        extras, holidays = _extras_and_holidays(clinician_ids, resource_ids, first, last)
+    else:
+        extras = [row for row in read[0] if first <= row[3] <= last]
+        holidays = {day: closed for day, closed in read[1].items() if first <= day <= last}
     by_day: tuple[Sessions, Sessions] = (defaultdict(list), defaultdict(list))
     day = first
     while day <= last:
@@ -355,14 +378,18 @@ def free_days(
     resource_ids = [r.pk for r in resources]
     buffers = travel_buffers() if buffers is None else buffers
     now = now or not_before
+    read: tuple[Extras, Holidays] | None = None  # over the whole range, once
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
+        if read is None and chunk_end < last:
+            owners = ids if sessions is None else []
+            read = _extras_and_holidays(owners, resource_ids, first, last)
         if sessions is None:
-            chunk, kept = _owner_sessions(ids, resource_ids, chunk_start, chunk_end)
+            chunk, kept = _owner_sessions(ids, resource_ids, chunk_start, chunk_end, read)
         else:
             chunk = sessions
-            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end)[1]
+            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end, read)[1]
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
         # Only the clinicians with a session in the chunk have free time to cut.
