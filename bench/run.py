@@ -3,8 +3,10 @@
 1. itinerary_search_p95_ms      the pure engine on the synthetic center (bench/cpsat.py)
    itinerary_search_10x_p95_ms  the same on a center ten times larger, in two zones
    itinerary_vs_cpsat_10x       and its optimum against CP-SAT's there
-2. itinerary_search_api_p95_ms  the same kind of search through gunicorn and PostgreSQL
-   itinerary_search_api_10x_p95_ms  the same on the 10x center in the database
+2. itinerary_search_api_p95_ms  searches with resources (the MRI on a scanner, a Spanish
+                                interpreter throughout) through gunicorn and PostgreSQL
+   itinerary_search_api_10x_p95_ms  the same on the 10x center in the database, with its
+                                60 rooms and machines and 30 interpreters
 3. itinerary_vs_cpsat           single days, the engine's optimum against CP-SAT's
    (both again as itinerary_search_resources_p95_ms and itinerary_vs_cpsat_resources:
    the MRI on a scanner first, a Spanish interpreter at every visit)
