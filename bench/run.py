@@ -3,8 +3,10 @@
 1. itinerary_search_p95_ms      the pure engine on the synthetic center (bench/cpsat.py)
    itinerary_search_10x_p95_ms  the same on a center ten times larger, in two zones
    itinerary_vs_cpsat_10x       and its optimum against CP-SAT's there
-2. itinerary_search_api_p95_ms  the same kind of search through gunicorn and PostgreSQL
-   itinerary_search_api_10x_p95_ms  the same on the 10x center in the database
+2. itinerary_search_api_p95_ms  searches with resources (the MRI on a scanner, a Spanish
+                                interpreter throughout) through gunicorn and PostgreSQL
+   itinerary_search_api_10x_p95_ms  the same on the 10x center in the database, with its
+                                60 rooms and machines and 30 interpreters
 3. itinerary_vs_cpsat           single days, the engine's optimum against CP-SAT's
    (both again as itinerary_search_resources_p95_ms and itinerary_vs_cpsat_resources:
    the MRI on a scanner first, a Spanish interpreter at every visit)
@@ -281,13 +283,19 @@ def api_options(answer: dict, loaded) -> list:
     ]
 
 
-def as_the_service_asks(request: ItineraryRequest, loaded) -> ItineraryRequest:
+def as_the_service_asks(request: ItineraryRequest, loaded, resources=()) -> ItineraryRequest:
     """The engine request `services.itinerary_search` builds: visit-type lengths, and
-    imaging before the surgeons."""
+    imaging before the surgeons; with `resources` (`center_db.ResourceSpec`s) what
+    `visit_needs` adds for the searching patient (a Spanish interpreter at every visit,
+    an MRI scanner for neuroradiology's)."""
+    from bench import center_db
+
+    needs = center_db.search_needs(request.specialties, resources) if resources else {}
     return replace(
         request,
         durations={spec: loaded.minutes[spec] for spec in request.specialties},
         order=tuple(dict.fromkeys(request.order + rules.default_order(request.specialties))),
+        needs=needs,
     )
 
 
@@ -301,10 +309,12 @@ def bench_api_search(
     name: str = "itinerary_search_api_p95_ms",
     target: float = 25,
     baseline: float | None = None,
+    resources=(),
 ) -> float:
     """Searches through the API, each answer checked against the engine's on the
-    synthetic center; returns the p95 (ms). With `baseline` (another center's p95
-    measured just before) the figure carries the ratio of the two."""
+    synthetic center (with `resources`, `center_db.ResourceSpec`s, its days carrying
+    theirs); returns the p95 (ms). With `baseline` (another center's p95 measured just
+    before) the figure carries the ratio of the two."""
     last = loaded.first_day + (center.days[-1].day - FIRST_MONDAY)
 
     def body(request: ItineraryRequest) -> dict:
@@ -323,7 +333,7 @@ def bench_api_search(
     try:
         warm = random.Random(SEED + 2)
         for _ in range(WARM_UP):
-            client.request("POST", path, body(make_request(warm, buffers=center.buffers)))
+            client.request("POST", path, body(make_resource_request(warm, buffers=center.buffers)))
         times, answers = [], []
         for request in requests:
             started = time.perf_counter()
@@ -339,7 +349,7 @@ def bench_api_search(
             log(f"api search answered {status}: {answer}")
             continue
         expected = engine_options(
-            search_itineraries(as_the_service_asks(request, loaded), center.days)
+            search_itineraries(as_the_service_asks(request, loaded, resources), center.days)
         )
         got = api_options(answer, loaded)
         agree += got == expected
@@ -358,6 +368,7 @@ def bench_api_search(
         median=p50(times),
         errors=errors,
         agree_with_engine=agree,
+        resources=len(resources),
         **compared,
     )
     return p95(times)
@@ -383,12 +394,18 @@ def bench_storm(port, tokens, patients, clinician: int, start: datetime) -> None
 
 def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: str) -> None:
     from bench import bookings, center_db
-    from navigation.models import Clinician
+    from navigation.models import Clinician, Resource, VisitType
+    from patients.models import Patient
 
     started = time.perf_counter()
-    loaded = center_db.center_load(center=center, first_day=next_monday())
+    # The rooms, machines and interpreters of bench_resources' center, in the database too.
+    center = add_resources(center, SEED)
+    loaded = center_db.center_load(
+        center=center, first_day=next_monday(), resources=center_db.SMALL_RESOURCES
+    )
     tokens = center_db.navigators_create(count=STORM_CLIENTS)
     searcher = center_db.patients_create(prefix="search", count=1)[0]
+    Patient.objects.filter(pk=searcher).update(interpreter_language="es")
     racers = center_db.patients_create(prefix="storm", count=STORM_CLIENTS)
     log(
         f"loaded {loaded.appointments} appointments for {loaded.patients} patients from "
@@ -409,12 +426,20 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
     loaded_board = board_bench.board_load()
     queue_session = web_bench.queue_load()
     started = time.perf_counter()
-    big = make_center(SEED, **{**TEN_X, "weeks": TEN_X_DB_WEEKS})
-    big_loaded = center_db.center_load(
-        center=big, first_day=next_monday() + timedelta(weeks=TEN_X_FIRST_WEEK), prefix="ten"
+    big, big_resources = center_db.system_resources(
+        make_center(SEED, **{**TEN_X, "weeks": TEN_X_DB_WEEKS}), SEED
     )
+    big_loaded = center_db.center_load(
+        center=big,
+        first_day=next_monday() + timedelta(weeks=TEN_X_FIRST_WEEK),
+        prefix="ten",
+        resources=big_resources,
+    )
+    # Searches with resources, as bench_resources': the MRI first, an interpreter throughout.
+    rng = random.Random(SEED + 2)
+    small_requests = [make_resource_request(rng, buffers=center.buffers) for _ in requests]
     rng = random.Random(SEED)
-    big_requests = [make_request(rng, buffers=big.buffers) for _ in range(SEARCHES)]
+    big_requests = [make_resource_request(rng, buffers=big.buffers) for _ in range(SEARCHES)]
     log(
         f"loaded the 10x center: {big_loaded.appointments} appointments from "
         f"{big_loaded.first_day} in {time.perf_counter() - started:.1f} s"
@@ -422,19 +447,33 @@ def bench_server(center: Center, requests: list[ItineraryRequest], bench_url: st
     with gunicorn(bench_url) as port:
         wait_until_up(port, tokens[0])
         log(f"gunicorn up on 127.0.0.1:{port}")
-        # Today's center is searched as it is alone, then the big one beside it.
+        # Today's center is searched as it is alone, then the big one beside it; the
+        # MRI visit needs a scanner only while they run (later figures book single visits).
         big_clinicians = Clinician.objects.filter(pk__in=big_loaded.clinicians.values())
+        big_machines = Resource.objects.filter(pk__in=big_loaded.resources.values())
+        mri = VisitType.objects.filter(specialty="neuroradiology", new_patient=True)
+        mri.update(needs=["mri"])
         big_clinicians.update(active=False)
-        small = bench_api_search(port, tokens[0], searcher, center, loaded, requests)
+        big_machines.update(active=False)
+        small = bench_api_search(
+            *(port, tokens[0], searcher, center, loaded, small_requests),
+            resources=center_db.SMALL_RESOURCES,
+        )
         big_clinicians.update(active=True)
+        big_machines.update(active=True)
         bench_api_search(
             *(port, tokens[0], searcher, big, big_loaded, big_requests),
             name="itinerary_search_api_10x_p95_ms",
             target=40,
             baseline=small,
+            resources=big_resources,
         )
-        # Later figures search centers of their own: the big one's clinicians retire.
+        # Later figures search centers of their own: the big one's clinicians retire, and
+        # both centers' rooms, machines and interpreters.
         big_clinicians.update(active=False)
+        big_machines.update(active=False)
+        Resource.objects.filter(pk__in=loaded.resources.values()).update(active=False)
+        mri.update(needs=[])
         bench_storm(port, tokens, racers, loaded.clinicians[ids[0]], storm_at)
         # Its MRI visit type needs a scanner: made after the figures above, retired after.
         clients = bookings.clients_create(

@@ -6,6 +6,7 @@ a search that finds its options in the first week never reads the rest of the ho
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -14,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from navigation import availability, engine
@@ -70,14 +73,65 @@ def clinic_sessions(
     `owner="resource"` the same for resources (their sessions' `clinician_id` is then the
     resource's id): one set of rules for both, templates, extra sessions and holidays."""
     ids = [c.pk for c in clinicians]
-    key = f"{owner}_id"
+    if owner == "resource":
+        return _owner_sessions([], ids, first, last)[1]
+    return _owner_sessions(ids, [], first, last)[0]
+
+
+Sessions = dict[date, list[availability.Session]]
+
+
+Extras = list[tuple[Any, ...]]
+Holidays = dict[date, set[int | None]]
+
+
+def _extras_and_holidays(
+    clinician_ids: list[int], resource_ids: list[int], first: date, last: date
+) -> tuple[Extras, Holidays]:
+    """The owners' extra sessions between two dates, as `_owner_sessions` reads them, and
+    the clinic holidays (date -> closed location ids, None for the whole center)."""
+    owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
+    extras = list(
+        ExtraSession.objects.filter(owners, date__range=(first, last))
+        .order_by()
+        .values_list(
+            "clinician_id",
+            "resource_id",
+            "location_id",
+            "date",
+            "start_time",
+            "end_time",
+            "location__time_zone",
+        )
+    )
+    holidays: Holidays = defaultdict(set)
+    for holiday_date, holiday_location in ClinicHoliday.objects.filter(
+        date__range=(first, last)
+    ).values_list("date", "location_id"):
+        holidays[holiday_date].add(holiday_location)
+    return extras, holidays
+
+
+def _owner_sessions(
+    clinician_ids: list[int],
+    resource_ids: list[int],
+    first: date,
+    last: date,
+    read: tuple[Extras, Holidays] | None = None,
+) -> tuple[Sessions, Sessions]:
+    """`clinic_sessions` of some clinicians and some resources at once (three queries, or
+    one with `read`: `_extras_and_holidays` of the same owners over these dates or more)."""
+    if not clinician_ids and not resource_ids:
+        return {}, {}
+    owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
     # Plain rows grouped by weekday: a health system's week has thousands of templates.
     by_weekday: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in (
-        AvailabilityTemplate.objects.filter(**{f"{key}__in": ids}, valid_from__lte=last)
+        AvailabilityTemplate.objects.filter(owners, valid_from__lte=last)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
         .values_list(
-            key,
+            "clinician_id",
+            "resource_id",
             "location_id",
             "weekday",
             "start_time",
@@ -87,37 +141,56 @@ def clinic_sessions(
             "valid_until",
         )
     ):
-        by_weekday[row[2]].append(row)
-    extras = ExtraSession.objects.filter(**{f"{key}__in": ids}, date__range=(first, last))
-    holidays = defaultdict(set)
-    for holiday in ClinicHoliday.objects.filter(date__range=(first, last)):
-        holidays[holiday.date].add(holiday.location_id)
-    by_day: dict[date, list[availability.Session]] = defaultdict(list)
+        by_weekday[row[3]].append(row)
+    if read is None:
+        extras, holidays = _extras_and_holidays(clinician_ids, resource_ids, first, last)
+    else:
+        extras = [row for row in read[0] if first <= row[3] <= last]
+        holidays = {day: closed for day, closed in read[1].items() if first <= day <= last}
+    by_day: tuple[Sessions, Sessions] = (defaultdict(list), defaultdict(list))
     day = first
     while day <= last:
-        for owner_id, location_id, _, start, end, zone, valid_from, valid_until in by_weekday[
-            day.weekday()
-        ]:
+        for (
+            clinician_id,
+            resource_id,
+            location_id,
+            _,
+            start,
+            end,
+            zone,
+            valid_from,
+            valid_until,
+        ) in by_weekday[day.weekday()]:
             if valid_from <= day and (valid_until is None or day <= valid_until):
-                by_day[day].append(
-                    availability.Session(owner_id, location_id, day, start, end, zone)
+                owned = by_day[0] if clinician_id is not None else by_day[1]
+                owned[day].append(
+                    availability.Session(
+                        clinician_id if clinician_id is not None else resource_id,
+                        location_id,
+                        day,
+                        start,
+                        end,
+                        zone,
+                    )
                 )
         day += timedelta(days=1)
-    for extra in extras.select_related("location"):
-        by_day[extra.date].append(
+    for clinician_id, resource_id, location_id, on, start, end, zone in extras:
+        owned = by_day[0] if clinician_id is not None else by_day[1]
+        owned[on].append(
             availability.Session(
-                getattr(extra, key),
-                extra.location_id,
-                extra.date,
-                extra.start_time,
-                extra.end_time,
-                extra.location.time_zone,
+                clinician_id if clinician_id is not None else resource_id,
+                location_id,
+                on,
+                start,
+                end,
+                zone,
             )
         )
-    for day, closed in holidays.items():
-        by_day[day] = [
-            s for s in by_day.get(day, []) if None not in closed and s.location_id not in closed
-        ]
+    for owned in by_day:
+        for day, closed in holidays.items():
+            owned[day] = [
+                s for s in owned.get(day, []) if None not in closed and s.location_id not in closed
+            ]
     return by_day
 
 
@@ -132,43 +205,6 @@ def _live_or_held(now: datetime | None) -> Q:
 
 Busy = dict[int, list[tuple[datetime, datetime]]]
 PatientBusy = list[tuple[datetime, datetime, int]]
-
-
-def _busy(
-    clinician_ids: list[int],
-    patient_id: int | None,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime | None = None,
-    exclude_id: int | None = None,
-    time_off: Busy | None = None,
-) -> tuple[Busy, PatientBusy]:
-    """Booked and held time (overrides included) and time off per clinician in
-    [start, end); and the patient's own visits as (start, end, location), to keep apart
-    from new ones. The visits of both come in one query; `time_off`, when given, is the
-    clinicians' time off over at least [start, end), already read."""
-    busy: Busy = defaultdict(list)
-    patient_busy: PatientBusy = []
-    mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
-    booked = (
-        Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
-        .filter(start__lt=end, end__gt=start)
-        .filter(_live_or_held(now))
-        .exclude(pk__in=[exclude_id] if exclude_id else [])
-        .values_list("clinician_id", "patient_id", "start", "end", "location_id")
-    )
-    wanted = set(clinician_ids)
-    for clinician_id, patient, s, e, location_id in booked:
-        if clinician_id in wanted:
-            busy[clinician_id].append((s, e))
-        if patient_id is not None and patient == patient_id:
-            patient_busy.append((s, e, location_id))
-    if time_off is None:
-        time_off = clinicians_time_off(clinician_ids, start, end)
-    for clinician_id, spans in time_off.items():
-        busy[clinician_id] += spans
-    return busy, patient_busy
 
 
 def clinicians_time_off(clinician_ids: list[int], start: datetime, end: datetime) -> Busy:
@@ -195,19 +231,50 @@ def visit_span(starts: list[datetime]) -> tuple[datetime, datetime]:
 ResourceBusy = dict[int, list[tuple[datetime, datetime, int | None]]]
 
 
-def _resource_busy(
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Microseconds since the epoch: exact, and far cheaper to read than timestamptz text.
+_US = "(extract(epoch from {}) * 1000000)::bigint"
+
+
+def _sql(queryset: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The queryset's SQL and parameters, unordered, to use inside a larger query."""
+    sql, params = queryset.order_by().query.get_compiler(using=queryset.db).as_sql()
+    return str(sql), tuple(params)
+
+
+def _chunk_busy(
+    clinician_ids: list[int],
+    patient_id: int | None,
     resource_ids: list[int],
     start: datetime,
     end: datetime,
     *,
-    now: datetime | None = None,
-    exclude_id: int | None = None,
-) -> ResourceBusy:
-    """Booked and held time of each resource with the location of the visit that has it
-    (an interpreter needs the walk from there), and its time off (location None)."""
-    busy: ResourceBusy = defaultdict(list)
-    if not resource_ids:
-        return busy
+    now: datetime | None,
+    exclude_id: int | None,
+    time_off: Busy | None,
+) -> tuple[Busy, PatientBusy, ResourceBusy]:
+    """Booked and held time (overrides included) and time off of each clinician and each
+    resource in [start, end), and the patient's own visits as (start, end, location), to
+    keep apart from new ones; holds expired at `now` and `exclude_id` (the visit being
+    rescheduled) left out. One query: PostgreSQL merges each clinician's intervals
+    (`range_agg`), and each resource's per location of the visits that have it (time off:
+    location None; an interpreter needs the walk from there), so fewer and equivalent cuts
+    come back, as epoch microseconds; the patient's own visits come one by one (their
+    clinicians, when not among `clinician_ids`, get busy time no calendar reads).
+    `time_off`, when given, is the clinicians' time off already read (not read again)."""
+    mine = Q(patient_id=patient_id) if patient_id is not None else Q(pk__in=[])
+    visits = (
+        Appointment.objects.filter(Q(clinician_id__in=clinician_ids) | mine)
+        .filter(start__lt=end, end__gt=start)
+        .filter(_live_or_held(now))
+        .exclude(pk__in=[exclude_id] if exclude_id else [])
+        .values_list("clinician_id", "patient_id", "start", "end", "location_id")
+    )
+    off = TimeOff.objects.filter(
+        clinician_id__in=clinician_ids if time_off is None else [],
+        start__lt=end,
+        end__gt=start,
+    ).values_list("clinician_id", "start", "end")
     taken = AppointmentResource.objects.filter(
         resource_id__in=resource_ids, live=True, start__lt=end, end__gt=start
     ).exclude(appointment_id__in=[exclude_id] if exclude_id else [])
@@ -216,15 +283,61 @@ def _resource_busy(
             ~Q(appointment__status=Appointment.Status.HELD)
             | Q(appointment__hold__expires_at__gt=now)
         )
-    for resource_id, s, e, place in taken.values_list(
-        "resource_id", "start", "end", "appointment__location_id"
-    ):
-        busy[resource_id].append((s, e, place))
-    for resource_id, s, e in TimeOff.objects.filter(
+    resource_off = TimeOff.objects.filter(
         resource_id__in=resource_ids, start__lt=end, end__gt=start
-    ).values_list("resource_id", "start", "end"):
-        busy[resource_id].append((s, e, None))
-    return busy
+    ).values_list("resource_id", "start", "end")
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, queryset, types in (
+        ("v(c, p, s, e, l)", visits, ("bigint", "bigint", "timestamptz", "timestamptz", "bigint")),
+        ("o(c, s, e)", off, ("bigint", "timestamptz", "timestamptz")),
+        (
+            "r(c, s, e, l)",
+            taken.values_list("resource_id", "start", "end", "appointment__location_id"),
+            ("bigint", "timestamptz", "timestamptz", "bigint"),
+        ),
+        ("ro(c, s, e)", resource_off, ("bigint", "timestamptz", "timestamptz")),
+    ):
+        try:
+            sql, more = _sql(queryset)
+        except EmptyResultSet:  # an empty `__in`: no rows, with the columns' types
+            sql, more = f"SELECT {', '.join(f'NULL::{t}' for t in types)} WHERE false", ()
+        parts.append(f"{name} AS ({sql})")
+        params += more
+    lower, upper = _US.format("lower(x)"), _US.format("upper(x)")
+    query = f"""
+        WITH {", ".join(parts)}
+        SELECT 0, c, NULL::bigint, {lower}, {upper} FROM (
+            SELECT c, unnest(range_agg(tstzrange(s, e))) AS x FROM (
+                SELECT c, s, e FROM v UNION ALL SELECT c, s, e FROM o
+            ) AS u GROUP BY c
+        ) AS merged
+        UNION ALL
+        SELECT 1, p, l, {_US.format("s")}, {_US.format("e")} FROM v WHERE p = %s::bigint
+        UNION ALL
+        SELECT 2, c, l, {lower}, {upper} FROM (
+            SELECT c, l, unnest(range_agg(tstzrange(s, e))) AS x FROM (
+                SELECT c, s, e, l FROM r UNION ALL SELECT c, s, e, NULL FROM ro
+            ) AS u GROUP BY c, l
+        ) AS merged
+    """
+    params.append(patient_id)
+    busy: Busy = defaultdict(list)
+    patient_busy: PatientBusy = []
+    resource_busy: ResourceBusy = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for kind, owner, place, s, e in cursor.fetchall():
+            span = (_EPOCH + timedelta(microseconds=s), _EPOCH + timedelta(microseconds=e))
+            if kind == 0:
+                busy[owner].append(span)
+            elif kind == 1:
+                patient_busy.append((*span, place))
+            else:
+                resource_busy[owner].append((*span, place))
+    for clinician_id, spans in (time_off or {}).items():
+        busy[clinician_id] += spans
+    return busy, patient_busy, resource_busy
 
 
 def free_days(
@@ -262,28 +375,41 @@ def free_days(
     mobile = {r.pk for r in resources if r.kind == Resource.Kind.INTERPRETER}
     specialty = {c.pk: c.specialty for c in clinicians}
     ids = list(specialty)
+    resource_ids = [r.pk for r in resources]
     buffers = travel_buffers() if buffers is None else buffers
     now = now or not_before
+    read: tuple[Extras, Holidays] | None = None  # over the whole range, once
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
-        chunk = sessions
-        if chunk is None:
-            chunk = clinic_sessions(clinicians, chunk_start, chunk_end)
+        if read is None and chunk_end < last:
+            owners = ids if sessions is None else []
+            read = _extras_and_holidays(owners, resource_ids, first, last)
+        if sessions is None:
+            chunk, kept = _owner_sessions(ids, resource_ids, chunk_start, chunk_end, read)
+        else:
+            chunk = sessions
+            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end, read)[1]
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
-        busy, patient_busy = _busy(
-            ids,
+        # Only the clinicians with a session in the chunk have free time to cut.
+        working = sorted(
+            {
+                s.clinician_id
+                for d, day in chunk.items()
+                if chunk_start <= d <= chunk_end
+                for s in day
+            }
+        )
+        busy, patient_busy, resource_busy = _chunk_busy(
+            working,
             patient_id,
+            resource_ids,
             span_start,
             span_end,
             now=now,
             exclude_id=exclude_id,
             time_off=time_off,
-        )
-        kept = clinic_sessions(resources, chunk_start, chunk_end, "resource") if resources else {}
-        resource_busy = _resource_busy(
-            [r.pk for r in resources], span_start, span_end, now=now, exclude_id=exclude_id
         )
         day = chunk_start
         while day <= chunk_end:
@@ -319,6 +445,22 @@ def _buffer(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
     return buffers.get((a, b), buffers.get((b, a), engine.ItineraryRequest.default_buffer))
 
 
+@functools.lru_cache(maxsize=4096)
+def _local_to_utc(day: date, at: time, time_zone: str) -> datetime:
+    """`availability.local_to_utc`, remembered: a health system's sessions of one date
+    start and end at a few wall-clock times in a few zones."""
+    return availability.local_to_utc(day, at, time_zone)
+
+
+def _session_span(session: availability.Session) -> availability.Span:
+    """`availability.session_span`, through `_local_to_utc`."""
+    return availability.Span(
+        _local_to_utc(session.day, session.start, session.time_zone),
+        _local_to_utc(session.day, session.end, session.time_zone),
+        session.location_id,
+    )
+
+
 def _day_calendar(
     day: date,
     sessions: list[availability.Session],
@@ -335,7 +477,7 @@ def _day_calendar(
         blocked.append((day_start, min(not_before, day_end)))
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        span: availability.Span | None = availability.session_span(session)
+        span: availability.Span | None = _session_span(session)
         if window and span is not None:
             span = _clip(span, session, window)
         if span is not None:
@@ -375,31 +517,36 @@ def _resource_days(
     walk between their location and that place."""
     spans: dict[int, list[availability.Span]] = defaultdict(list)
     for session in sessions:
-        spans[session.clinician_id].append(availability.session_span(session))
+        spans[session.clinician_id].append(_session_span(session))
     out = []
     for resource_id in sorted(spans):
-        free: list[availability.Span] = []
+        free: list[engine.FreeInterval] = []
         own = {span.location_id for span in spans[resource_id]}
+        taken = busy.get(resource_id, [])
+        # Places whose walks from the resource's visits are the same get the same cuts:
+        # subtract once for them (time off, located nowhere, takes no walk).
+        done: dict[tuple[int, ...], list[availability.Span]] = {}
         for place in sorted(places | own) if resource_id in mobile else [None]:
-            cuts = []
-            for s, e, there in busy.get(resource_id, []):
-                if place is None or there is None:
-                    cuts.append((s, e))
-                else:
-                    walk = timedelta(minutes=_buffer(buffers, there, place))
-                    cuts.append((s - walk, e + walk))
-            moved = [
-                availability.Span(span.start, span.end, place or span.location_id)
-                for span in spans[resource_id]
-            ]
-            free += availability.subtract(moved, cuts)
-        if free:
-            out.append(
-                engine.ResourceDay(
-                    resource_id,
-                    tuple(engine.FreeInterval(f.start, f.end, f.location_id) for f in free),
-                )
+            walks = tuple(
+                0 if place is None else _buffer(buffers, there, place)
+                for _, _, there in taken
+                if there is not None
             )
+            if walks not in done:
+                cuts = []
+                located = iter(walks)
+                for s, e, there in taken:
+                    if there is None:
+                        cuts.append((s, e))
+                    else:
+                        walk = timedelta(minutes=next(located))
+                        cuts.append((s - walk, e + walk))
+                done[walks] = availability.subtract(spans[resource_id], cuts)
+            free += [
+                engine.FreeInterval(f.start, f.end, place or f.location_id) for f in done[walks]
+            ]
+        if free:
+            out.append(engine.ResourceDay(resource_id, tuple(free)))
     return tuple(out)
 
 

@@ -15,6 +15,7 @@ from navigation import checker, engine, rules, selectors
 from navigation.models import (
     Appointment,
     AppointmentResource,
+    Clinician,
     Hold,
     Itinerary,
     Resource,
@@ -38,7 +39,6 @@ from navigation.services.booking import (
     refresh_consult,
     release_expired_holds,
     visit_types,
-    visits_minutes,
 )
 from navigation.services.resources import visit_needs
 from notifications import outbox
@@ -175,7 +175,8 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
 
     Raises DomainError naming `order` for order pairs that cannot be kept, and
     `latest_departure` for a window shorter than the visits."""
-    durations = visits_minutes(search.specialties, search.visit_types)
+    types = visit_types(search.specialties, search.visit_types)  # read once
+    durations = {s: t.minutes if t else rules.DEFAULT_MINUTES[s] for s, t in types.items()}
     if search.window:
         start, end = search.window[0] or time(0), search.window[1] or time.max
         room = datetime.combine(date.min, end) - datetime.combine(date.min, start)
@@ -186,15 +187,16 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
                 field="latest_departure",
                 code="window_too_short",
             )
-    needs = visit_needs(
-        specialties=search.specialties,
-        types=visit_types(search.specialties, search.visit_types),
-        patient=patient,
-    )
+    needs = visit_needs(specialties=search.specialties, types=types, patient=patient)
     request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
-    clinicians = selectors.clinicians_of(search.specialties)
     pins = search.pins or {}
-    clinicians = [c for c in clinicians if pins.get(c.specialty, c.pk) == c.pk]
+    clinicians = [
+        c
+        for c in Clinician.objects.filter(active=True, specialty__in=search.specialties).only(
+            "pk", "specialty"
+        )
+        if pins.get(c.specialty, c.pk) == c.pk
+    ]
     calendars: dict[date, engine.DayCalendar] = {}
 
     def remembered() -> Iterator[engine.DayCalendar]:
