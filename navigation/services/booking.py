@@ -315,6 +315,11 @@ def check_visits(
             types=types,
             patient=patient,
             field="specialty" if single else "visits",
+            fields={
+                s: _field(i, "visit_type", single)
+                for i, (v, s) in enumerate(zip(visits, specialties, strict=True))
+                if v.visit_type is not None
+            },
         )
     )
     request = plan_request(specialties, minutes, plan, needs=needs)

@@ -187,7 +187,13 @@ def _search(*, patient: Patient, search: ItinerarySearch, now: datetime) -> Plan
                 field="latest_departure",
                 code="window_too_short",
             )
-    needs = visit_needs(specialties=search.specialties, types=types, patient=patient)
+    needs = visit_needs(
+        specialties=search.specialties,
+        types=types,
+        patient=patient,
+        # A type only a choice reaches (not the new-patient default) names the choice.
+        fields={s: f"visit_types.{s}" for s, t in types.items() if t and not t.new_patient},
+    )
     request = plan_request(search.specialties, durations, search.rules, search.limit, needs)
     pins = search.pins or {}
     clinicians = [

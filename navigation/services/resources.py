@@ -6,7 +6,7 @@ One function turns both into the engine's resource groups, for search and bookin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from navigation.models import NEED_CHOICES, Resource, VisitType
@@ -79,12 +79,15 @@ def visit_needs(
     types: dict[str, VisitType | None],
     patient: Patient,
     field: str = "specialties",
+    fields: Mapping[str, str] | None = None,
 ) -> Needs:
     """The resources each specialty's visit needs, for `patient`: one of each kind its
     visit type lists, and an interpreter for the patient's `interpreter_language`.
 
-    Raises DomainError naming `field` when a visit type needs a kind of resource that no
-    location has, and `interpreter_language` when no interpreter covers the language."""
+    Raises DomainError naming `field` (or `fields[specialty]`, where the caller's input
+    chose that specialty's visit type, e.g. `visit_types.neurosurgery`) when a visit type
+    needs a kind of resource that no location has, and `interpreter_language` when no
+    interpreter covers the language."""
     specialties = list(specialties)
     if not patient.interpreter_language and not any(
         visit_type.needs for s in specialties if (visit_type := types.get(s))
@@ -112,7 +115,7 @@ def visit_needs(
                 raise DomainError(
                     f"The {specialty.replace('_', ' ')} visit ({visit_type}) needs "
                     f"{NEED_LABELS.get(need, need)}, and no location has one.",
-                    field=field,
+                    field=(fields or {}).get(specialty, field),
                     code="no_resource",
                 )
             found.append(ids)

@@ -295,3 +295,26 @@ def test_the_schema_describes_the_visit_types_map(as_navigator):
         assert "new-patient visit type" in field["description"]
     assert "visit_type" in parts["VisitInRequest"]["properties"]
     assert "visit_type" in parts["VisitOut"]["properties"]
+
+
+def test_a_chosen_type_needing_a_machine_no_location_has_names_the_choice(
+    as_navigator, center, alice, srs
+):
+    Resource.objects.filter(equipment="ct_simulator").update(active=False)
+    refused = search(as_navigator, alice, visit_types={"radiation_oncology": srs.pk})
+    assert refused.status_code == 400
+    message = refused.json()["message"]
+    assert "needs a CT simulator, and no location has one" in message
+    assert refused.json()["fields"] == {"visit_types.radiation_oncology": [message]}
+
+    clinician = Clinician.objects.filter(specialty="radiation_oncology").first()
+    start = datetime(2026, 3, 9, 14, tzinfo=NY).isoformat()
+    visit = {"clinician": clinician.pk, "start": start, "visit_type": srs.pk}
+    surgeon = Clinician.objects.filter(specialty="neurosurgery").first()
+    other = {"clinician": surgeon.pk, "start": datetime(2026, 3, 9, 9, tzinfo=NY).isoformat()}
+    booked = as_navigator.post(
+        "/api/v1/itineraries/", {"patient": alice.pk, "visits": [other, visit]}
+    )
+    assert booked.status_code == 400
+    assert list(booked.json()["fields"]) == ["visits.1.visit_type"]
+    assert nothing_written()
