@@ -15,9 +15,12 @@ from identity.events import BUFFER, sign_in_events_flush
 from identity.signals import REASON
 
 LAST_SEEN = "identity_last_seen"
-# Set in the new, anonymous session by an idle logout: the login page then says why, even
-# when the request that ended the session was the page's own polling, not the reload.
-IDLE_LOGOUT = "identity_idle_logout"
+# A cookie of its own, set by an idle logout: the login page then says why, even when the
+# request that ended the session was the page's own polling, not the reload. Not in the
+# session: a request that raced the logout with the old session cookie answers by
+# deleting that cookie (Django's SessionMiddleware), and would take a mark there with it.
+IDLE_LOGOUT = "idle_logout"
+IDLE_LOGOUT_SECONDS = 600
 # Requests the page makes by itself (htmx polling every minute, marked by static/js/idle.js)
 # are not the person's activity: they must not keep an unattended session open.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND"
@@ -59,8 +62,16 @@ class IdleTimeoutMiddleware:
         if last_seen is not None and now - last_seen >= idle_seconds:
             setattr(request, REASON, "idle")
             auth.logout(request)
-            request.session[IDLE_LOGOUT] = True
-            return self._logged_out(request)
+            response = self._logged_out(request)
+            response.set_cookie(
+                IDLE_LOGOUT,
+                "1",
+                max_age=IDLE_LOGOUT_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
         background = request.META.get(BACKGROUND_HEADER) == "1"
         if not background and (last_seen is None or now - last_seen >= RESOLUTION_SECONDS):
             request.session[LAST_SEEN] = now

@@ -101,3 +101,24 @@ def test_api_tokens_keep_their_own_expiry(nina, settings):
         assert api.get("/api/v1/referrals/").status_code == 200  # idle for 2 hours: fine
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=13)):
         assert api.get("/api/v1/referrals/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_login_page_says_why_when_a_racing_reload_drops_the_session_cookie(client, nina):
+    """At the timeout the page's polling and its reload leave together with the same
+    session cookie. The poll ends the session; the reload, now anonymous, answers by
+    deleting the session cookie. The login page must still say it was the idle timeout."""
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(nina)
+        assert client.get("/queue/").status_code == 200
+        old = client.cookies["sessionid"].value
+        clock.shift(timedelta(minutes=15, seconds=5))
+        poll = client.get("/queue/", headers={"X-Background": "1", "HX-Request": "true"})
+        assert poll.status_code == 204 and "idle=1" in poll["HX-Redirect"]
+        client.cookies["sessionid"] = old  # the reload, sent before the poll's answer came
+        reload = client.get("/queue/")
+        assert reload.status_code == 302 and "idle" not in reload["Location"]
+        login = client.get(reload["Location"])
+        assert "You were logged out after 15 minutes without activity" in login.text
+        client.post("/login/", {"username": "nina", "password": "nina-pw-1"})
+        assert client.cookies["idle_logout"].value == ""  # logged in again: said once

@@ -197,6 +197,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("GET", 'fhir/R4/PractitionerRole', "fhir/R4/PractitionerRole"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/PractitionerRole/<str:pk>', "fhir/R4/PractitionerRole/{clinician}"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Location/<str:pk>', "fhir/R4/Location/{location}"): (401, 403, 403, 200, 200, 200),
+    ("GET", 'fhir/R4/Device', "fhir/R4/Device"): (401, 403, 403, 200, 200, 200),
     ("GET", 'fhir/R4/Device/<str:pk>', "fhir/R4/Device/{resource}"): (401, 403, 403, 200, 200, 200),
     ("POST", 'fhir/R4/Appointment/$hold', "fhir/R4/Appointment/$hold"): (401, 403, 403, 403, 400, 400),
     ("GET", 'fhir/R4/Schedule', "fhir/R4/Schedule"): (401, 403, 403, 200, 200, 200),

@@ -61,7 +61,9 @@ class LoginView(auth_views.LoginView):
         page (or, on a first login where one is required, setting up the app)."""
         user = form.get_user()
         if not mfa_needed(user):
-            return super().form_valid(form)
+            response = super().form_valid(form)
+            response.delete_cookie(IDLE_LOGOUT, samesite="Lax")  # said; logged in again
+            return response
         pending_start(self.request, user=user, next_url=self.get_redirect_url())
         return redirect("identity:login_verify" if mfa_enrolled(user) else "identity:login_setup")
 
@@ -69,7 +71,7 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["sso_failed"] = "sso" in self.request.GET
         # The link's ?idle=1, or the mark the logout left when a background request ended it.
-        logged_out_idle = self.request.session.pop(IDLE_LOGOUT, False)
+        logged_out_idle = IDLE_LOGOUT in self.request.COOKIES
         context["idle"] = "idle" in self.request.GET or logged_out_idle
         context["expired"] = "expired" in self.request.GET
         return context
