@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.mail.backends import filebased
 
-from bench.common import Client
+from bench.common import Client, log
 
 SECONDS = 60.0
 THINK_S = (1.0, 3.0)  # uniform, between one user's requests
@@ -337,6 +337,8 @@ def timed(tally: Tally, kind: str, conn: Client, method: str, path: str, body=No
     else:
         outcome = str(status)
     tally.requests.append((kind, started, time.perf_counter() - started, outcome))
+    if outcome not in EXPECTED.get(kind, {"200"}):
+        log(f"load: {kind} answered {outcome}: {payload[:300].decode(errors='replace')}")
     return status, payload
 
 
@@ -649,7 +651,7 @@ def bench_mixed_load(bench_url: str, mix: Mix = MIX) -> None:
     from django.conf import settings
 
     from bench import notifications as celery_bench
-    from bench.common import emit, gunicorn, log, overlaps_in_db, wait_until_up
+    from bench.common import emit, gunicorn, overlaps_in_db, wait_until_up
     from patients.models import Patient
     from tests.notifications.twilio_stub import TwilioStub
 

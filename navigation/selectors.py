@@ -439,7 +439,9 @@ def free_days(
         chunk_start = chunk_end + timedelta(days=1)
 
 
-def _buffer(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
+def walk_minutes(buffers: dict[tuple[int, int], int], a: int, b: int) -> int:
+    """Minutes to walk from location `a` to `b`: 0 within one, else the travel buffer
+    between them (either way; `engine.ItineraryRequest.default_buffer` when unset)."""
     if a == b:
         return 0
     return buffers.get((a, b), buffers.get((b, a), engine.ItineraryRequest.default_buffer))
@@ -488,8 +490,8 @@ def _day_calendar(
         for span in spans[clinician_id]:
             walk = [
                 (
-                    s - timedelta(minutes=_buffer(buffers, span.location_id, place)),
-                    e + timedelta(minutes=_buffer(buffers, place, span.location_id)),
+                    s - timedelta(minutes=walk_minutes(buffers, span.location_id, place)),
+                    e + timedelta(minutes=walk_minutes(buffers, place, span.location_id)),
                 )
                 for s, e, place in patient_busy
             ]
@@ -528,7 +530,7 @@ def _resource_days(
         done: dict[tuple[int, ...], list[availability.Span]] = {}
         for place in sorted(places | own) if resource_id in mobile else [None]:
             walks = tuple(
-                0 if place is None else _buffer(buffers, there, place)
+                0 if place is None else walk_minutes(buffers, there, place)
                 for _, _, there in taken
                 if there is not None
             )

@@ -459,7 +459,9 @@ def _raise_resource_taken(
     single: bool,
 ) -> None:
     """A resource not free for a visit: 409 naming it and what holds it (a booked visit or
-    a hold) when it is taken; else 400 (not in session then, or time off)."""
+    a hold) when it is taken, or, for an interpreter, when another visit of theirs
+    elsewhere leaves no time to walk here (another navigator's booking may have just
+    done so); else 400 (not in session then, or time off)."""
     resource = needs.resources.get(resource_id) if resource_id else None
     if resource is None:
         return
@@ -470,9 +472,12 @@ def _raise_resource_taken(
         exclude_ids=[exclude_id] if exclude_id else [],
         now=now,
     )
+    walk = not found and resource.kind == Resource.Kind.INTERPRETER
+    if walk:
+        found = _walk_clashes(resource, checked, exclude_id, now)
     if found:
         raise resource_conflict(
-            checked.specialty, checked.request.start, checked.time_zone, found, index
+            checked.specialty, checked.request.start, checked.time_zone, found, index, walk=walk
         )
     raise DomainError(
         f"{resource.kind_label[:1].upper()}{resource.kind_label[1:]} “{resource.name}” is "
@@ -482,6 +487,29 @@ def _raise_resource_taken(
         field=_field(index, "resources", single),
         code="resource_not_free",
     )
+
+
+def _walk_clashes(
+    resource: Resource, checked: CheckedVisit, exclude_id: int | None, now: datetime
+) -> list[AppointmentResource]:
+    """The interpreter's live visits at other locations too close to walk between them
+    and this visit (the travel buffer of the two places, either way), nearest first."""
+    buffers = selectors.travel_buffers()
+    widest = timedelta(minutes=max([*buffers.values(), engine.ItineraryRequest.default_buffer]))
+    start, end, here = checked.request.start, checked.end, checked.location_id
+    near = resource_clashes(
+        resource_ids=[resource.pk],
+        start=start - widest,
+        end=end + widest,
+        exclude_ids=[exclude_id] if exclude_id else [],
+        now=now,
+    )
+    close = []
+    for row in near:
+        walk = timedelta(minutes=selectors.walk_minutes(buffers, row.appointment.location_id, here))
+        if row.start < end + walk and row.end > start - walk:
+            close.append(row)
+    return sorted(close, key=lambda row: min(abs(row.end - start), abs(end - row.start)))
 
 
 def resource_clashes(
@@ -499,7 +527,7 @@ def resource_clashes(
             resource_id__in=list(resource_ids), live=True, start__lt=end, end__gt=start
         )
         .exclude(appointment_id__in=list(exclude_ids))
-        .select_related("resource", "appointment__hold")
+        .select_related("resource", "appointment__hold", "appointment__location")
     )
     return [
         row
@@ -517,11 +545,14 @@ def resource_conflict(
     time_zone: str,
     found: list[AppointmentResource],
     index: int | None,
+    *,
+    walk: bool = False,
 ) -> Conflict:
-    """409 naming the room, machine or interpreter taken, and whether a hold has it."""
+    """409 naming the room, machine or interpreter taken, and whether a hold has it;
+    `walk`: taken at another place too close in time to walk between."""
     return Conflict(
         f"The {_name(specialty)} visit at {_local(start, time_zone)} needs "
-        f"{_resource_taken(found, time_zone)}. Nothing was booked.",
+        f"{_resource_taken(found, time_zone, walk=walk)}. Nothing was booked.",
         code="resource_taken",
         extra={
             "clash": {
@@ -544,9 +575,12 @@ def resource_conflict(
     )
 
 
-def _resource_taken(found: Sequence[AppointmentResource], time_zone: str) -> str:
+def _resource_taken(
+    found: Sequence[AppointmentResource], time_zone: str, *, walk: bool = False
+) -> str:
     """“MRI scanner 3 T “MRI 3T-1”, which is held for another patient (hold 7, until …)”:
-    the first taken resource of `found` and what has it (local times in `time_zone`)."""
+    the first taken resource of `found` and what has it (local times in `time_zone`);
+    `walk`: that visit is elsewhere, too close in time to walk between."""
     row = found[0]
     resource = row.resource
     hold = row.appointment.hold
@@ -556,6 +590,12 @@ def _resource_taken(found: Sequence[AppointmentResource], time_zone: str) -> str
         )
     else:
         why = "booked for another visit then"
+    if walk:
+        why = why.removesuffix(" then")
+        why += (
+            f" at {row.appointment.location.name} from {_local(row.start, time_zone)} to "
+            f"{_local(row.end, time_zone)}, too close to walk between"
+        )
     return f"{resource.kind_label} “{resource.name}”, which is {why}"
 
 

@@ -371,3 +371,37 @@ def test_a_scanner_taken_while_the_plan_is_being_written_rolls_it_all_back_namin
     assert not Appointment.objects.filter(patient=alice).exists()
     assert not Itinerary.objects.exists() and not Hold.objects.exists()
     assert not AuditEvent.objects.filter(path=f"/api/v1/{taking}/").exists()
+
+
+def test_an_interpreter_left_too_little_time_to_walk_is_a_409_naming_them(
+    as_navigator, center, alice, bob, interpreter
+):
+    """Another navigator booked Lucía at the Pavilion until 11:00; the Tower is 15 minutes'
+    walk away, so a Tower visit at 11:05 with her is a race lost, not a bad request."""
+    for patient in (alice, bob):
+        patient.interpreter_language = "es"
+        patient.save()
+    ravi, nora = center.clinicians["Dr. Ravi Shah"], center.clinicians["Dr. Nora Reyes"]
+    first = {
+        "clinician": ravi.pk,
+        "start": datetime(2026, 3, 9, 10, 15, tzinfo=NY).isoformat(),
+        "resources": [interpreter.pk],
+    }
+    taken = as_navigator.post("/api/v1/itineraries/", {"patient": bob.pk, "visits": [first]})
+    assert taken.status_code == 201, taken.json()
+    late = {
+        "clinician": nora.pk,
+        "start": datetime(2026, 3, 9, 11, 5, tzinfo=NY).isoformat(),
+        "resources": [interpreter.pk],
+    }
+    refused = as_navigator.post("/api/v1/itineraries/", {"patient": alice.pk, "visits": [late]})
+    assert refused.status_code == 409, refused.json()
+    message = refused.json()["message"]
+    assert "interpreter “Lucía Ortega”" in message
+    assert "at Pavilion from Mon 09 Mar 10:15 to Mon 09 Mar 11:00, too close to walk" in message
+    assert refused.json()["clash"]["resource_name"] == "Lucía Ortega"
+    assert not Appointment.objects.filter(patient=alice).exists()
+
+    in_time = {**late, "start": datetime(2026, 3, 9, 11, 15, tzinfo=NY).isoformat()}
+    booked = as_navigator.post("/api/v1/itineraries/", {"patient": alice.pk, "visits": [in_time]})
+    assert booked.status_code == 201, booked.json()
