@@ -74,6 +74,13 @@ class ClinicianLoad:
 
 
 @dataclass(frozen=True)
+class ResourceLoad:
+    kind: str  # what it is, in words: "MRI scanner 3 T", "interpreter"
+    booked_minutes: int
+    open_minutes: int  # its sessions in the horizon
+
+
+@dataclass(frozen=True)
 class MeetingLoad:
     day: date
     cases: int
@@ -198,6 +205,15 @@ def utilization(loads: list[ClinicianLoad]) -> dict:
     }
 
 
+def resource_utilization(loads: Sequence[ResourceLoad]) -> dict[str, float | None]:
+    """Booked share of the session time of each kind of room, machine or interpreter."""
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for load in loads:
+        by_kind[load.kind][0] += load.booked_minutes
+        by_kind[load.kind][1] += load.open_minutes
+    return {kind: share(booked, open_) for kind, (booked, open_) in sorted(by_kind.items())}
+
+
 def bottleneck(outcomes: list[Outcome], by_specialty: dict[str, float | None]) -> dict | None:
     missed = [o for o in outcomes if not o.met_deadline]
     pool = missed or outcomes
@@ -291,6 +307,7 @@ def summarize(
     post_op: Sequence[PostOp] = (),
     scan_plans: Sequence[ScanPlan] = (),
     srs_target: timedelta = timedelta(days=30),
+    resource_loads: Sequence[ResourceLoad] = (),
 ) -> dict:
     """The whole report for one scenario, JSON-ready."""
     leads = [o.lead.total_seconds() / 3600 for o in outcomes if o.lead is not None]
@@ -321,6 +338,7 @@ def summarize(
         "itineraries": _count(asked, lambda o: o.itinerary_booked),
         "weekly": weekly(outcomes, first_day=first_day, weeks=weeks, zone=zone),
         "utilization": used,
+        "resource_utilization": resource_utilization(resource_loads),
         "board": board(meetings),
         "bottleneck": bottleneck(outcomes, used["by_specialty"]),
         "post_op_srs": post_op_srs(list(post_op), target=srs_target),

@@ -8,6 +8,7 @@ changed nothing in the center, and every figure then shows one scenario.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from web import charts
 
@@ -46,7 +47,20 @@ def booked_specialties(document: dict) -> list[str]:
     )
 
 
-def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
+def used_resources(document: dict) -> list[str]:
+    """Kinds of room, machine or interpreter with sessions in either scenario."""
+    return sorted(
+        {
+            kind
+            for _, report in _scenarios(document)
+            for kind in report.get("resource_utilization", {})
+        }
+    )
+
+
+def rows(
+    report: dict, specialties: list[str], resources: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """The director's lines for one scenario: label, value."""
     lines = [
         ("Referrals", str(report["referrals"])),
@@ -70,6 +84,9 @@ def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
     for spec in specialties:
         value = report["utilization"]["by_specialty"].get(spec)
         lines.append((f"Utilization, {spec.replace('_', ' ')}", _pct(value)))
+    for kind in resources:  # a what-if's added scanner hours show here
+        value = report.get("resource_utilization", {}).get(kind)
+        lines.append((f"Utilization, {kind}", _pct(value)))
     board = report["board"]
     per = board["cases_per_meeting"]
     lines += [
@@ -103,9 +120,9 @@ def rows(report: dict, specialties: list[str]) -> list[tuple[str, str]]:
 
 def table(document: dict) -> str:
     """Before and after side by side (one column when nothing changed)."""
-    specialties = booked_specialties(document)
-    before = rows(document["before"], specialties)
-    after = rows(document["after"], specialties) if document.get("after") else None
+    specialties, resources = booked_specialties(document), used_resources(document)
+    before = rows(document["before"], specialties, resources)
+    after = rows(document["after"], specialties, resources) if document.get("after") else None
     head = ["", "before", "after"] if after else ["", "result"]
     body = [
         [label, value, after[i][1]] if after else [label, value]

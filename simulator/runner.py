@@ -37,7 +37,7 @@ from board.services.cases import case_submit
 from board.services.meetings import meetings_generate, series_update
 from navigation import availability, rules, selectors
 from navigation import services as navigation
-from navigation.models import Appointment, Clinician
+from navigation.models import Appointment, AppointmentResource, Clinician, Resource
 from patients import clinical
 from patients import services as patients
 from simulator import metrics, whatif
@@ -233,6 +233,7 @@ class _Run:
         return metrics.summarize(
             outcomes=self.outcomes,
             loads=self._loads(),
+            resource_loads=self._resource_loads(),
             meetings=self._meetings(),
             first_day=self.scenario.first_day,
             weeks=self.scenario.weeks,
@@ -507,6 +508,30 @@ class _Run:
             )
             for c in clinicians
             if booked[c.pk] + free[c.pk] > 0
+        ]
+
+    def _resource_loads(self) -> list[metrics.ResourceLoad]:
+        """Each active room, machine and interpreter: minutes of its sessions in the
+        horizon (a what-if's added ones too) and of them booked."""
+        resources = list(Resource.objects.filter(active=True))
+        open_: dict[int, int] = defaultdict(int)
+        sessions = selectors.clinic_sessions(
+            resources, self.scenario.first_day, self.last_day, owner="resource"
+        )
+        for day_sessions in sessions.values():
+            for session in day_sessions:
+                span = availability.session_span(session)
+                open_[session.clinician_id] += int((span.end - span.start).total_seconds() // 60)
+        booked: dict[int, int] = defaultdict(int)
+        for resource_id, start, end in AppointmentResource.objects.filter(
+            live=True, start__lt=self.end, end__gt=self.start
+        ).values_list("resource_id", "start", "end"):
+            span = min(end, self.end) - max(start, self.start)
+            booked[resource_id] += int(span.total_seconds() // 60)
+        return [
+            metrics.ResourceLoad(r.kind_label, booked[r.pk], open_[r.pk])
+            for r in resources
+            if open_[r.pk]
         ]
 
     def _meetings(self) -> list[metrics.MeetingLoad]:

@@ -54,9 +54,14 @@ def _run_context(run: SimulationRun) -> dict:
     document = run.report
     rows = []
     if document:
-        specialties = report.booked_specialties(document)
-        before = report.rows(document["before"], specialties)
-        after = report.rows(document["after"], specialties) if document["after"] else None
+        specialties, resources = (
+            report.booked_specialties(document),
+            report.used_resources(document),
+        )
+        before = report.rows(document["before"], specialties, resources)
+        after = (
+            report.rows(document["after"], specialties, resources) if document["after"] else None
+        )
         rows = [
             (label, value, after[i][1] if after else None)
             for i, (label, value) in enumerate(before)

@@ -126,3 +126,15 @@ def test_a_resource_busy_then_gets_a_twin_for_the_what_if(exam_room):
     assert twin.location_id == exam_room.location_id
     with pytest.raises(Exception, match="No active resource is “ct_simulator”"):
         whatif.resource_add(whatif.parse_resource("ct_simulator:mon:09:00-10:00"), from_day=MONDAY)
+
+
+def test_the_report_shows_what_added_room_hours_do_to_the_rooms_use(exam_room):
+    from simulator.report import table
+
+    more = scenario(1, add_resources=(whatif.parse_resource("room:thu:09:00-11:00"),))
+    document = scenario_report(more)
+    before = document["before"]["resource_utilization"]["room"]
+    after = document["after"]["resource_utilization"]["room"]
+    assert 0 < before and 0 < after  # booked in both; three times the hours after
+    (line,) = [row for row in table(document).splitlines() if row.startswith("Utilization, room")]
+    assert f"{before:.0%}" in line and f"{after:.0%}" in line
