@@ -205,13 +205,17 @@ def utilization(loads: list[ClinicianLoad]) -> dict:
     }
 
 
-def resource_utilization(loads: Sequence[ResourceLoad]) -> dict[str, float | None]:
-    """Booked share of the session time of each kind of room, machine or interpreter."""
+def resource_utilization(loads: Sequence[ResourceLoad]) -> dict[str, dict]:
+    """Per kind of room, machine or interpreter: the hours of its sessions in the horizon
+    (`open_hours`) and the booked share of them (`share`)."""
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for load in loads:
         by_kind[load.kind][0] += load.booked_minutes
         by_kind[load.kind][1] += load.open_minutes
-    return {kind: share(booked, open_) for kind, (booked, open_) in sorted(by_kind.items())}
+    return {
+        kind: {"share": share(booked, open_), "open_hours": round(open_ / 60, 1)}
+        for kind, (booked, open_) in sorted(by_kind.items())
+    }
 
 
 def bottleneck(outcomes: list[Outcome], by_specialty: dict[str, float | None]) -> dict | None:

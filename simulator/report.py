@@ -85,8 +85,9 @@ def rows(
         value = report["utilization"]["by_specialty"].get(spec)
         lines.append((f"Utilization, {spec.replace('_', ' ')}", _pct(value)))
     for kind in resources:  # a what-if's added scanner hours show here
-        value = report.get("resource_utilization", {}).get(kind)
-        lines.append((f"Utilization, {kind}", _pct(value)))
+        used = report.get("resource_utilization", {}).get(kind)
+        value = f"{_pct(used['share'])} of {used['open_hours']:g} h" if used else "–"
+        lines.append((f"Utilization, {kind}", value))
     board = report["board"]
     per = board["cases_per_meeting"]
     lines += [
