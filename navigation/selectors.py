@@ -635,7 +635,7 @@ def clashes(
 def appointment_list(*, user: Any) -> QuerySet[Appointment]:
     """Navigators see every appointment; specialists their own; patients theirs."""
     appointments = Appointment.objects.select_related(
-        "clinician", "location", "patient"
+        "clinician", "location", "patient", "visit_type"
     ).prefetch_related("resource_bookings__resource")
     if has_role(user, NAVIGATOR) or has_role(user, "admin"):
         return appointments
@@ -677,7 +677,7 @@ def referral_holds(*, referral: Any, now: datetime) -> list[HeldOption]:
     by_hold: dict[int, list[Appointment]] = defaultdict(list)
     for visit in (
         Appointment.objects.filter(hold__in=holds, status=Appointment.Status.HELD)
-        .select_related("clinician", "location")
+        .select_related("clinician", "location", "visit_type")
         .prefetch_related("resource_bookings__resource")
         .order_by("start")
     ):

@@ -88,6 +88,15 @@ def test_a_held_srs_planning_option_is_held_as_that_visit(nina, center, emergenc
     assert held.status_code == 302
     planning = Appointment.objects.get(referral=emergency, specialty="radiation_oncology")
     assert (planning.status, planning.visit_type) == ("held", srs)
+    page = client.get(f"/referrals/{emergency.pk}/").content.decode()
+    held = page.split('id="holds"', 1)[1].split("</ol>", 1)[0]
+    assert "Radiation oncology (SRS planning) with Dr. Ravi Shah" in held
+    assert "Neurosurgery with" in held  # the new-patient default is not spelled out
+    hold = planning.hold_id
+    client.post(f"/holds/{hold}/confirm/", {"form_token": "c1"})
+    assert Appointment.objects.get(pk=planning.pk).status == "booked"
+    booked = client.get(f"/referrals/{emergency.pk}/").content.decode()
+    assert "Radiation oncology (SRS planning) with Dr. Ravi Shah" in booked.split('id="holds"')[0]
 
 
 def test_the_default_stays_the_new_patient_visit(nina, center, emergency, srs):

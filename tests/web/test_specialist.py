@@ -1,6 +1,6 @@
 """A specialist's week and private calendar feed."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 
@@ -64,3 +64,36 @@ def test_the_feed_link_rotates_and_the_old_one_stops_working(sam, reyes):
     assert reyes.calendar_token != old
     assert "old one no longer works" in client.get("/me/calendar/").content.decode()
     assert client.get(f"/calendar/{old}.ics").status_code == 404
+
+
+def test_my_week_says_the_kind_of_visit_and_what_it_takes(sam, nina, reyes, alice):
+    from navigation.models import AvailabilityTemplate, Resource, VisitType
+
+    room = Resource.objects.create(
+        name="Procedure room 2", kind="room", location=reyes.home_location
+    )
+    AvailabilityTemplate.objects.create(
+        resource=room,
+        weekday=1,
+        start_time=time(8),
+        end_time=time(17),
+        location=reyes.home_location,
+        valid_from=NOW.date(),
+    )
+    pre_op = VisitType.objects.create(
+        specialty="neurosurgery",
+        name="Awake craniotomy pre-op",
+        minutes=60,
+        new_patient=False,
+        needs=["room"],
+    )
+    appointment_book(
+        patient=alice,
+        visit=VisitRequest(
+            clinician=reyes, start=datetime(2026, 3, 3, 9, tzinfo=NY), visit_type=pre_op
+        ),
+        by=nina,
+        now=NOW,
+    )
+    html = logged_in(sam).get("/me/week/").content.decode()
+    assert "Awake craniotomy pre-op, Tower (Procedure room 2)" in html

@@ -92,7 +92,7 @@ def _visits(referral):
     return (
         Appointment.objects.filter(referral=referral)
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("clinician", "location")
+        .select_related("clinician", "location", "visit_type")
         .prefetch_related("resource_bookings__resource")
     )
 
