@@ -179,6 +179,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 start=data["start"],
                 clinician=data.get("clinician"),
                 reason=data["reason"],
+                resources=data.get("resources"),
                 by=request.user,
                 now=timezone.now(),
             )

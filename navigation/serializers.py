@@ -287,6 +287,17 @@ class RescheduleSerializer(StrictSerializer):
         queryset=Clinician.objects.filter(active=True), required=False
     )
     reason = serializers.CharField(max_length=300, required=False, default="")
+    resources = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        max_length=6,
+        help_text="The rooms, machines and interpreter the visit takes at the new time: ids, "
+        "or objects with an `id`; one of each kind it needs. Left out, it keeps its own where "
+        "free then, else free ones are picked (the patient's interpreter of the day first).",
+    )
+
+    def validate_resources(self, value):
+        return VisitInSerializer.validate_resources(self, value)  # type: ignore[arg-type]
 
 
 class CancelSerializer(StrictSerializer):
