@@ -300,6 +300,25 @@ class RescheduleSerializer(StrictSerializer):
         return VisitInSerializer.validate_resources(self, value)  # type: ignore[arg-type]
 
 
+class FreeTimeSerializer(serializers.Serializer):
+    """A time to move a visit to (aware, in UTC) with a clinician at a location, and the
+    rooms, machines and interpreter free then that the search picked."""
+
+    clinician = serializers.IntegerField()
+    clinician_name = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    location = serializers.IntegerField()
+    resources = serializers.SerializerMethodField()
+
+    def get_resources(self, time) -> list[dict]:
+        return resource_refs(time["resources"], self.root.context)
+
+
+class FreeTimesSerializer(serializers.Serializer):
+    times = FreeTimeSerializer(many=True)
+
+
 class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=300, required=False, default="")
 

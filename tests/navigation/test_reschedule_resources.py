@@ -190,3 +190,31 @@ def test_the_api_takes_the_interpreter_named_and_checks_it(as_navigator, center,
     moved = move(as_navigator, visit, at(THURSDAY, 11), resources=[{"id": pedro.pk}])
     assert moved.status_code == 200, moved.json()
     assert taken_by(visit) == ["Pedro Ruiz"]
+
+
+def test_the_api_lists_the_free_times_with_the_interpreter_and_books_one_as_listed(
+    as_navigator, center, alice, visit
+):
+    from tests.conftest import client_for
+
+    interpreter("Pedro Ruiz", center.tower, time(11), time(15))
+    listed = as_navigator.get(f"/api/v1/appointments/{visit['id']}/free-times/")
+    assert listed.status_code == 200, listed.json()
+    times = {
+        datetime.fromisoformat(t["start"]).astimezone(NY).date(): t for t in listed.json()["times"]
+    }
+    thursday = times[THURSDAY]
+    assert datetime.fromisoformat(thursday["start"]) == datetime(2026, 3, 12, 11, tzinfo=NY)
+    assert thursday["clinician_name"] in ("Dr. Nora Reyes", "Dr. Paul Singh")
+    assert [r["name"] for r in thursday["resources"]] == ["Pedro Ruiz"]
+    moved = move(
+        as_navigator,
+        visit,
+        thursday["start"],
+        clinician=thursday["clinician"],
+        resources=thursday["resources"],
+    )
+    assert moved.status_code == 200, moved.json()
+    assert taken_by(visit) == ["Pedro Ruiz"]
+    mine = client_for(alice.user).get(f"/api/v1/appointments/{visit['id']}/free-times/")
+    assert mine.status_code == 403  # the patient sees the visit, not the times to move it
