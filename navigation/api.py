@@ -179,10 +179,45 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 start=data["start"],
                 clinician=data.get("clinician"),
                 reason=data["reason"],
+                resources=data.get("resources"),
                 by=request.user,
                 now=timezone.now(),
             )
         )
+
+    @extend_schema(responses=serializers.FreeTimesSerializer)
+    @action(detail=True, methods=["get"], url_path="free-times")
+    def free_times(self, request, pk=None):
+        """Times to reschedule the visit to (navigators and admins): when a clinician of
+        its specialty and one room, machine or interpreter of each kind it needs are free,
+        the best of each of the next days that have one. `resources`: those the search
+        picked, to pass on to `reschedule` (left out, it picks free ones itself)."""
+        if not has_role(request.user, *self.write_roles):
+            raise PermissionDenied("Only navigators and admins reschedule visits.")
+        appointment = self.get_object()
+        if appointment.status != Appointment.Status.BOOKED:
+            times = []
+        else:
+            times = services.reschedule_times(appointment=appointment, now=timezone.now())
+        minutes = appointment.end - appointment.start
+        clinicians = Clinician.objects.in_bulk({v.clinician_id for v in times})
+        answer = serializers.FreeTimesSerializer(
+            {
+                "times": [
+                    {
+                        "clinician": v.clinician_id,
+                        "clinician_name": clinicians[v.clinician_id].name,
+                        "start": v.start,
+                        "end": v.start + minutes,
+                        "location": v.location_id,
+                        "resources": v.resources,
+                    }
+                    for v in times
+                ]
+            },
+            context={"request": request},
+        )
+        return Response(answer.data)
 
     @extend_schema(
         request=serializers.StatusSerializer, responses=serializers.AppointmentSerializer

@@ -287,6 +287,36 @@ class RescheduleSerializer(StrictSerializer):
         queryset=Clinician.objects.filter(active=True), required=False
     )
     reason = serializers.CharField(max_length=300, required=False, default="")
+    resources = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        max_length=6,
+        help_text="The rooms, machines and interpreter the visit takes at the new time: ids, "
+        "or objects with an `id`; one of each kind it needs. Left out, it keeps its own where "
+        "free then, else free ones are picked (the patient's interpreter of the day first).",
+    )
+
+    def validate_resources(self, value):
+        return VisitInSerializer.validate_resources(self, value)  # type: ignore[arg-type]
+
+
+class FreeTimeSerializer(serializers.Serializer):
+    """A time to move a visit to (aware, in UTC) with a clinician at a location, and the
+    rooms, machines and interpreter free then that the search picked."""
+
+    clinician = serializers.IntegerField()
+    clinician_name = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    location = serializers.IntegerField()
+    resources = serializers.SerializerMethodField()
+
+    def get_resources(self, time) -> list[dict]:
+        return resource_refs(time["resources"], self.root.context)
+
+
+class FreeTimesSerializer(serializers.Serializer):
+    times = FreeTimeSerializer(many=True)
 
 
 class CancelSerializer(StrictSerializer):

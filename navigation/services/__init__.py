@@ -39,6 +39,7 @@ from navigation.services.itineraries import (
     PlanSearchResult,
     itinerary_book,
     itinerary_search,
+    reschedule_times,
 )
 from navigation.services.oncall import (
     on_call,
@@ -78,6 +79,7 @@ __all__ = [
     "itinerary_search",
     "lock_calendars",
     "referral_slot_check",
+    "reschedule_times",
     "visit_minutes",
     "visit_types",
     "visits_minutes",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from navigation import rules
-from navigation.models import Appointment, Clinician, new_token
+from navigation.models import Appointment, AppointmentResource, Clinician, Resource, new_token
 from navigation.services.booking import (
     Actor,
     VisitRequest,
@@ -21,6 +22,7 @@ from navigation.services.booking import (
     record,
     refresh_consult,
     release_expired_holds,
+    resource_clashes,
     resources_follow,
 )
 from notifications import outbox
@@ -108,9 +110,16 @@ def appointment_reschedule(
     now: datetime,
     clinician: Clinician | None = None,
     reason: str = "",
+    resources: tuple[Resource, ...] | None = None,
 ) -> Appointment:
     """Move a visit (keeping its UID, raising its SEQUENCE), checked by the same rules as a
-    booking with its own old time left out; the old time stays in history."""
+    booking with its own old time left out; the old time stays in history.
+
+    `resources`, when given, are the rooms, machines and interpreter the visit takes at the
+    new time (checked like a booking's: one of each kind it needs, free then). Else it
+    keeps its own where free then, else takes free ones of the same need: the interpreter
+    of the patient's other visits that day when free, else as the search picks. None free
+    of a need: 409 naming the resource when a visit or hold has it, else 400."""
     appointment = _locked(appointment)
     if appointment.status != Appointment.Status.BOOKED:
         raise DomainError(
@@ -120,34 +129,36 @@ def appointment_reschedule(
         )
     clinician = clinician or appointment.clinician
     minutes = int((appointment.end - appointment.start).total_seconds() // 60)
-    taken = tuple(
-        row.resource
-        for row in appointment.resource_bookings.select_related("resource").order_by("id")
-    )
     visit = VisitRequest(
         clinician=clinician,
         start=start,
         minutes=minutes,
         specialty=appointment.specialty,
-        resources=taken if taken else None,
+        resources=resources,
         # its own kind of visit (an "SRS planning" keeps needing its CT simulator)
         visit_type=appointment.visit_type if appointment.visit_type_id else None,
     )
     read = plan_resources([visit], appointment.patient)
-    resources = read.lock
     lock_calendars(
         clinicians={appointment.clinician_id, clinician.pk},
         patients=[appointment.patient_id],
-        resources=resources,
+        resources=read.lock,
     )
     release_expired_holds(
         clinicians=[clinician.pk],
         patient_id=appointment.patient_id,
         now=now,
-        resources=resources,
+        resources=read.lock,
     )
     (checked,), _ = check_visits(
-        [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk, read=read
+        [visit],
+        patient=appointment.patient,
+        now=now,
+        exclude_id=appointment.pk,
+        read=read,
+        prefer=_resources_to_keep(appointment, start, minutes, read.lock, now)
+        if resources is None
+        else (),
     )
     old_start = appointment.start
     appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
@@ -159,6 +170,39 @@ def appointment_reschedule(
         refresh_consult(appointment.referral)
     outbox.appointment_changed(appointment=appointment, change="rescheduled")
     return appointment
+
+
+def _resources_to_keep(
+    appointment: Appointment, start: datetime, minutes: int, lock: list[int], now: datetime
+) -> list[int]:
+    """The resource ids a moved visit would rather take, best first: its own, then those
+    of the patient's other live visits on the new start's local date (the zone of the
+    visit's location). Those of `lock` another visit or hold has over the new time come
+    before all: never free then, they are only named when none of their kind is (a 409
+    naming what has it, rather than a 400 about one on time off). Call under the locks."""
+    end = start + timedelta(minutes=minutes)
+    busy = [
+        row.resource_id
+        for row in resource_clashes(
+            resource_ids=lock, start=start, end=end, exclude_ids=[appointment.pk], now=now
+        )
+    ]
+    own = list(appointment.resource_bookings.order_by("id").values_list("resource_id", flat=True))
+    zone = ZoneInfo(appointment.location.time_zone)
+    day = start.astimezone(zone).date()
+    first = datetime.combine(day, time(0), zone)
+    others = (
+        AppointmentResource.objects.filter(
+            appointment__patient_id=appointment.patient_id,
+            live=True,
+            start__gte=first,
+            start__lt=datetime.combine(day + timedelta(days=1), time(0), zone),
+        )
+        .exclude(appointment_id=appointment.pk)
+        .order_by("start")
+        .values_list("resource_id", flat=True)
+    )
+    return list(dict.fromkeys([*busy, *own, *others]))
 
 
 @transaction.atomic

@@ -223,6 +223,7 @@ def check_visits(
     override: bool = False,
     exclude_id: int | None = None,
     read: PlanNeeds | None = None,
+    prefer: Sequence[int] = (),
 ) -> tuple[list[CheckedVisit], checker.Figures]:
     """Check visits for `patient` against every rule of a plan; call under the calendar
     locks. One visit is a plan of one. Returns the visits, checked, and the plan's waiting
@@ -230,7 +231,9 @@ def check_visits(
     of several) and raise DomainError (400) for a rule, or Conflict (409) naming what is
     booked or held there. An override (an emergency booked over other visits) checks only
     the clock: the past, the year ahead and the grid. `read`: what `plan_resources` read
-    for these visits before the locks (the visit types and needs; not read again)."""
+    for these visits before the locks (the visit types and needs; not read again).
+    `prefer`: resource ids, best first, to pick for a visit that names none when free then
+    (a reschedule keeps its own, else the patient's interpreter of the day)."""
     single = len(visits) == 1
     plan = plan or PlanRules()
     specialties = [v.specialty or v.clinician.specialty for v in visits]
@@ -346,6 +349,7 @@ def check_visits(
         ],
         [v.resources for v in visits],
         single,
+        prefer,
     )
     checked = [
         replace(c, resources=v.resources) for c, v in zip(checked, engine_visits, strict=True)
@@ -397,10 +401,11 @@ def _with_resources(
     visits: list[engine.Visit],
     given: list[tuple[Resource, ...] | None],
     single: bool,
+    prefer: Sequence[int] = (),
 ) -> list[engine.Visit]:
     """The visits with the resources each takes, in the order of its specialty's groups:
     the ones asked for, or else free ones picked as the search would (the first of a group
-    when none is free, for the checker to name)."""
+    when none is free, for the checker to name), a free one of `prefer` first."""
     asked = [visit for visit, chosen in zip(visits, given, strict=True) if chosen is None]
     try:
         picked = list(engine.assign_resources(request, calendar, tuple(asked)))
@@ -415,6 +420,8 @@ def _with_resources(
             )
             for visit in asked
         ]
+    if prefer:
+        picked = [_preferred(request, calendar, visit, prefer) for visit in picked]
     out = []
     for index, (visit, chosen) in enumerate(zip(visits, given, strict=True)):
         if chosen is None:
@@ -443,6 +450,26 @@ def _with_resources(
             order.append(hits[0])
         out.append(replace(visit, resources=tuple(order)))
     return out
+
+
+def _preferred(
+    request: engine.ItineraryRequest,
+    calendar: engine.DayCalendar,
+    visit: engine.Visit,
+    prefer: Sequence[int],
+) -> engine.Visit:
+    """`visit` taking, in each group, the first of `prefer` free over it; when none of the
+    group is free, the first of `prefer` in it (the one the checker then names)."""
+    picks = list(visit.resources)
+    for index, group in enumerate(request.needs.get(visit.specialty, ())):
+        free = engine.resources_free(calendar, group, visit)
+        mine = [rid for rid in prefer if rid in group]
+        pick = next((rid for rid in mine if rid in free), None)
+        if pick is None and not free and mine:
+            pick = mine[0]
+        if pick is not None:
+            picks[index] = pick
+    return replace(visit, resources=tuple(picks))
 
 
 def _name(specialty: str) -> str:

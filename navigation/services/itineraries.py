@@ -458,3 +458,31 @@ def booked_messages(made: list[Appointment], by: Actor) -> None:
     plan's): every invite, and the reminders planned once for the whole day."""
     record_booked(made, by)
     outbox.appointments_changed(appointments=made, change="booked")
+
+
+RESCHEDULE_DAYS = 13
+RESCHEDULE_TIMES = 8
+
+
+def reschedule_times(*, appointment: Appointment, now: datetime) -> list[engine.Visit]:
+    """Free times to move a booked visit to: the search's best of each of the first
+    `RESCHEDULE_TIMES` days that have one over the next `RESCHEDULE_DAYS` days (clinic
+    zone), with any clinician of its specialty. Each is a time that clinician and one
+    room, machine or interpreter of each kind the visit needs (its own visit type's, and
+    the patient's interpreter) are free; `resources` are the ids the search picked (a
+    reschedule left to pick may take others free then). One `itinerary_search`: the same
+    loader and engine as a plan's search."""
+    today = now.astimezone(selectors.clinic_zone()).date()
+    search = ItinerarySearch(
+        specialties=(appointment.specialty,),
+        first=today,
+        last=today + timedelta(days=RESCHEDULE_DAYS),
+        max_total_wait=0,
+        limit=RESCHEDULE_TIMES,
+        # its own kind of visit: the search then needs what the move will need
+        visit_types={appointment.specialty: appointment.visit_type}
+        if appointment.visit_type_id
+        else None,
+    )
+    result = itinerary_search(patient=appointment.patient, search=search, now=now)
+    return [option.visits[0] for option in result.options]

@@ -106,6 +106,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'api/v1/^appointments/$', "api/v1/appointments/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^appointments/(?P<pk>[^/.]+)/$', "api/v1/appointments/{appointment}/"): (401, 200, 404, 404, 200, 200),
     ("POST", 'api/v1/^appointments/(?P<pk>[^/.]+)/cancel/$', "api/v1/appointments/{appointment}/cancel/"): (401, 403, 403, 403, 200, 200),
+    ("GET", 'api/v1/^appointments/(?P<pk>[^/.]+)/free-times/$', "api/v1/appointments/{appointment}/free-times/"): (401, 403, 403, 403, 200, 200),
     ("POST", 'api/v1/^appointments/(?P<pk>[^/.]+)/reschedule/$', "api/v1/appointments/{appointment}/reschedule/"): (401, 403, 403, 403, 400, 400),
     ("POST", 'api/v1/^appointments/(?P<pk>[^/.]+)/status/$', "api/v1/appointments/{appointment}/status/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^itineraries/$', "api/v1/itineraries/"): (401, 403, 403, 403, 200, 200),

@@ -141,3 +141,72 @@ def test_the_visit_page_lists_the_room_machine_or_interpreter_it_takes(nina, cen
     html = logged_in(nina).get(f"/appointments/{visit.pk}/").content.decode()
     assert '<dt>Takes</dt><dd id="visit-resources">Lucía Ortega</dd>' in html
     assert "<dt>Interpreter</dt><dd>Needs a Spanish interpreter</dd>" in html
+
+
+def test_a_time_offered_while_the_visits_interpreter_is_away_moves_it_to_the_one_free(
+    nina, center, alice
+):
+    """Issue #16's tryout: Lucía is away all Wednesday, Pedro (at the Tower) is free
+    11:00-15:00; the page offers Wednesday 11:00 and the move takes Pedro. With Pedro
+    away too, no Wednesday time is offered at all."""
+    from datetime import date, time
+
+    from navigation.models import AppointmentResource, AvailabilityTemplate, Resource, TimeOff
+
+    def interpreter(name, location, start, end):
+        person = Resource.objects.create(
+            name=name, kind="interpreter", languages=["es"], location=location
+        )
+        for weekday in range(5):
+            AvailabilityTemplate.objects.create(
+                resource=person,
+                weekday=weekday,
+                start_time=start,
+                end_time=end,
+                location=location,
+                valid_from=date(2026, 1, 1),
+            )
+        return person
+
+    def away_wednesday(person):
+        TimeOff.objects.create(
+            resource=person,
+            start=datetime(2026, 3, 4, 0, tzinfo=NY),
+            end=datetime(2026, 3, 5, 0, tzinfo=NY),
+        )
+
+    lucia = interpreter("Lucía Ortega", center.pavilion, time(8), time(17))
+    alice.interpreter_language = "es"
+    alice.save()
+    visit = appointment_book(
+        patient=alice,
+        visit=VisitRequest(
+            clinician=center.first("pain_medicine"), start=datetime(2026, 3, 3, 10, tzinfo=NY)
+        ),
+        by=nina,
+        now=NOW,
+    )
+    away_wednesday(lucia)
+    pedro = interpreter("Pedro Ruiz", center.tower, time(11), time(15))
+    client = logged_in(nina)
+    wednesday = datetime(2026, 3, 4, 11, tzinfo=NY).astimezone(UTC)
+    value = f"{visit.clinician_id}|{wednesday.isoformat()}"
+    page = client.get(f"/appointments/{visit.pk}/").content.decode()
+    assert f'value="{value}"' in page
+    early = datetime(2026, 3, 4, 8, tzinfo=NY).astimezone(UTC)  # Ana is free, nobody to interpret
+    assert f'value="{visit.clinician_id}|{early.isoformat()}"' not in page
+
+    away_wednesday(pedro)
+    page = client.get(f"/appointments/{visit.pk}/").content.decode()
+    assert "|2026-03-04T" not in page  # no Wednesday time without an interpreter
+    TimeOff.objects.filter(resource=pedro).delete()
+
+    response = client.post(
+        f"/appointments/{visit.pk}/reschedule/", {"slot": value, "form_token": "i1"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visit.refresh_from_db()
+    assert visit.start == wednesday
+    assert list(
+        AppointmentResource.objects.filter(appointment=visit).values_list("resource", flat=True)
+    ) == [pedro.pk]

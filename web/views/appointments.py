@@ -20,9 +20,6 @@ from web.access import navigator_page
 from web.changes import STATUS_LABELS, CancelForm, RescheduleForm, StatusForm
 from web.once import handle_once
 
-FREE_TIMES = 8
-SEARCH_DAYS = 13
-
 
 def _appointment(request, pk: int) -> Appointment:
     queryset = selectors.appointment_list(user=request.user).select_related("referral")
@@ -30,19 +27,11 @@ def _appointment(request, pk: int) -> Appointment:
 
 
 def free_times(*, appointment: Appointment, now) -> list[dict]:
-    """Other free times for this visit, as the engine finds them for its specialty (any
-    clinician of it) over the next two weeks: [{clinician, start, end, value}]."""
-    today = now.astimezone(selectors.clinic_zone()).date()
+    """Other free times for this visit (`services.reschedule_times`: the clinician and a
+    room, machine or interpreter of each kind it needs free then), as
+    [{clinician, start, end, value}]; `end` keeps the visit's own minutes."""
     minutes = int((appointment.end - appointment.start).total_seconds() // 60)
-    search = services.ItinerarySearch(
-        specialties=(appointment.specialty,),
-        first=today,
-        last=today + timedelta(days=SEARCH_DAYS),
-        max_total_wait=0,
-        limit=FREE_TIMES,
-    )
-    result = services.itinerary_search(patient=appointment.patient, search=search, now=now)
-    visits = [option.visits[0] for option in result.options]
+    visits = services.reschedule_times(appointment=appointment, now=now)
     clinicians = Clinician.objects.in_bulk({v.clinician_id for v in visits})
     return [
         {
