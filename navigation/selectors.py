@@ -112,20 +112,17 @@ def _extras_and_holidays(
     return extras, holidays
 
 
-def _owner_sessions(
-    clinician_ids: list[int],
-    resource_ids: list[int],
-    first: date,
-    last: date,
-    read: tuple[Extras, Holidays] | None = None,
-) -> tuple[Sessions, Sessions]:
-    """`clinic_sessions` of some clinicians and some resources at once (three queries, or
-    one with `read`: `_extras_and_holidays` of the same owners over these dates or more)."""
-    if not clinician_ids and not resource_ids:
-        return {}, {}
+Templates = dict[int, list[tuple[Any, ...]]]
+
+
+def _templates(
+    clinician_ids: list[int], resource_ids: list[int], first: date, last: date
+) -> Templates:
+    """The owners' weekly templates valid on any date between two dates, as plain rows
+    (owner ids, location, weekday, times, zone, validity) by weekday: a health system's
+    week has thousands of them. A date's own validity is `_owner_sessions`' to check."""
     owners = Q(clinician_id__in=clinician_ids) | Q(resource_id__in=resource_ids)
-    # Plain rows grouped by weekday: a health system's week has thousands of templates.
-    by_weekday: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    by_weekday: Templates = defaultdict(list)
     for row in (
         AvailabilityTemplate.objects.filter(owners, valid_from__lte=last)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
@@ -142,6 +139,25 @@ def _owner_sessions(
         )
     ):
         by_weekday[row[3]].append(row)
+    return by_weekday
+
+
+def _owner_sessions(
+    clinician_ids: list[int],
+    resource_ids: list[int],
+    first: date,
+    last: date,
+    read: tuple[Extras, Holidays] | None = None,
+    templates: Templates | None = None,
+) -> tuple[Sessions, Sessions]:
+    """`clinic_sessions` of some clinicians and some resources at once (three queries, or
+    one with `read`: `_extras_and_holidays` of the same owners over these dates or more;
+    none with `templates` too: `_templates` of the same owners over these dates or more)."""
+    if not clinician_ids and not resource_ids:
+        return {}, {}
+    by_weekday = (
+        _templates(clinician_ids, resource_ids, first, last) if templates is None else templates
+    )
     if read is None:
         extras, holidays = _extras_and_holidays(clinician_ids, resource_ids, first, last)
     else:
@@ -379,17 +395,21 @@ def free_days(
     buffers = travel_buffers() if buffers is None else buffers
     now = now or not_before
     read: tuple[Extras, Holidays] | None = None  # over the whole range, once
+    templates: Templates | None = None  # likewise
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=chunk_days - 1))
+        owners = ids if sessions is None else []
         if read is None and chunk_end < last:
-            owners = ids if sessions is None else []
             read = _extras_and_holidays(owners, resource_ids, first, last)
+            templates = _templates(owners, resource_ids, first, last)
         if sessions is None:
-            chunk, kept = _owner_sessions(ids, resource_ids, chunk_start, chunk_end, read)
+            chunk, kept = _owner_sessions(
+                ids, resource_ids, chunk_start, chunk_end, read, templates
+            )
         else:
             chunk = sessions
-            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end, read)[1]
+            kept = _owner_sessions([], resource_ids, chunk_start, chunk_end, read, templates)[1]
         span_start, _ = _any_zone_bounds(chunk_start)
         _, span_end = _any_zone_bounds(chunk_end)
         # Only the clinicians with a session in the chunk have free time to cut.

@@ -210,11 +210,17 @@ class ResourceRefSerializer(serializers.Serializer):
 
 
 def resource_refs(ids, context: dict) -> list[dict]:
-    """Resources by id, read once per response (cached in the serializer context)."""
+    """Resources by id, read once per response (cached in the serializer context), each
+    as `ResourceRefSerializer` gives it (made once per response: a search's options name
+    the same few resources again and again)."""
     if "resources" not in context:
         context["resources"] = {r.pk: r for r in Resource.objects.all()}
     found = context["resources"]
-    return [ResourceRefSerializer(found[i]).data for i in ids if i in found]
+    refs = context.setdefault("resource_refs", {})
+    for i in ids:
+        if i in found and i not in refs:
+            refs[i] = ResourceRefSerializer(found[i]).data
+    return [dict(refs[i]) for i in ids if i in found]
 
 
 class AppointmentSerializer(AuditedSerializer, serializers.ModelSerializer):
@@ -498,7 +504,11 @@ class SearchOptionSerializer(OptionSerializer):
     )
 
     def to_representation(self, instance):
-        option = OptionSerializer(instance["option"], context=self.context).data
+        # One OptionSerializer for the whole list: building one (and its visits' fields)
+        # per option cost more than what it writes.
+        if not hasattr(self, "_option"):
+            self._option = OptionSerializer(context=self.context)
+        option = self._option.to_representation(instance["option"])
         return {**option, "extra_trip": instance["extra_trip"]}
 
 
