@@ -6,7 +6,9 @@ Session times are local to the session's location (`Location.time_zone`); time o
 stored in UTC and shown in the admin's zone, as Django's admin does for every datetime.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
 from navigation.models import (
     AvailabilityTemplate,
@@ -22,6 +24,8 @@ from navigation.models import (
     TravelBuffer,
     VisitType,
 )
+from navigation.services.resources import resource_change_check
+from tumorboard.errors import DomainError
 
 
 class AvailabilityTemplateInline(admin.TabularInline):
@@ -56,9 +60,36 @@ class ClinicianAdmin(admin.ModelAdmin):
     inlines = [AvailabilityTemplateInline, ExtraSessionInline, TimeOffInline]
 
 
+class ResourceForm(forms.ModelForm):
+    """A resource's change that its visits ahead rely on (kind, equipment, location,
+    active, an interpreter's needed language) is a form error on that field, as the API's
+    409 `in_use` (`resource_change_check`)."""
+
+    class Meta:
+        model = Resource
+        fields = ["name", "kind", "equipment", "location", "languages", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            saved = Resource.objects.get(pk=self.instance.pk)
+            changed = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+            try:
+                resource_change_check(saved, changed, now=timezone.now())
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
     """Rooms, equipment and interpreters; their weekly sessions are at their own location."""
+
+    form = ResourceForm
+
+    def get_changelist_form(self, request, **kwargs):
+        # `list_editable` (active) goes through the same check as the change page.
+        return super().get_changelist_form(request, form=ResourceForm, **kwargs)
 
     list_display = ["name", "kind", "equipment", "location", "languages", "active"]
     list_filter = ["kind", "equipment", "location", "active"]

@@ -25,6 +25,7 @@ from navigation.models import (
     TimeOff,
 )
 from navigation.services import ItinerarySearch, VisitRequest
+from navigation.services.resources import resource_change_check
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
@@ -80,6 +81,12 @@ class ResourceViewSet(AdminManaged):
     queryset = Resource.objects.select_related("location")
     serializer_class = serializers.ResourceSerializer
     filterset_fields = ["kind", "equipment", "location", "active"]
+
+    def perform_update(self, serializer):
+        """409 `in_use` naming the field when visits booked or held ahead rely on what
+        changes (kind, equipment, location, active, an interpreter's needed language)."""
+        resource_change_check(serializer.instance, serializer.validated_data, now=timezone.now())
+        serializer.save()
 
 
 class AvailabilityViewSet(AdminManaged):
