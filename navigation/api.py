@@ -26,6 +26,7 @@ from navigation.models import (
 )
 from navigation.services import ItinerarySearch, VisitRequest
 from navigation.services.resources import resource_change_check
+from navigation.services.time_off import time_off_alert, time_off_removed
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
@@ -99,10 +100,42 @@ class AvailabilityViewSet(AdminManaged):
 
 
 class TimeOffViewSet(AdminManaged):
+    """A clinician's or a resource's time off (aware datetimes, stored in UTC). Time off
+    over visits booked or held is accepted: the answer lists them in `affected_visits`
+    (id, start, end, specialty, clinician, patient, status) with a `warning`, and each
+    visit gets a navigator alert (kind `time_off`) to re-plan it."""
+
     queryset = TimeOff.objects.all()
     serializer_class = serializers.TimeOffSerializer
     filterset_fields = ["clinician", "resource"]
     write_roles = (ADMIN, NAVIGATOR)
+
+    def perform_create(self, serializer):
+        serializer.save()
+        self._affected = time_off_alert(serializer.instance, now=timezone.now())
+
+    def perform_update(self, serializer):
+        self.perform_create(serializer)
+
+    def perform_destroy(self, instance):
+        pk = instance.pk
+        instance.delete()
+        time_off_removed(pk, now=timezone.now())
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        affected = getattr(self, "_affected", None)
+        if affected is not None and isinstance(response.data, dict):
+            response.data["affected_visits"] = serializers.TimeOffVisitSerializer(
+                affected, many=True
+            ).data
+            if affected:
+                count = len(affected)
+                response.data["warning"] = (
+                    f"{count} visit{'s' if count != 1 else ''} booked or held fall"
+                    f"{'s' if count == 1 else ''} in this time off and stay booked; the "
+                    "navigators were alerted to re-plan them."
+                )
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class AppointmentFilter(django_filters.FilterSet):

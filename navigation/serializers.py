@@ -200,6 +200,15 @@ class TimeOffSerializer(StrictModelSerializer):
         return attrs
 
 
+class TimeOffVisitSerializer(serializers.ModelSerializer):
+    """A visit booked or held that a time off falls on (aware datetimes, UTC)."""
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "start", "end", "specialty", "clinician", "patient", "status"]
+        read_only_fields = fields
+
+
 class ResourceRefSerializer(serializers.Serializer):
     """A resource a visit takes, by id with its name and what it is."""
 
