@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -99,6 +99,11 @@ class AvailabilityViewSet(AdminManaged):
     write_roles = (ADMIN, NAVIGATOR)
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: serializers.TimeOffAnswerSerializer}),
+    update=extend_schema(responses=serializers.TimeOffAnswerSerializer),
+    partial_update=extend_schema(responses=serializers.TimeOffAnswerSerializer),
+)
 class TimeOffViewSet(AdminManaged):
     """A clinician's or a resource's time off (aware datetimes, stored in UTC). Time off
     over visits booked or held is accepted: the answer lists them in `affected_visits`

@@ -209,6 +209,17 @@ class TimeOffVisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TimeOffAnswerSerializer(TimeOffSerializer):
+    """Time off as saved, with the visits booked or held it falls on and, when there are
+    any, a `warning` in words (the navigators are alerted to re-plan each)."""
+
+    affected_visits = TimeOffVisitSerializer(many=True, read_only=True)
+    warning = serializers.CharField(read_only=True, required=False)
+
+    class Meta(TimeOffSerializer.Meta):
+        fields = [*TimeOffSerializer.Meta.fields, "affected_visits", "warning"]
+
+
 class ResourceRefSerializer(serializers.Serializer):
     """A resource a visit takes, by id with its name and what it is."""
 
