@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
@@ -86,8 +87,14 @@ class ResourceViewSet(AdminManaged):
     def perform_update(self, serializer):
         """409 `in_use` naming the field when visits booked or held ahead rely on what
         changes (kind, equipment, location, active, an interpreter's needed language)."""
-        resource_change_check(serializer.instance, serializer.validated_data, now=timezone.now())
-        serializer.save()
+        with transaction.atomic():
+            # A booking taking this resource holds its calendar lock until it commits:
+            # wait for it, so its visit is counted.
+            services.lock_calendars(clinicians=[], patients=[], resources=[serializer.instance.pk])
+            resource_change_check(
+                serializer.instance, serializer.validated_data, now=timezone.now()
+            )
+            serializer.save()
 
 
 class AvailabilityViewSet(AdminManaged):
