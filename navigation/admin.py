@@ -6,7 +6,9 @@ Session times are local to the session's location (`Location.time_zone`); time o
 stored in UTC and shown in the admin's zone, as Django's admin does for every datetime.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
 
 from navigation.models import (
     AvailabilityTemplate,
@@ -22,6 +24,9 @@ from navigation.models import (
     TravelBuffer,
     VisitType,
 )
+from navigation.services.resources import resource_change_check
+from navigation.services.time_off import time_off_alert, time_off_removed
+from tumorboard.errors import DomainError
 
 
 class AvailabilityTemplateInline(admin.TabularInline):
@@ -38,6 +43,31 @@ class ExtraSessionInline(admin.TabularInline):
     autocomplete_fields = ["location"]
 
 
+class TimeOffAlerting(admin.ModelAdmin):
+    """Time off saved over visits booked or held (here or inline) warns on the page and
+    alerts the navigators to re-plan each visit, as the API does (`time_off_alert`)."""
+
+    def time_off_saved(self, request, time_off: TimeOff) -> None:
+        visits = time_off_alert(time_off, now=timezone.now())
+        if visits:
+            ids = ", ".join(str(v.pk) for v in visits)
+            self.message_user(
+                request,
+                f"{time_off.clinician or time_off.resource}'s time off {time_off.pk} falls on "
+                f"{len(visits)} visit(s) booked or held (appointments {ids}); they stay "
+                "booked and the navigators were alerted to re-plan them.",
+                messages.WARNING,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is TimeOff:
+            for time_off in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+                self.time_off_saved(request, time_off)
+            for time_off in formset.deleted_objects:
+                time_off_removed(time_off.pk or 0, now=timezone.now())
+
+
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
@@ -45,7 +75,7 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(admin.ModelAdmin):
+class ClinicianAdmin(TimeOffAlerting):
     list_display = ["name", "specialty", "home_location", "on_call", "active", "email"]
     list_filter = ["specialty", "on_call", "active", "home_location"]
     list_editable = ["on_call", "active"]
@@ -56,9 +86,36 @@ class ClinicianAdmin(admin.ModelAdmin):
     inlines = [AvailabilityTemplateInline, ExtraSessionInline, TimeOffInline]
 
 
+class ResourceForm(forms.ModelForm):
+    """A resource's change that its visits ahead rely on (kind, equipment, location,
+    active, an interpreter's needed language) is a form error on that field, as the API's
+    409 `in_use` (`resource_change_check`)."""
+
+    class Meta:
+        model = Resource
+        fields = ["name", "kind", "equipment", "location", "languages", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            saved = Resource.objects.get(pk=self.instance.pk)
+            changed = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+            try:
+                resource_change_check(saved, changed, now=timezone.now())
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(TimeOffAlerting):
     """Rooms, equipment and interpreters; their weekly sessions are at their own location."""
+
+    form = ResourceForm
+
+    def get_changelist_form(self, request, **kwargs):
+        # `list_editable` (active) goes through the same check as the change page.
+        return super().get_changelist_form(request, form=ResourceForm, **kwargs)
 
     list_display = ["name", "kind", "equipment", "location", "languages", "active"]
     list_filter = ["kind", "equipment", "location", "active"]
@@ -134,7 +191,7 @@ class ExtraSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(TimeOffAlerting):
     list_display = ["clinician", "resource", "start", "end", "reason"]
     list_filter = ["clinician__specialty", "clinician"]
     list_select_related = ["clinician", "resource"]
@@ -142,6 +199,15 @@ class TimeOffAdmin(admin.ModelAdmin):
     autocomplete_fields = ["clinician", "resource"]
     date_hierarchy = "start"
     ordering = ["-start"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.time_off_saved(request, obj)
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        time_off_removed(pk, now=timezone.now())
 
 
 @admin.register(VisitType)

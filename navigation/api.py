@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -25,6 +26,8 @@ from navigation.models import (
     TimeOff,
 )
 from navigation.services import ItinerarySearch, VisitRequest
+from navigation.services.resources import resource_change_check
+from navigation.services.time_off import time_off_alert, time_off_removed
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
@@ -81,6 +84,18 @@ class ResourceViewSet(AdminManaged):
     serializer_class = serializers.ResourceSerializer
     filterset_fields = ["kind", "equipment", "location", "active"]
 
+    def perform_update(self, serializer):
+        """409 `in_use` naming the field when visits booked or held ahead rely on what
+        changes (kind, equipment, location, active, an interpreter's needed language)."""
+        with transaction.atomic():
+            # A booking taking this resource holds its calendar lock until it commits:
+            # wait for it, so its visit is counted.
+            services.lock_calendars(clinicians=[], patients=[], resources=[serializer.instance.pk])
+            resource_change_check(
+                serializer.instance, serializer.validated_data, now=timezone.now()
+            )
+            serializer.save()
+
 
 class AvailabilityViewSet(AdminManaged):
     """Weekly clinic templates in the location's local time."""
@@ -91,11 +106,48 @@ class AvailabilityViewSet(AdminManaged):
     write_roles = (ADMIN, NAVIGATOR)
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: serializers.TimeOffAnswerSerializer}),
+    update=extend_schema(responses=serializers.TimeOffAnswerSerializer),
+    partial_update=extend_schema(responses=serializers.TimeOffAnswerSerializer),
+)
 class TimeOffViewSet(AdminManaged):
+    """A clinician's or a resource's time off (aware datetimes, stored in UTC). Time off
+    over visits booked or held is accepted: the answer lists them in `affected_visits`
+    (id, start, end, specialty, clinician, patient, status) with a `warning`, and each
+    visit gets a navigator alert (kind `time_off`) to re-plan it."""
+
     queryset = TimeOff.objects.all()
     serializer_class = serializers.TimeOffSerializer
     filterset_fields = ["clinician", "resource"]
     write_roles = (ADMIN, NAVIGATOR)
+
+    def perform_create(self, serializer):
+        serializer.save()
+        self._affected = time_off_alert(serializer.instance, now=timezone.now())
+
+    def perform_update(self, serializer):
+        self.perform_create(serializer)
+
+    def perform_destroy(self, instance):
+        pk = instance.pk
+        instance.delete()
+        time_off_removed(pk, now=timezone.now())
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        affected = getattr(self, "_affected", None)
+        if affected is not None and isinstance(response.data, dict):
+            response.data["affected_visits"] = serializers.TimeOffVisitSerializer(
+                affected, many=True
+            ).data
+            if affected:
+                count = len(affected)
+                response.data["warning"] = (
+                    f"{count} visit{'s' if count != 1 else ''} booked or held fall"
+                    f"{'s' if count == 1 else ''} in this time off and stay booked; the "
+                    "navigators were alerted to re-plan them."
+                )
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class AppointmentFilter(django_filters.FilterSet):

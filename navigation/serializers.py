@@ -200,6 +200,26 @@ class TimeOffSerializer(StrictModelSerializer):
         return attrs
 
 
+class TimeOffVisitSerializer(serializers.ModelSerializer):
+    """A visit booked or held that a time off falls on (aware datetimes, UTC)."""
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "start", "end", "specialty", "clinician", "patient", "status"]
+        read_only_fields = fields
+
+
+class TimeOffAnswerSerializer(TimeOffSerializer):
+    """Time off as saved, with the visits booked or held it falls on and, when there are
+    any, a `warning` in words (the navigators are alerted to re-plan each)."""
+
+    affected_visits = TimeOffVisitSerializer(many=True, read_only=True)
+    warning = serializers.CharField(read_only=True, required=False)
+
+    class Meta(TimeOffSerializer.Meta):
+        fields = [*TimeOffSerializer.Meta.fields, "affected_visits", "warning"]
+
+
 class ResourceRefSerializer(serializers.Serializer):
     """A resource a visit takes, by id with its name and what it is."""
 

@@ -40,6 +40,7 @@ SEVERITY = [
     Alert.Kind.PATIENT_REPLY,
     Alert.Kind.PSYCHOSOCIAL,
     Alert.Kind.DELIVERY,
+    Alert.Kind.TIME_OFF,
     Alert.Kind.OVERRIDE,
     Alert.Kind.FREED_SLOT,
     Alert.Kind.BOARD,

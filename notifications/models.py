@@ -84,6 +84,7 @@ class Alert(models.Model):
         NO_SLOT = "no_slot", "no slot before the deadline"
         FREED_SLOT = "freed_slot", "a slot was freed"
         OVERRIDE = "override", "booked over another visit"
+        TIME_OFF = "time_off", "booked in time off"
         PATIENT_REPLY = "patient_reply", "patient reply"
         BOARD = "board", "tumor board"
         IMAGING = "imaging", "surveillance imaging"

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from navigation.models import NEED_CHOICES, Resource, VisitType
+from django.db.models import QuerySet
+
+from navigation.models import NEED_CHOICES, Appointment, Resource, VisitType
 from patients.models import Patient, primary_language
-from tumorboard.errors import DomainError
+from tumorboard.errors import Conflict, DomainError
 
 NEED_LABELS = dict(NEED_CHOICES)
 MRI = (Resource.Equipment.MRI_1_5T, Resource.Equipment.MRI_3T)
@@ -124,3 +128,75 @@ def visit_needs(
         if found:
             groups[specialty] = tuple(found)
     return Needs(groups, active)
+
+
+# What a resource's booked visits rely on: changing one under them would leave the visits
+# booked on a room, machine or place they no longer have (the `in_use` 409 of a delete).
+FIXED_WHILE_BOOKED = {
+    "kind": "changing its kind",
+    "equipment": "changing what the machine is",
+    "location": "moving it to another location",
+    "active": "deactivating it",
+}
+UPCOMING = (Appointment.Status.BOOKED, Appointment.Status.HELD)
+
+
+def upcoming_visits(resource: Resource, *, now: datetime) -> QuerySet[Appointment]:
+    """The visits not yet over at `now` (aware) that take `resource`, booked or held."""
+    return Appointment.objects.filter(
+        resource_bookings__resource=resource, status__in=UPCOMING, end__gt=now
+    ).distinct()
+
+
+def resource_change_check(resource: Resource, changes: Mapping[str, Any], *, now: datetime) -> None:
+    """Refuse a change of `resource` (saved; `changes` the new field values, e.g. a
+    serializer's validated data) that its visits not yet over at `now` (booked or held)
+    rely on: its kind, equipment type, location, or being active (deactivating), or an
+    interpreter's language a booked patient needs (primary language: `es-MX` needs `es`).
+    A new name is fine: visits refer to the resource by id.
+
+    Raises Conflict (409, code `in_use`) naming the field, with `visits` (how many) and
+    `visit_ids` (the first 20) in the answer; nothing is written."""
+    for field, meaning in FIXED_WHILE_BOOKED.items():
+        if field not in changes:
+            continue
+        new = changes[field]
+        old = getattr(resource, field if field != "location" else "location_id")
+        if field == "location":
+            new = getattr(new, "pk", new)
+        if new == old or (field == "active" and new):
+            continue
+        visits = upcoming_visits(resource, now=now)
+        _refuse_if_any(resource, field, visits, meaning)
+    if "languages" in changes and resource.kind == Resource.Kind.INTERPRETER:
+        kept = {primary_language(tag) for tag in changes["languages"] or []}
+        visits = upcoming_visits(resource, now=now).exclude(patient__interpreter_language="")
+        needing = [
+            v.pk
+            for v in visits.only("pk", "patient__interpreter_language").select_related("patient")
+            if (need := v.patient.interpreter_language) and primary_language(need) not in kept
+        ]
+        lost = sorted({primary_language(t) for t in resource.languages} - kept)
+        _refuse_if_any(
+            resource,
+            "languages",
+            Appointment.objects.filter(pk__in=needing),
+            f"removing {', '.join(language_name(t) for t in lost)}",
+        )
+
+
+def _refuse_if_any(
+    resource: Resource, field: str, visits: QuerySet[Appointment], change: str
+) -> None:
+    ids = list(visits.order_by("start", "pk").values_list("pk", flat=True))
+    if not ids:
+        return
+    count = len(ids)
+    raise Conflict(
+        f"{resource.name} has {count} visit{'s' if count != 1 else ''} booked or held ahead "
+        f"that rely on it; {change} would leave them wrong. Move or cancel them first "
+        "(or add a new resource); nothing was changed.",
+        field=field,
+        code="in_use",
+        extra={"visits": count, "visit_ids": ids[:20]},
+    )

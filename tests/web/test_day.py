@@ -139,3 +139,49 @@ def test_a_machine_has_its_own_column_with_the_visits_that_take_it(nina, center,
     assert "14:00–14:45</span>" in mri and "Alice Archer" in mri
     assert "13:00–14:00</span>" in mri and "14:45–17:00</span>" in mri
     assert 'href="?day=2026-03-03&amp;kind=equipment"' in html
+
+
+def test_a_procedure_room_shows_with_the_rooms_not_the_machines(nina, center, alice):
+    from datetime import date, time
+
+    from navigation.models import AvailabilityTemplate, Resource, VisitType
+
+    suite = Resource.objects.create(
+        name="Procedure Suite B",
+        kind="equipment",
+        equipment="procedure_room",
+        location=center.tower,
+    )
+    scanner = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    for resource in (suite, scanner):
+        AvailabilityTemplate.objects.create(
+            resource=resource,
+            weekday=0,
+            start_time=time(8),
+            end_time=time(17),
+            location=center.tower,
+            valid_from=date(2026, 1, 1),
+        )
+    VisitType.objects.create(
+        specialty="neurosurgery", name="Biopsy", minutes=60, needs=["procedure_room"]
+    )
+    visit = VisitRequest(
+        clinician=center.first("neurosurgery"), start=datetime(2026, 3, 2, 9, tzinfo=NY)
+    )
+    appointment_book(patient=alice, visit=visit, by=nina, now=NOW)
+    browser = logged_in(nina)
+    rooms = browser.get("/day/?day=2026-03-02&kind=room").content.decode()
+    assert "No room is in use" not in rooms
+    assert html_columns(rooms) == ["Procedure Suite B"]
+    suite_column = column(rooms, "Procedure Suite B")
+    assert "Procedure room, Tower" in suite_column
+    assert "09:00–10:00</span>" in suite_column and "Alice Archer" in suite_column
+    machines = browser.get("/day/?day=2026-03-02&kind=equipment").content.decode()
+    assert html_columns(machines) == ["MRI 3T-1"]
+
+
+def html_columns(html: str) -> list[str]:
+    heads = html.split('class="colhead"')[1:]
+    return [part.split("<small>", 1)[0].rsplit(">", 1)[1] for part in heads]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -64,12 +65,27 @@ RESOURCE_VIEWS = [
     ("room", "Rooms"),
     ("interpreter", "Interpreters"),
 ]
+# Equipment that is a room (FHIR shows it as a Location room): with the rooms, not the
+# machines.
+ROOM_EQUIPMENT = [Resource.Equipment.PROCEDURE_ROOM]
+
+
+def _of_kind(kind: str) -> Q:
+    """The resources a day view of `kind` shows: procedure rooms with the rooms."""
+    if kind == Resource.Kind.ROOM:
+        return Q(kind=kind) | Q(equipment__in=ROOM_EQUIPMENT)
+    if kind == Resource.Kind.EQUIPMENT:
+        return Q(kind=kind) & ~Q(equipment__in=ROOM_EQUIPMENT)
+    return Q(kind=kind)
 
 
 def _resource_day(request, the_day: date, kind: str) -> dict:
-    """Rooms, machines or interpreters as columns: their sessions' free time (on their own
-    location's wall clock), the visits that take them, and their time off."""
-    resources = list(Resource.objects.filter(active=True, kind=kind).select_related("location"))
+    """Rooms (procedure rooms among them), machines or interpreters as columns: their
+    sessions' free time (on their own location's wall clock), the visits that take them,
+    and their time off."""
+    resources = list(
+        Resource.objects.filter(_of_kind(kind), active=True).select_related("location")
+    )
     start, end = selectors.day_bounds(the_day)
     (calendar,) = selectors.free_days(
         clinicians=[], first=the_day, last=the_day, resources=resources
