@@ -165,6 +165,18 @@ def with_resources(
                     )
                 pinned[index][position] = ask.resource
                 hits += 1
+        if not hits and ask.resource.kind == Resource.Kind.INTERPRETER:
+            language = patient.interpreter_language
+            why = (
+                f"does not cover the patient's language ({language})"
+                if language
+                else "is not needed: the patient needs no interpreter"
+            )
+            raise DomainError(
+                f"{ask.path}: {_ref(ask.resource)} {why}. Nothing was booked.",
+                field=ask.path,
+                code="wrong_resource",
+            )
         if not hits:
             raise DomainError(
                 f"{ask.path}: {_ref(ask.resource)} is not a resource "

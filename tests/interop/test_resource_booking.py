@@ -187,9 +187,14 @@ def test_a_required_device_the_visit_does_not_take_is_refused_naming_it(
     response = post(as_navigator, "book", body)
     text = outcome_of(response, 422, "business-rule")
     assert text.startswith(f"Appointment.participant[2]: Device/{kit.ct.pk} (CT sim 1)")
-    assert "needs MRI" in text or "needs an MRI" in text or "MRI" in text
+    assert "the neuroradiology (imaging) visit (New patient, needs an MRI scanner" in text
     assert response.json()["issue"][0]["expression"] == ["Appointment.participant[2]"]
     assert not Appointment.objects.exists()
+    interpreter = neuroradiology_visit(
+        center, alice, required(f"Practitioner/interpreter-{kit.lucia.pk}")
+    )
+    text = outcome_of(post(as_navigator, "book", interpreter), 422, "business-rule")
+    assert "the patient needs no interpreter" in text
 
 
 def test_an_unknown_required_device_is_a_400_naming_it(as_navigator, center, alice, kit):
