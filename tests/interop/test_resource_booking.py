@@ -361,3 +361,26 @@ def test_find_refuses_an_unknown_visit_type_naming_the_parameter(as_navigator, c
     )
     assert "there is no visit type 999" in outcome_of(response, 400, "invalid")
     assert response.json()["issue"][0]["expression"] == ["visit-type"]
+
+
+def test_a_held_proposal_sent_back_with_another_scanner_is_a_409(as_navigator, center, alice, kit):
+    found = find(as_navigator, alice, {"name": "specialty", "valueCode": "neuroradiology"})
+    proposal = found["entry"][0]["resource"]
+    scanners = [p for p in proposal["participant"] if p["actor"]["reference"].startswith("Device/")]
+    assert [p["actor"]["reference"] for p in scanners] == [f"Device/{kit.mri.pk}"]
+    reference = parameters({"name": "appointment-reference", "valueString": proposal["id"]})
+    ok(post(as_navigator, "hold", reference))
+    other = [
+        {**p, "actor": {"reference": f"Device/{kit.mri2.pk}"}} if p in scanners else p
+        for p in proposal["participant"]
+    ]
+    index = next(i for i, p in enumerate(other) if p["actor"]["reference"].startswith("Device/"))
+    body = parameters({"name": "appointment", "resource": {**proposal, "participant": other}})
+    response = post(as_navigator, "book", body)
+    assert "is held with other rooms, machines or interpreter" in outcome_of(
+        response, 409, "conflict"
+    )
+    assert response.json()["issue"][0]["expression"] == [f"Appointment.participant[{index}]"]
+    other[index] = {**other[index], "required": "optional"}  # binds nothing: the held one
+    booked = ok(post(as_navigator, "book", body))["entry"][0]["resource"]
+    assert taken(int(booked["id"])) == ["MRI 3T-1"]
