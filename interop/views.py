@@ -318,12 +318,9 @@ class PractitionerView(FhirView):
         clinicians = _clinicians(rest, self.systems)
         interpreters = Resource.objects.filter(kind=Resource.Kind.INTERPRETER).order_by("pk")
         if ids:
-            theirs = [i.rpartition("/")[2].removeprefix("interpreter-") for i in ids]
-            interpreters = interpreters.filter(
-                pk__in=[
-                    int(i) for i, raw in zip(theirs, ids, strict=True) if i != raw and i.isdigit()
-                ]
-            )
+            tails = [i.rpartition("/")[2] for i in ids]
+            theirs = [t.removeprefix("interpreter-") for t in tails if t.startswith("interpreter-")]
+            interpreters = interpreters.filter(pk__in=[int(t) for t in theirs if t.isdigit()])
             clinicians = clinicians.filter(
                 pk__in=[
                     params.reference_id(i, "Practitioner", "_id")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from navigation.models import Appointment, AppointmentResource, Resource
+from navigation.models import Appointment, AppointmentResource, Clinician, Resource
 from tests.interop.fhir_check import ok
 
 NY = ZoneInfo("America/New_York")
@@ -126,6 +126,9 @@ def test_an_ehr_finds_the_interpreters_for_a_language(as_navigator, center):
     assert surgeons["total"] == 2
     by_id = ok(as_navigator.get(f"/fhir/R4/Practitioner?_id=interpreter-{lucia.pk}"))
     assert [e["resource"]["id"] for e in by_id["entry"]] == [f"interpreter-{lucia.pk}"]
+    same_number = Clinician.objects.filter(pk=lucia.pk).first() or center.first("neurosurgery")
+    one = ok(as_navigator.get(f"/fhir/R4/Practitioner?_id=Practitioner/{same_number.pk}"))
+    assert [e["resource"]["id"] for e in one["entry"]] == [str(same_number.pk)]
     metadata = ok(as_navigator.get("/fhir/R4/metadata"))
     (practitioner,) = [r for r in metadata["rest"][0]["resource"] if r["type"] == "Practitioner"]
     assert "communication" in {p["name"] for p in practitioner["searchParam"]}
