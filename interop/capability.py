@@ -24,7 +24,8 @@ RESOURCES = {
             (
                 "appointment-type",
                 "token",
-                "The visit type: our specialty code (its new-patient visit), or "
+                "The visit type: our visit type's id (CodeSystem/visit-type, e.g. "
+                "…/CodeSystem/visit-type|12, or 12), our specialty code (its visits), or "
                 "v2-0276 ROUTINE for every visit.",
             ),
             ("_id", "token", "The appointment's id."),
@@ -40,7 +41,8 @@ RESOURCES = {
                 "type",
                 "token",
                 "The machine type, our equipment code (mri_1_5t, mri_3t, ct_simulator, "
-                "linac), optionally system|code.",
+                "linac), optionally with our system (CodeSystem/equipment)|code; another "
+                "system matches nothing.",
             ),
             ("status", "token", "active or inactive."),
             ("_id", "token", "The machine's id."),
@@ -61,8 +63,18 @@ RESOURCES = {
         "Clinicians (name); their specialty is in PractitionerRole. Interpreters "
         "(interpreter-N) with the languages they speak join visits as translators (TRANS).",
         (
-            ("specialty", "token", "Our specialty code or SNOMED CT, optionally system|code."),
-            ("_id", "token", "The clinician's id."),
+            (
+                "specialty",
+                "token",
+                "Our specialty code or SNOMED CT, optionally system|code (clinicians only).",
+            ),
+            (
+                "communication",
+                "token",
+                "A language (BCP-47, e.g. es or urn:ietf:bcp:47|es): the interpreters who "
+                "cover it (the same primary language). We record no clinician's languages.",
+            ),
+            ("_id", "token", "The clinician's id, or interpreter-N."),
         ),
     ),
     "PractitionerRole": (
@@ -130,9 +142,29 @@ def _resource(kind: str, systems: str) -> dict:
         resource["interaction"] += [{"code": "update"}, {"code": "patch"}]
         ihe = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
         resource["operation"] = [
-            {"name": "find", "definition": f"{ihe}appointment-find"},
+            {
+                "name": "find",
+                "definition": f"{ihe}appointment-find",
+                "documentation": f"`visit-type` (or `appointment-type`) names a visit type "
+                f"of ours by its id in {systems}CodeSystem/visit-type (e.g. SRS planning, "
+                f"awake craniotomy pre-op; a bare id works too), or a specialty code (its "
+                f"new-patient visit); the visit takes that type's minutes, rooms and "
+                f"machines. Each proposal lists the rooms (Location/room-N), machines "
+                f"(Device/N) and interpreter (Practitioner/interpreter-N, type TRANS) its "
+                f"visits take, with each visit's period, and the visit types as serviceType.",
+            },
             {"name": "hold", "definition": f"{ihe}appointment-hold"},
-            {"name": "book", "definition": f"{ihe}appointment-book"},
+            {
+                "name": "book",
+                "definition": f"{ihe}appointment-book",
+                "documentation": "A required Device, Location room-N or Practitioner "
+                "interpreter-N participant is booked exactly (for the visits in its period, "
+                "or every visit that takes one of its kind); the kinds left out are picked "
+                "free. An unknown one is a 400, one no visit takes a 422, one taken then a "
+                "409, each naming the participant. Optional ones bind nothing. The visit "
+                "types are our visit-type codes in appointmentType or serviceType (or the "
+                "proposal's).",
+            },
         ]
     return resource
 

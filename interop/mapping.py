@@ -74,6 +74,16 @@ def specialty_system(base: str) -> str:
     return f"{base}CodeSystem/specialty"
 
 
+def visit_type_system(base: str) -> str:
+    """Our visit types (e.g. "SRS planning"): the code is the visit type's id."""
+    return f"{base}CodeSystem/visit-type"
+
+
+def equipment_system(base: str) -> str:
+    """Our machine types (Device.type): mri_3t, ct_simulator, ..."""
+    return f"{base}CodeSystem/equipment"
+
+
 def mrn_system(base: str) -> str:
     return f"{base}NamingSystem/mrn"
 
@@ -231,6 +241,33 @@ def visit_type_concept(specialty: str, minutes: int, base: str) -> dict:
     }
 
 
+def visit_type_of(visit_type, specialty: str, minutes: int, base: str) -> dict:
+    """A visit's kind as an appointmentType: our visit type (its id in our visit-type code
+    system, the code `$find`'s `visit-type` takes) when it has one, with v2-0276 ROUTINE,
+    and, for a new-patient type, our specialty code (what `visit-type` took before)."""
+    if visit_type is None:
+        return visit_type_concept(specialty, minutes, base)
+    codings = [
+        {"system": V2_0276, "code": "ROUTINE"},
+        {
+            "system": visit_type_system(base),
+            "code": str(visit_type.pk),
+            "display": visit_type.name,
+        },
+    ]
+    if visit_type.new_patient:
+        codings.append({"system": specialty_system(base), "code": specialty})
+    return {"coding": codings, "text": f"{visit_type.name} ({minutes} min)"}
+
+
+def visit_type_from_coding(system: str | None, code: str | None, base: str) -> int | None:
+    """The visit type id one coding names: our visit-type system's code, or a bare number
+    (no system); else None (a specialty code, or another system's)."""
+    if not isinstance(code, str) or not code.isdigit() or len(code) > 9:
+        return None
+    return int(code) if system in (None, visit_type_system(base)) else None
+
+
 def slot_resource(span, base: str) -> dict:
     """A bookable slot (`interop.slots.SlotSpan`): one visit of its specialty's type."""
     minutes = int((span.end - span.start).total_seconds() // 60)
@@ -307,7 +344,7 @@ def resource_fhir(resource, base: str) -> dict:
         "type": {
             "coding": [
                 {
-                    "system": f"{base}CodeSystem/equipment",
+                    "system": equipment_system(base),
                     "code": resource.equipment,
                     "display": resource.kind_label,
                 }
@@ -337,12 +374,18 @@ def _participant(
 
 
 def appointment_resource(appointment, base: str, proposal: str | None = None) -> dict:
-    """A booked visit: who, where, when and its status; never the case's clinical detail.
-    `proposal`: the id of the `$find` proposal it was booked from, as a second identifier."""
+    """A booked visit: who, where, when, its visit type (`appointmentType`) and its status;
+    never the case's clinical detail. `proposal`: the id of the `$find` proposal it was
+    booked from, as a second identifier."""
     patient = appointment.patient
     identifiers = [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{appointment.uid}"}]
     if proposal:
         identifiers.append({"system": f"{base}NamingSystem/proposal", "value": proposal})
+    minutes = int((appointment.end - appointment.start).total_seconds() // 60)
+    visit_type = appointment.visit_type
+    description = f"{SPECIALTY_LABEL[appointment.specialty]} visit"
+    if visit_type is not None and not visit_type.new_patient:
+        description += f": {visit_type.name}"
     return {
         "resourceType": "Appointment",
         "id": str(appointment.pk),
@@ -350,10 +393,11 @@ def appointment_resource(appointment, base: str, proposal: str | None = None) ->
         "identifier": identifiers,
         "status": appointment_status(appointment.status),
         "specialty": [specialty_concept(appointment.specialty, base)],
-        "description": f"{SPECIALTY_LABEL[appointment.specialty]} visit",
+        "appointmentType": visit_type_of(visit_type, appointment.specialty, minutes, base),
+        "description": description,
         "start": instant(appointment.start),
         "end": instant(appointment.end),
-        "minutesDuration": int((appointment.end - appointment.start).total_seconds() // 60),
+        "minutesDuration": minutes,
         "created": instant(appointment.created_at),
         **_based_on(appointment.referral_id),
         "participant": [
@@ -421,11 +465,16 @@ def proposed_appointment(
     pk: str | None = None,
     locations: dict[int, str] | None = None,
     requested: tuple | None = None,
+    resources: dict | None = None,
+    types: dict | None = None,
 ) -> dict:
     """One same-day option of the engine as a proposed Appointment: it spans the day's
     visits; each practitioner's `period` is their visit and each Location where one
     happens is a participant; `requestedPeriod` is the window asked for (dates, clinic
-    time, as dates). `id` is the proposal's, for `$hold` and `$book` by reference."""
+    time, as dates). `id` is the proposal's, for `$hold` and `$book` by reference.
+    `resources` (by id): the rooms, machines and interpreter the visits take, each a
+    participant with its visit's period (`resource_reference`, as booked Appointments
+    have them); `types` (by specialty): the visit types, one `serviceType` per visit."""
     resource: dict = {"resourceType": "Appointment"}
     if pk:
         resource["id"] = pk
@@ -441,6 +490,16 @@ def proposed_appointment(
             "minutesDuration": int((option.finish - option.visits[0].start).total_seconds() // 60),
         }
     )
+    if types is not None:
+        resource["serviceType"] = [
+            visit_type_of(
+                types.get(v.specialty),
+                v.specialty,
+                int((v.end - v.start).total_seconds() // 60),
+                base,
+            )
+            for v in option.visits
+        ]
     if requested:
         resource["requestedPeriod"] = [
             {"start": requested[0].isoformat(), "end": requested[1].isoformat()}
@@ -463,6 +522,17 @@ def proposed_appointment(
         *(
             _participant(reference("Location", loc, (locations or {}).get(loc)), "needs-action")
             for loc in seen
+        ),
+        *(
+            _participant(
+                resource_reference(taken),
+                "needs-action",
+                period=(v.start, v.end),
+                translator=taken.kind == "interpreter",
+            )
+            for v in option.visits
+            for rid in v.resources
+            if (taken := (resources or {}).get(rid)) is not None
         ),
     ]
     return resource

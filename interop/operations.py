@@ -6,6 +6,7 @@ problem they find is reported under the FHIR parameter's name.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -15,11 +16,12 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from interop import mapping
+from interop import participants as participants_of
 from interop.models import Proposal
 from interop.params import Invalid, reference_id
 from interop.slots import slot_get
 from navigation import selectors
-from navigation.models import Clinician, Location
+from navigation.models import Clinician, Location, Resource, VisitType
 from navigation.serializers import ItineraryBookSerializer, ItinerarySearchSerializer
 from navigation.services import ItinerarySearch, VisitRequest
 from patients.models import Patient, Referral
@@ -46,6 +48,10 @@ FIND_PARAMETERS = {
         "visit_type",
         ("valueCodeableConcept", "valueCoding", "valueCode", "valueString"),
     ),
+    "appointment-type": (
+        "visit_type",
+        ("valueCodeableConcept", "valueCoding", "valueCode", "valueString"),
+    ),
     "reason": ("reason", ("valueCodeableConcept", "valueCoding", "valueCode", "valueString")),
     "max-wait": ("max_total_wait", ("valueInteger", "valueString")),
     "earliest-arrival": ("earliest_arrival", ("valueTime", "valueString")),
@@ -55,7 +61,7 @@ FIND_PARAMETERS = {
     "referral-identifier": ("referral", ("valueIdentifier", "valueString")),
 }
 REPEATING = {"specialty", "practitioner", "provider", "location-reference", "location"}
-REPEATING |= {"visit-type", "reason"}
+REPEATING |= {"visit-type", "appointment-type", "reason"}
 PROPOSAL_MINUTES = 15
 BOOK_PARAMETERS = ("appointment-reference", "appointment-resource", "appointment", "appt-resource")
 HOLD_PARAMETERS = ("appointment-reference",)
@@ -147,6 +153,28 @@ def _specialty(kind: str, value, base: str, name: str = "specialty") -> str:
     raise Invalid(f"{name}: {value} is not a specialty we schedule.", name)
 
 
+def _visit_type(kind: str, value, base: str, name: str) -> VisitType | None:
+    """The visit type a token names (our visit-type code system, or a bare id), or None
+    when it names none (a specialty code: the caller reads it so). An id we do not have is
+    a 400 naming `name`."""
+    for coding in _codings(kind, value, name):
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(system, str | None):
+            continue
+        pk = mapping.visit_type_from_coding(system, code, base)
+        if pk is None:
+            continue
+        found = VisitType.objects.filter(pk=pk).first()
+        if found is None:
+            raise Invalid(
+                f"{name}: there is no visit type {pk} (our visit types are "
+                f"{mapping.visit_type_system(base)}, by id).",
+                name,
+            )
+        return found
+    return None
+
+
 def _date(kind: str, value, name: str):
     """A date, or a dateTime read as its date in clinic time."""
     from navigation.selectors import clinic_zone
@@ -191,6 +219,7 @@ class FindInput:
     referral: Referral | None
     search: ItinerarySearch
     locations: tuple[int, ...]  # required Location ids (any of them), empty for any
+    visit_type_param: str = "visit-type"  # the parameter that chose the visit types
 
 
 def find_input(body, *, user, base: str) -> FindInput:
@@ -209,7 +238,7 @@ def find_input(body, *, user, base: str) -> FindInput:
     for name in ("start", "end"):
         if name not in given:
             raise Invalid(f"Parameter “{name}” is required.", name)
-    data: dict = {"specialties": [], "clinicians": {}}
+    data: dict = {"specialties": [], "clinicians": {}, "visit_types": {}}
     patient = None
     locations: list[int] = []
     for name, parameters in given.items():
@@ -245,9 +274,22 @@ def find_input(body, *, user, base: str) -> FindInput:
                         raise Invalid(f"No location “{ref}”.", name)
                     locations.append(pk)
             elif field == "visit_type":
-                # Our visit types are the specialties' new-patient consults.
+                # A visit type of ours (its id), or a specialty: its new-patient visit.
                 for part in value.split(",") if kind == "valueString" else [value]:
-                    data["specialties"].append(_specialty(kind, part, base, name))
+                    chosen = _visit_type(kind, part, base, name)
+                    if chosen is None:
+                        data["specialties"].append(_specialty(kind, part, base, name))
+                        continue
+                    if data["visit_types"].get(chosen.specialty, chosen.pk) != chosen.pk:
+                        raise Invalid(
+                            f"{name}: two visit types of "
+                            f"{mapping.SPECIALTY_LABEL[chosen.specialty].lower()}; each "
+                            f"specialty is seen once.",
+                            name,
+                        )
+                    data["specialties"].append(chosen.specialty)
+                    data["visit_types"][chosen.specialty] = chosen.pk
+                    names["visit_types"] = name
             elif field == "reason":
                 _codings(kind, value, name)  # read, checked; triage comes from the referral
             elif field == "referral":
@@ -293,8 +335,10 @@ def find_input(body, *, user, base: str) -> FindInput:
             window=window,
             pins=valid.get("clinicians"),
             limit=valid["limit"],
+            visit_types=valid["visit_types"] or None,
         ),
         locations=tuple(locations),
+        visit_type_param=names.get("visit_types", "visit-type"),
     )
 
 
@@ -376,12 +420,6 @@ class RequiredPlace:
 
 
 def _required_place(participant: dict, ref: str, path: str) -> RequiredPlace:
-    if ref.rpartition("/")[2].startswith("room-"):
-        raise Invalid(
-            f"{path}: “{ref}” is a room; rooms are given to visits by their type, so a "
-            f"required room cannot be asked for (require its Location instead).",
-            f"{path}.actor",
-        )
     location = Location.objects.filter(pk=reference_id(ref, "Location", f"{path}.actor")).first()
     if location is None:
         raise Invalid(f"{path}: no location “{ref}”.", f"{path}.actor")
@@ -431,6 +469,8 @@ class BookInput:
     existing: int | None = None  # an Appointment id: the $book is a change of it
     status: str = "booked"  # what the Appointment should become
     by_reference: bool = False  # the proposal's own visits, not a resource's
+    # resource id -> the required participant that asked for it (`participants.py`)
+    resource_paths: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 def _one(given: dict, names: tuple[str, ...], what: str) -> tuple[str, dict]:
@@ -480,16 +520,25 @@ def proposal_get(pk: str, *, user, now) -> Proposal:
 
 def proposal_visits(proposal: Proposal) -> list[VisitRequest]:
     """The visits a proposal would book, each at the Location it was proposed at (booking
-    checks the session is still there)."""
+    checks the session is still there), of the visit type it was found with, taking the
+    rooms, machines and interpreter it proposed (booking checks they are still free)."""
     clinicians = Clinician.objects.select_related("home_location").in_bulk(
         [v["clinician"] for v in proposal.visits]
     )
+    types = VisitType.objects.in_bulk(
+        [v["visit_type"] for v in proposal.visits if v.get("visit_type")]
+    )
+    taken = Resource.objects.in_bulk([r for v in proposal.visits for r in v.get("resources") or ()])
     return [
         VisitRequest(
             clinician=clinicians[v["clinician"]],
             start=datetime.fromisoformat(v["start"]),
             minutes=v["minutes"],
             location_id=v.get("location"),
+            visit_type=types.get(v.get("visit_type")),
+            resources=tuple(taken[r] for r in v["resources"] if r in taken)
+            if v.get("resources")
+            else None,
         )
         for v in proposal.visits
     ]
@@ -510,7 +559,7 @@ def hold_input(body, *, user, now) -> Proposal:
     return proposal_get(pk, user=user, now=now)
 
 
-def book_input(body, *, user, now=None) -> BookInput:
+def book_input(body, *, user, now=None, base: str = "") -> BookInput:
     """`$book`: by reference (`appointment-reference`, IHE: a proposal of `$find`, or a
     booked Appointment to cancel), or by resource (`appointment-resource`, Argonaut's
     `appt-resource`, our `appointment`): the proposed Appointment, every Practitioner
@@ -575,6 +624,7 @@ def book_input(body, *, user, now=None) -> BookInput:
     visits = _slot_visits(appointment.get("slot"), now)
     by_slot = bool(visits)
     patients, performers, places = [], [], []
+    asks: list[participants_of.ResourceAsk] = []
     for index, participant in enumerate(participants):
         path = f"Appointment.participant[{index}]"
         if not isinstance(participant, dict):
@@ -583,7 +633,12 @@ def book_input(body, *, user, now=None) -> BookInput:
         if not isinstance(actor, dict) or not isinstance(actor.get("reference"), str):
             raise Invalid(f"{path}.actor needs a reference.", f"{path}.actor")
         ref = actor["reference"]
-        if ref.split("/")[-2:-1] == ["Patient"]:
+        if participants_of.is_resource(ref):
+            period = None
+            if participant.get("period") is not None:
+                period = _instant(participant["period"], f"{path}.period")
+            asks.append(participants_of.resource_ask(participant, ref, path, period))
+        elif ref.split("/")[-2:-1] == ["Patient"]:
             patients.append(_patient(ref, f"{path}.actor", user))
         elif ref.split("/")[-2:-1] == ["Location"]:
             if participant.get("required", "required") == "required":
@@ -631,17 +686,44 @@ def book_input(body, *, user, now=None) -> BookInput:
         ],
         places,
     )
+    proposed = {}
+    if proposal is not None:  # the visit types it was found with, by specialty
+        specialty_of = {v.clinician.pk: v.clinician.specialty for v in requested}
+        proposed = {
+            specialty_of[v["clinician"]]: v.get("visit_type")
+            for v in proposal.visits
+            if v["clinician"] in specialty_of
+        }
+    requested, resource_paths = participants_of.with_resources(
+        requested,
+        asks,
+        patient=patients[0],
+        chosen=participants_of.chosen_types(
+            appointment, [v.clinician.specialty for v in requested], base, proposed
+        ),
+    )
     if proposal is not None and proposal.hold_id is not None:
-        held = {(v.clinician.pk, v.start, v.minutes) for v in proposal_visits(proposal)}
+        own = proposal_visits(proposal)
+        held = {(v.clinician.pk, v.start, v.minutes) for v in own}
         if {(v.clinician.pk, v.start, v.minutes) for v in requested} != held:
             raise Conflict(
                 f"Appointment/{pk} is held with other times (hold {proposal.hold_id}); book "
                 f"it by “appointment-reference”, or run $find again.",
                 field="Appointment.participant",
             )
+        kept = {r.pk for v in own for r in v.resources or ()}
+        other = next((r for r in resource_paths if r not in kept), None)
+        if other is not None:
+            raise Conflict(
+                f"{resource_paths[other]}: Appointment/{pk} is held with other rooms, machines "
+                f"or interpreter (hold {proposal.hold_id}); book it by "
+                f"“appointment-reference”, or run $find again.",
+                field=resource_paths[other],
+            )
     return BookInput(
         patient=patients[0],
         proposal=proposal,
         referral=_referral(appointment, patients[0], user),
         visits=requested,
+        resource_paths=resource_paths,
     )

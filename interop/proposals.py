@@ -130,7 +130,9 @@ def proposal_book(
             referral=referral if visits is not None else proposal.referral,
         )
     booked = list(
-        itinerary.appointments.select_related("patient", "clinician", "location").order_by("start")
+        itinerary.appointments.select_related(
+            "patient", "clinician", "location", "visit_type"
+        ).order_by("start")
     )
     proposal.booked = [a.pk for a in booked]
     proposal.save(update_fields=["booked"])

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -25,15 +25,26 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from interop import capability, errors, intake, mapping, operations, params, proposals, smart
+from interop import (
+    capability,
+    errors,
+    intake,
+    mapping,
+    operations,
+    params,
+    participants,
+    proposals,
+    smart,
+)
 from interop.models import Proposal, ProposalBooking
 from interop.slots import slot_get, slot_spans
 from interop.smart import SmartAccess, SmartBearerAuthentication
 from navigation import selectors
 from navigation.models import Clinician, Location, Resource
+from navigation.services.resources import interpreters_for
 from patients.selectors import patient_list, referral_list
 from tumorboard.audit import touch
-from tumorboard.errors import Conflict
+from tumorboard.errors import Conflict, DomainError
 from tumorboard.parsers import JSONParser
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission
 
@@ -298,13 +309,48 @@ class PractitionerView(FhirView):
         if pk is not None:
             clinician = get_object_or_404(Clinician, pk=_pk(pk))
             return Response(mapping.practitioner_resource(clinician, self.systems))
+        query = request.GET
         params.check_known(
-            request.GET, lenient=self.lenient, allowed=capability.search_parameters("Practitioner")
+            query, lenient=self.lenient, allowed=capability.search_parameters("Practitioner")
         )
-        return self.page_queryset(
-            _clinicians(request.GET, self.systems),
-            lambda c: mapping.practitioner_resource(c, self.systems),
-        )
+        rest = query.copy()
+        ids = [part for value in rest.pop("_id", []) for part in value.split(",") if part]
+        clinicians = _clinicians(rest, self.systems)
+        interpreters = Resource.objects.filter(kind=Resource.Kind.INTERPRETER).order_by("pk")
+        if ids:
+            tails = [i.rpartition("/")[2] for i in ids]
+            theirs = [t.removeprefix("interpreter-") for t in tails if t.startswith("interpreter-")]
+            interpreters = interpreters.filter(pk__in=[int(t) for t in theirs if t.isdigit()])
+            clinicians = clinicians.filter(
+                pk__in=[
+                    params.reference_id(i, "Practitioner", "_id")
+                    for i in ids
+                    if not i.rpartition("/")[2].startswith("interpreter-")
+                ]
+            )
+        if "specialty" in query:  # interpreters have none
+            interpreters = interpreters.none()
+        found = list(interpreters)
+        for value in query.getlist("communication"):
+            tags = [
+                code
+                for system, _, code in (part.rpartition("|") for part in value.split(",") if part)
+                if not system or system == mapping.BCP47
+            ]
+            covering = {pk for tag in tags for pk in interpreters_for(tag, found)}
+            found = [r for r in found if r.pk in covering]
+            clinicians = clinicians.none()  # we record no clinician's languages
+        count, offset = params.count_offset(query)
+        total = clinicians.count()
+        items = [
+            mapping.practitioner_resource(c, self.systems)
+            for c in clinicians[offset : offset + count]
+        ]
+        items += [
+            mapping.resource_fhir(r, self.systems)
+            for r in found[max(0, offset - total) : max(0, offset + count - total)]
+        ]
+        return self.page(items, total + len(found), count, offset, lambda r: r)
 
 
 class PractitionerRoleView(FhirView):
@@ -368,8 +414,14 @@ class DeviceView(FhirView):
             machines = machines.filter(pk__in=_ids(query, "_id", "Device"))
         if "location" in query:
             machines = machines.filter(location_id__in=_ids(query, "location", "Location"))
+        ours = mapping.equipment_system(self.systems)
         for value in query.getlist("type"):
-            codes = params.tokens(value)
+            # system|code of another system matches nothing (as Patient identifier does)
+            codes = [
+                code
+                for system, _, code in (part.rpartition("|") for part in value.split(",") if part)
+                if not system or system == ours
+            ]
             known = {code for code, _ in Resource.Equipment.choices} - set(mapping.PLACES)
             unknown = [code for code in codes if code not in known]
             if unknown:
@@ -463,6 +515,17 @@ class SlotView(FhirView):
 # --- Appointment ---------------------------------------------------------------------
 
 
+def _token(part: str) -> tuple[str | None, str]:
+    """system|code as (system or None, code)."""
+    system, _, code = part.rpartition("|")
+    return system or None, code
+
+
+def _appointments(user):
+    """The appointments `user` may see, with what their FHIR form shows read along."""
+    return selectors.appointment_list(user=user).select_related("visit_type")
+
+
 def _proposals(appointments) -> dict[int, str]:
     ids = [a.pk for a in appointments]
     return dict(
@@ -477,7 +540,7 @@ class AppointmentView(FhirView):
     read_roles = (*STAFF_ROLES, PATIENT)
 
     def get(self, request, pk: str | None = None):
-        appointments = selectors.appointment_list(user=request.user)
+        appointments = _appointments(request.user)
         if pk is not None:
             appointment = get_object_or_404(appointments, pk=_pk(pk))
             touch(request, appointment.patient_id)
@@ -498,9 +561,17 @@ class AppointmentView(FhirView):
             )
         if "_id" in query:
             appointments = appointments.filter(pk__in=_ids(query, "_id", "Appointment"))
-        for name in ("specialty", "appointment-type"):
-            for value in query.getlist(name):
-                appointments = appointments.filter(specialty__in=self.specialties(value))
+        for value in query.getlist("specialty"):
+            appointments = appointments.filter(specialty__in=self.specialties(value))
+        for value in query.getlist("appointment-type"):
+            kinds = [
+                pk
+                for part in value.split(",")
+                if (pk := mapping.visit_type_from_coding(*_token(part), self.systems)) is not None
+            ]
+            appointments = appointments.filter(
+                Q(specialty__in=self.specialties(value)) | Q(visit_type_id__in=kinds)
+            )
         for value in query.getlist("identifier"):
             uids = []
             for part in value.split(","):
@@ -586,7 +657,7 @@ class AppointmentView(FhirView):
             raise params.Invalid(
                 "Only a change of status to cancelled is accepted here.", "Appointment.status"
             )
-        appointment = get_object_or_404(selectors.appointment_list(user=request.user), pk=_pk(pk))
+        appointment = get_object_or_404(_appointments(request.user), pk=_pk(pk))
         touch(request, appointment.patient_id)
         from navigation.services import appointment_cancel
 
@@ -646,11 +717,18 @@ class FindView(FhirView):
         patient, referral, search = found.patient, found.referral, found.search
         touch(request, patient.pk)
         from navigation.services import itinerary_search
+        from navigation.services.booking import visit_types
 
         if found.locations:  # ask for more, keep those at the required locations
             search = replace(search, limit=min(search.limit * 4, 40))
         now = timezone.now()
-        result = itinerary_search(patient=patient, search=search, now=now)
+        try:
+            result = itinerary_search(patient=patient, search=search, now=now)
+        except DomainError as error:
+            if (error.field or "").startswith("visit_types."):
+                error.field = found.visit_type_param  # the FHIR parameter that chose it
+            raise
+        types = visit_types(search.specialties, search.visit_types)
         options = list(result.options)
         if found.locations:
             wanted = set(found.locations)
@@ -663,6 +741,9 @@ class FindView(FhirView):
         names, locations = _display_names(
             {v.clinician_id for option in options for v in option.visits},
             {v.location_id for option in options for v in option.visits},
+        )
+        taken = Resource.objects.in_bulk(
+            {rid for option in options for v in option.visits for rid in v.resources}
         )
         proposed, rows = [], []
         expires = now + timedelta(minutes=operations.PROPOSAL_MINUTES)
@@ -677,6 +758,8 @@ class FindView(FhirView):
                 pk=pk,
                 locations=locations,
                 requested=(found.search.first, found.search.last),
+                resources=taken,
+                types=types,
             )
             rows.append(
                 Proposal(
@@ -691,6 +774,8 @@ class FindView(FhirView):
                             "start": v.start.isoformat(),
                             "minutes": int((v.end - v.start).total_seconds() // 60),
                             "location": v.location_id,
+                            "visit_type": types[v.specialty].pk if types[v.specialty] else None,
+                            "resources": list(v.resources),
                         }
                         for v in option.visits
                     ],
@@ -721,11 +806,9 @@ class BookView(FhirView):
         from navigation.services import appointment_cancel, itinerary_book
 
         now = timezone.now()
-        given = operations.book_input(request.data, user=request.user, now=now)
+        given = operations.book_input(request.data, user=request.user, now=now, base=self.systems)
         if given.existing is not None:
-            appointment = get_object_or_404(
-                selectors.appointment_list(user=request.user), pk=given.existing
-            )
+            appointment = get_object_or_404(_appointments(request.user), pk=given.existing)
             touch(request, appointment.patient_id)
             appointment = appointment_cancel(
                 appointment=appointment, by=request.user, now=now, reason="cancelled by the EHR"
@@ -739,26 +822,28 @@ class BookView(FhirView):
             return self.bundle([resource])
         elif given.proposal is not None:
             touch(request, given.patient.pk)
-            booked = proposals.proposal_book(
-                proposal=given.proposal,
-                by=request.user,
-                now=now,
-                visits=None if given.by_reference else given.visits,
-                referral=given.referral,
-            )
+            with participants.named_participants(given.resource_paths, given.visits):
+                booked = proposals.proposal_book(
+                    proposal=given.proposal,
+                    by=request.user,
+                    now=now,
+                    visits=None if given.by_reference else given.visits,
+                    referral=given.referral,
+                )
         else:
             touch(request, given.patient.pk)
-            itinerary = itinerary_book(
-                patient=given.patient,
-                visits=given.visits,
-                by=request.user,
-                now=now,
-                referral=given.referral,
-            )
-            booked = list(
-                itinerary.appointments.select_related("patient", "clinician", "location").order_by(
-                    "start"
+            with participants.named_participants(given.resource_paths, given.visits):
+                itinerary = itinerary_book(
+                    patient=given.patient,
+                    visits=given.visits,
+                    by=request.user,
+                    now=now,
+                    referral=given.referral,
                 )
+            booked = list(
+                itinerary.appointments.select_related(
+                    "patient", "clinician", "location", "visit_type"
+                ).order_by("start")
             )
         links_to = _proposals(booked)
         return self.bundle(

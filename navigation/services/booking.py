@@ -51,7 +51,9 @@ class VisitRequest:
     appointment carries it), else the specialty's new-patient type; the length defaults to
     the type's; `location`, when given, must be the session's; `resources`, when given,
     are the rooms, machines and interpreter it takes (else the free ones are picked, the
-    same interpreter for the day when one is free for all)."""
+    same interpreter for the day when one is free for all); with `pick_others`, they are
+    some of the kinds it takes, and free ones are picked for the rest (FHIR's `$book`
+    with a required Device but no interpreter named)."""
 
     clinician: Clinician
     start: datetime
@@ -60,6 +62,12 @@ class VisitRequest:
     location_id: int | None = None
     resources: tuple[Resource, ...] | None = None
     visit_type: VisitType | None = None
+    pick_others: bool = False
+
+    @property
+    def all_resources_given(self) -> bool:
+        """Whether `resources` names every resource the visit takes (none picked)."""
+        return self.resources is not None and not self.pick_others
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,7 @@ def plan_resources(visits: list[VisitRequest], patient: Patient) -> PlanNeeds:
         needs = visit_needs(specialties=specialties, types=types, patient=patient)
     except DomainError:
         return PlanNeeds(types, None, given)  # the check that follows says what is missing
-    if all(v.resources is not None for v in visits):
+    if all(v.all_resources_given for v in visits):
         return PlanNeeds(types, needs, given)
     return PlanNeeds(types, needs, sorted({*given, *(r.pk for r in needs.loaded)}))
 
@@ -350,6 +358,7 @@ def check_visits(
         [v.resources for v in visits],
         single,
         prefer,
+        [v.pick_others for v in visits],
     )
     checked = [
         replace(c, resources=v.resources) for c, v in zip(checked, engine_visits, strict=True)
@@ -390,7 +399,7 @@ def _calendars_needed(visits: Sequence[VisitRequest], needs: Needs) -> list[Reso
     """The resources whose day a check reads: the ones the visits name when every visit
     names its own (the checker looks at no other), else all the visits could take."""
     given = {r.pk for v in visits for r in (v.resources or ())}
-    if all(v.resources is not None for v in visits) and given <= needs.resources.keys():
+    if all(v.all_resources_given for v in visits) and given <= needs.resources.keys():
         return [needs.resources[pk] for pk in sorted(given)]
     return needs.loaded
 
@@ -402,11 +411,18 @@ def _with_resources(
     given: list[tuple[Resource, ...] | None],
     single: bool,
     prefer: Sequence[int] = (),
+    pick_others: list[bool] | None = None,
 ) -> list[engine.Visit]:
     """The visits with the resources each takes, in the order of its specialty's groups:
     the ones asked for, or else free ones picked as the search would (the first of a group
-    when none is free, for the checker to name), a free one of `prefer` first."""
-    asked = [visit for visit, chosen in zip(visits, given, strict=True) if chosen is None]
+    when none is free, for the checker to name), a free one of `prefer` first; with
+    `pick_others[i]`, those asked for and picked ones for the kinds they leave out."""
+    others = pick_others or [False] * len(visits)
+    asked = [
+        visit
+        for visit, chosen, pick in zip(visits, given, others, strict=True)
+        if chosen is None or pick
+    ]
     try:
         picked = list(engine.assign_resources(request, calendar, tuple(asked)))
     except ValueError:
@@ -423,10 +439,11 @@ def _with_resources(
     if prefer:
         picked = [_preferred(request, calendar, visit, prefer) for visit in picked]
     out = []
-    for index, (visit, chosen) in enumerate(zip(visits, given, strict=True)):
+    for index, (visit, chosen, pick) in enumerate(zip(visits, given, others, strict=True)):
         if chosen is None:
             out.append(picked.pop(0))
             continue
+        fallback = picked.pop(0).resources if pick else None
         groups = request.needs.get(visit.specialty, ())
         ids = [r.pk for r in chosen]
         field = _field(index, "resources", single)
@@ -438,8 +455,10 @@ def _with_resources(
                     code="wrong_resource",
                 )
         order = []
-        for group in groups:
+        for position, group in enumerate(groups):
             hits = [rid for rid in ids if rid in group]
+            if not hits and fallback is not None:
+                hits = [fallback[position]]
             if len(hits) != 1:
                 raise DomainError(
                     f"The {_name(visit.specialty)} visit takes one resource of each kind it "

@@ -421,4 +421,6 @@ def test_an_unknown_required_location_is_a_400_naming_it(as_navigator, center, a
     )
     body["parameter"][0]["resource"]["participant"][2]["actor"]["reference"] = "Location/room-4"
     response = post(as_navigator, "book", body)
-    assert "a required room cannot be asked for" in outcome_of(response, 400, "invalid")
+    assert outcome_of(response, 400, "invalid") == (
+        "Appointment.participant[2]: no room “Location/room-4”."
+    )

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from navigation.models import Appointment, AppointmentResource, Resource
+from navigation.models import Appointment, AppointmentResource, Clinician, Resource
 from tests.interop.fhir_check import ok
 
 NY = ZoneInfo("America/New_York")
@@ -87,3 +87,48 @@ def test_an_ehr_finds_the_scanners_of_a_location_by_type(as_navigator, center):
     metadata = ok(as_navigator.get("/fhir/R4/metadata"))
     (device,) = [r for r in metadata["rest"][0]["resource"] if r["type"] == "Device"]
     assert {p["name"] for p in device["searchParam"]} >= {"location", "type", "status"}
+
+
+def test_a_device_type_of_another_system_matches_nothing(as_navigator, center, settings):
+    settings.SITE_URL = "https://tumorboard.example.org"
+    mri = Resource.objects.create(
+        name="MRI 3T-1", kind="equipment", equipment="mri_3t", location=center.tower
+    )
+    foreign = ok(as_navigator.get("/fhir/R4/Device?type=http://example.org/x|mri_3t"))
+    assert foreign["total"] == 0
+    ours = "https://tumorboard.example.org/fhir/R4/CodeSystem/equipment"
+    found = ok(as_navigator.get("/fhir/R4/Device", {"type": f"{ours}|mri_3t"}))
+    assert [e["resource"]["id"] for e in found["entry"]] == [str(mri.pk)]
+    assert ok(as_navigator.get("/fhir/R4/Device?type=mri_3t"))["total"] == 1
+
+
+def test_an_ehr_finds_the_interpreters_for_a_language(as_navigator, center):
+    lucia = Resource.objects.create(
+        name="Lucía Ortega", kind="interpreter", languages=["es-MX"], location=center.pavilion
+    )
+    Resource.objects.create(
+        name="Ana Costa", kind="interpreter", languages=["pt-BR"], location=center.pavilion
+    )
+    spanish = ok(as_navigator.get("/fhir/R4/Practitioner?communication=es"))
+    assert [e["resource"]["id"] for e in spanish["entry"]] == [f"interpreter-{lucia.pk}"]
+    coded = ok(as_navigator.get("/fhir/R4/Practitioner?communication=urn:ietf:bcp:47|es"))
+    assert coded["total"] == 1
+    assert ok(as_navigator.get("/fhir/R4/Practitioner?communication=http://x|es"))["total"] == 0
+    everyone = ok(as_navigator.get("/fhir/R4/Practitioner"))
+    ids = [e["resource"]["id"] for e in everyone["entry"]]
+    assert everyone["total"] == len(center.clinicians) + 2 and ids[-2:] == [
+        f"interpreter-{lucia.pk}",
+        f"interpreter-{lucia.pk + 1}",
+    ]
+    page = ok(as_navigator.get("/fhir/R4/Practitioner", {"_count": 5, "_offset": 8}))
+    assert [e["resource"]["id"] for e in page["entry"]] == ids[8:]
+    surgeons = ok(as_navigator.get("/fhir/R4/Practitioner?specialty=neurosurgery"))
+    assert surgeons["total"] == 2
+    by_id = ok(as_navigator.get(f"/fhir/R4/Practitioner?_id=interpreter-{lucia.pk}"))
+    assert [e["resource"]["id"] for e in by_id["entry"]] == [f"interpreter-{lucia.pk}"]
+    same_number = Clinician.objects.filter(pk=lucia.pk).first() or center.first("neurosurgery")
+    one = ok(as_navigator.get(f"/fhir/R4/Practitioner?_id=Practitioner/{same_number.pk}"))
+    assert [e["resource"]["id"] for e in one["entry"]] == [str(same_number.pk)]
+    metadata = ok(as_navigator.get("/fhir/R4/metadata"))
+    (practitioner,) = [r for r in metadata["rest"][0]["resource"] if r["type"] == "Practitioner"]
+    assert "communication" in {p["name"] for p in practitioner["searchParam"]}
