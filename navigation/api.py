@@ -226,6 +226,7 @@ def _visit_requests(visits: list[dict]) -> list[VisitRequest]:
             location_id=v["location"].pk if v.get("location") else None,
             resources=v.get("resources"),
             visit_type=v.get("visit_type"),
+            length_field=v.get("length_field", "minutes"),
         )
         for v in visits
     ]

@@ -119,7 +119,6 @@ def appointment_reschedule(
             code="not_booked",
         )
     clinician = clinician or appointment.clinician
-    minutes = int((appointment.end - appointment.start).total_seconds() // 60)
     taken = tuple(
         row.resource
         for row in appointment.resource_bookings.select_related("resource").order_by("id")
@@ -127,8 +126,7 @@ def appointment_reschedule(
     visit = VisitRequest(
         clinician=clinician,
         start=start,
-        minutes=minutes,
-        specialty=appointment.specialty,
+        specialty=appointment.specialty,  # and its type's minutes, as every visit
         resources=taken if taken else None,
         # its own kind of visit (an "SRS planning" keeps needing its CT simulator)
         visit_type=appointment.visit_type if appointment.visit_type_id else None,

@@ -51,7 +51,9 @@ class VisitRequest:
     appointment carries it), else the specialty's new-patient type; the length defaults to
     the type's; `location`, when given, must be the session's; `resources`, when given,
     are the rooms, machines and interpreter it takes (else the free ones are picked, the
-    same interpreter for the day when one is free for all)."""
+    same interpreter for the day when one is free for all). `minutes`, when given, must be
+    the type's (only an override may differ); `length_field` is the input field it came
+    from (`minutes`, or `end` when the client gave an end), named by the error."""
 
     clinician: Clinician
     start: datetime
@@ -60,6 +62,7 @@ class VisitRequest:
     location_id: int | None = None
     resources: tuple[Resource, ...] | None = None
     visit_type: VisitType | None = None
+    length_field: str = "minutes"
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,8 @@ def check_visits(
         else visit_types(set(specialties), chosen_types(visits, specialties))
     )
     minutes = {
-        s: v.minutes or _type_minutes(types[s], s) for v, s in zip(visits, specialties, strict=True)
+        s: (v.minutes if override and v.minutes else _type_minutes(types[s], s))
+        for v, s in zip(visits, specialties, strict=True)
     }
     ends = [
         v.start + timedelta(minutes=minutes[s]) for v, s in zip(visits, specialties, strict=True)
@@ -254,6 +258,9 @@ def check_visits(
                 field=_field(index, "visit_type", single),
                 code="wrong_visit_type",
             )
+        if not override:
+            field = _field(index, visit.length_field, single)
+            _check_length(visit, specialty, types[specialty], field)
     clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
     sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
     # Time off of every date the visits can fall on, read once for the sessions and the day.
@@ -606,6 +613,34 @@ def _resource_detail(found: Sequence[AppointmentResource]) -> dict[str, Any]:
         "resource_name": resource.name,
         "resource_kind": resource.kind_label,
     }
+
+
+def _check_length(
+    visit: VisitRequest, specialty: str, visit_type: VisitType | None, field: str
+) -> None:
+    """A visit lasts its type's minutes (else its specialty's default): another length
+    would take the clinician and its rooms, machines and interpreter for the wrong time
+    (a 5-minute MRI frees the scanner 40 minutes early). Only an override (an emergency
+    booked over other visits, which takes no resources) may set its own. 400 naming the
+    length's field (`end` or `minutes`; `visits.N.` before it in a plan of several)."""
+    minutes = _type_minutes(visit_type, specialty)
+    if visit.minutes is None or visit.minutes == minutes:
+        return
+    kind = (
+        f"“{visit_type.name}” ({_name(specialty)})" if visit_type else f"A {_name(specialty)} visit"
+    )
+    asked = (
+        f"this one was asked to end at {visit.start + timedelta(minutes=visit.minutes):%H:%M}"
+        f" ({visit.minutes} minutes)"
+        if visit.length_field == "end"
+        else f"this one was asked for {visit.minutes} minutes"
+    )
+    raise DomainError(
+        f"{kind} lasts {minutes} minutes; {asked}. Leave out {visit.length_field} (it "
+        f"follows from the visit type) or make the visit {minutes} minutes long.",
+        field=field,
+        code="wrong_length",
+    )
 
 
 def _check_clock(
