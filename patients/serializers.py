@@ -64,18 +64,10 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
         return value
 
     def validate_interpreter_language(self, value):
-        """A BCP-47 code (checked by the model's validator) that an active interpreter
-        covers: every visit of the patient's will need one."""
-        if not value:
-            return None
-        from navigation.models import Resource
-        from navigation.services.resources import interpreters_for, language_name
-
-        if not interpreters_for(value, Resource.objects.filter(active=True)):
-            raise serializers.ValidationError(
-                f"No interpreter covers {language_name(value)}; add one first (Resources)."
-            )
-        return value
+        """A BCP-47 code (checked by the model's validator). Stored even when no active
+        interpreter covers it yet: the need is the patient's, and a search or booking then
+        refuses with `no_interpreter` naming `interpreter_language` until one is added."""
+        return value or None
 
     def validate(self, attrs):
         """Consent to texts needs a number to text (on create, or a change that ends with
