@@ -20,6 +20,7 @@ from navigation.services.booking import (
     plan_resources,
     record,
     refresh_consult,
+    refused_as,
     release_expired_holds,
     resources_follow,
 )
@@ -144,14 +145,15 @@ def appointment_reschedule(
         now=now,
         resources=resources,
     )
-    (checked,), _ = check_visits(
-        [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk, read=read
-    )
-    old_start = appointment.start
-    appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
-    appointment.location_id = checked.location_id
-    appointment.sequence += 1
-    insert(appointment, None, resources=checked.resources)
+    with refused_as("The visit was not moved"):
+        (checked,), _ = check_visits(
+            [visit], patient=appointment.patient, now=now, exclude_id=appointment.pk, read=read
+        )
+        old_start = appointment.start
+        appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
+        appointment.location_id = checked.location_id
+        appointment.sequence += 1
+        insert(appointment, None, resources=checked.resources)
     record(appointment, "rescheduled", by, old_start=old_start, old_status="booked", reason=reason)
     if appointment.is_consult:
         refresh_consult(appointment.referral)

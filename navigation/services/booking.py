@@ -9,7 +9,8 @@ search uses (`selectors.free_days`), so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -369,6 +370,7 @@ def check_visits(
                 now,
                 violation.visit,
                 single,
+                patient_id=patient.pk,
             )
         if violation.code == "not_free" and violation.visit is not None:
             _raise_not_free(
@@ -464,6 +466,8 @@ def _raise_resource_taken(
     now: datetime,
     index: int,
     single: bool,
+    *,
+    patient_id: int | None = None,
 ) -> None:
     """A resource not free for a visit: 409 naming it and what holds it (a booked visit or
     a hold) when it is taken, or, for an interpreter, when another visit of theirs
@@ -484,7 +488,13 @@ def _raise_resource_taken(
         found = _walk_clashes(resource, checked, exclude_id, now)
     if found:
         raise resource_conflict(
-            checked.specialty, checked.request.start, checked.time_zone, found, index, walk=walk
+            checked.specialty,
+            checked.request.start,
+            checked.time_zone,
+            found,
+            index,
+            walk=walk,
+            patient_id=patient_id,
         )
     raise DomainError(
         f"{resource.kind_label[:1].upper()}{resource.kind_label[1:]} “{resource.name}” is "
@@ -554,12 +564,14 @@ def resource_conflict(
     index: int | None,
     *,
     walk: bool = False,
+    patient_id: int | None = None,
 ) -> Conflict:
     """409 naming the room, machine or interpreter taken, and whether a hold has it;
     `walk`: taken at another place too close in time to walk between."""
     return Conflict(
         f"The {_name(specialty)} visit at {_local(start, time_zone)} needs "
-        f"{_resource_taken(found, time_zone, walk=walk)}. Nothing was booked.",
+        f"{_resource_taken(found, time_zone, walk=walk, patient_id=patient_id)}. Nothing was "
+        "booked.",
         code="resource_taken",
         extra={
             "clash": {
@@ -583,18 +595,26 @@ def resource_conflict(
 
 
 def _resource_taken(
-    found: Sequence[AppointmentResource], time_zone: str, *, walk: bool = False
+    found: Sequence[AppointmentResource],
+    time_zone: str,
+    *,
+    walk: bool = False,
+    patient_id: int | None = None,
 ) -> str:
     """“MRI scanner 3 T “MRI 3T-1”, which is held for another patient (hold 7, until …)”:
     the first taken resource of `found` and what has it (local times in `time_zone`);
-    `walk`: that visit is elsewhere, too close in time to walk between."""
+    `walk`: that visit is elsewhere, too close in time to walk between; `patient_id`: the
+    patient asking, so their own hold is called theirs ("already held for this patient")."""
     row = found[0]
     resource = row.resource
     hold = row.appointment.hold
     if row.appointment.status == Appointment.Status.HELD and hold is not None:
-        why = (
-            f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
+        whom = (
+            "already held for this patient"
+            if patient_id is not None and row.appointment.patient_id == patient_id
+            else "held for another patient"
         )
+        why = f"{whom} (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
     else:
         why = "booked for another visit then"
     if walk:
@@ -641,6 +661,18 @@ def _check_length(
         field=field,
         code="wrong_length",
     )
+
+
+@contextmanager
+def refused_as(sentence: str) -> Iterator[None]:
+    """Say what a refusal left undone in the caller's words: a DomainError raised inside
+    has its "Nothing was booked" replaced by `sentence` (e.g. "Nothing was held")."""
+    try:
+        yield
+    except DomainError as error:
+        error.message = error.message.replace("Nothing was booked", sentence)
+        error.args = (error.message,)
+        raise
 
 
 def _check_clock(
@@ -749,7 +781,11 @@ def clash_message(
         why = f"{clinician.name}'s time is held for a patient{until}"
     else:
         why = f"{clinician.name} already has a visit then"
-    also = f"; it also needs {_resource_taken(taken, time_zone)}" if taken else ""
+    also = (
+        f"; it also needs {_resource_taken(taken, time_zone, patient_id=patient_id)}"
+        if taken
+        else ""
+    )
     return (
         f"The {specialty.replace('_', ' ')} visit at {when} is not free: {why}{also}. "
         "Nothing was booked."
