@@ -128,3 +128,20 @@ def test_a_second_hold_of_the_same_patients_scanner_says_it_is_already_theirs(
     assert "another patient" not in message
     assert "Nothing was booked" not in message and message.endswith("Nothing was held.")
     assert f"hold {first['id']}" in message
+    assert f"“MRI 3T-1”, which is already held for this patient (hold {first['id']}, until" in (
+        message
+    )
+
+
+def test_a_refused_reschedule_says_the_visit_was_not_moved(as_navigator, center, alice, bob):
+    surgeon = center.first("neurosurgery")
+    nine, ten = (datetime(2026, 3, 9, h, tzinfo=NY).isoformat() for h in (9, 10))
+    for patient, start in ((alice, nine), (bob, ten)):
+        body = {"patient": patient.pk, "clinician": surgeon.pk, "start": start}
+        assert as_navigator.post("/api/v1/appointments/", body).status_code == 201
+    mine = Appointment.objects.get(patient=alice)
+    moved = as_navigator.post(f"/api/v1/appointments/{mine.pk}/reschedule/", {"start": ten})
+    assert moved.status_code == 409, moved.json()
+    assert moved.json()["message"].endswith("The visit was not moved.")
+    mine.refresh_from_db()
+    assert mine.start == datetime(2026, 3, 9, 9, tzinfo=NY)
