@@ -23,6 +23,10 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
     )
     time_zone = serializers.CharField(required=False, validators=[validate_time_zone])
     mrn = serializers.CharField(max_length=32)
+    interpreter_note = serializers.SerializerMethodField(
+        help_text="Empty, or that no active interpreter covers the patient's interpreter "
+        "language yet (searches and bookings are refused until one does)."
+    )
 
     class Meta:
         model = Patient
@@ -37,6 +41,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "time_zone",
             "preferred_language",
             "interpreter_language",
+            "interpreter_note",
             "sms_consent",
             "sms_consent_at",
             "sms_express_consent",
@@ -46,6 +51,24 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["sms_consent_at", "created_at", "updated_at"]
+
+    def get_interpreter_note(self, patient) -> str:
+        if not patient.interpreter_language:
+            return ""
+        from navigation.models import Resource
+        from navigation.services.resources import interpreters_for, language_name
+
+        root = self.root  # the active interpreters, read once for a whole list
+        active = getattr(root, "_active_interpreters", None)
+        if active is None:
+            active = list(Resource.objects.filter(active=True, kind=Resource.Kind.INTERPRETER))
+            root._active_interpreters = active  # type: ignore[attr-defined]
+        if interpreters_for(patient.interpreter_language, active):
+            return ""
+        return (
+            f"No interpreter covers {language_name(patient.interpreter_language)} yet; "
+            "add one (Resources) before booking."
+        )
 
     def validate_birth_date(self, value):
         """Not before 1900 (a typo, e.g. 0001-01-01) and not after today in the patient's

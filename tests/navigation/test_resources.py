@@ -202,6 +202,9 @@ def test_an_interpreter_language_nobody_covers_is_kept_and_plans_are_refused_nam
 ):
     kept = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "ht"})
     assert kept.status_code == 200, kept.json()
+    assert kept.json()["interpreter_note"] == (
+        "No interpreter covers Haitian Creole (ht) yet; add one (Resources) before booking."
+    )
     alice.refresh_from_db()
     assert alice.interpreter_language == "ht"
     for path, body in (
@@ -242,6 +245,7 @@ def test_an_interpreter_language_nobody_covers_is_kept_and_plans_are_refused_nam
     assert "interpreter_language" in unknown.json()["fields"]
     accepted = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "es"})
     assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["interpreter_note"] == ""
 
 
 def test_a_resource_session_is_kept_at_its_own_location(ada, center, scanner):
