@@ -31,7 +31,7 @@ from navigation.services.time_off import time_off_alert, time_off_removed
 from notifications.api import CalendarFileNegotiation
 from patients.selectors import referral_list
 from tumorboard.audit import touch
-from tumorboard.errors import DomainError
+from tumorboard.errors import Conflict, DomainError
 from tumorboard.roles import ADMIN, NAVIGATOR, PATIENT, STAFF_ROLES, RolePermission, has_role
 
 
@@ -313,6 +313,7 @@ def _visit_requests(visits: list[dict]) -> list[VisitRequest]:
             location_id=v["location"].pk if v.get("location") else None,
             resources=v.get("resources"),
             visit_type=v.get("visit_type"),
+            length_field=v.get("length_field", "minutes"),
         )
         for v in visits
     ]
@@ -516,12 +517,27 @@ class HoldViewSet(PlanViewSet):
             _plan_answer(serializers.HoldSerializer, hold, request), status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=None, responses={201: serializers.ItinerarySerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: serializers.ItinerarySerializer,
+            200: serializers.ItinerarySerializer,
+        },
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        itinerary = services.hold_confirm(
-            hold=self.get_object(), by=request.user, now=timezone.now()
-        )
+        """Book the hold whole (201 with the plan). The holder confirming again (a retry
+        after a lost answer) gets 200 with that same plan, nothing booked twice: a retried
+        confirmation must learn it succeeded. Another navigator's hold: 403."""
+        hold = self.get_object()
+        try:
+            itinerary = services.hold_confirm(hold=hold, by=request.user, now=timezone.now())
+        except Conflict as error:
+            if error.code != "hold_confirmed":
+                raise
+            itinerary = Itinerary.objects.get(pk=error.extra["itinerary"])
+            answer = _plan_answer(serializers.ItinerarySerializer, itinerary, request)
+            return Response(answer, status=status.HTTP_200_OK)
         return Response(
             _plan_answer(serializers.ItinerarySerializer, itinerary, request),
             status=status.HTTP_201_CREATED,

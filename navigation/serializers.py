@@ -591,7 +591,8 @@ def preload(serializer: serializers.Serializer, items) -> None:
 
 
 class VisitInSerializer(StrictSerializer):
-    """A visit as the search returns it (location and end optional, checked if given)."""
+    """A visit as the search returns it (location and end optional, checked if given: a
+    visit lasts its visit type's minutes, so `end` or `minutes` may only repeat them)."""
 
     clinician = PreloadedPrimaryKeyRelatedField(queryset=Clinician.objects.filter(active=True))
     start = serializers.DateTimeField()
@@ -644,6 +645,7 @@ class VisitInSerializer(StrictSerializer):
             if attrs.get("minutes", minutes) != minutes:
                 raise serializers.ValidationError({"end": "end and minutes disagree."})
             attrs["minutes"] = int(minutes)
+            attrs["length_field"] = "end"  # a wrong length is named as the client gave it
         return attrs
 
 

@@ -23,6 +23,10 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
     )
     time_zone = serializers.CharField(required=False, validators=[validate_time_zone])
     mrn = serializers.CharField(max_length=32)
+    interpreter_note = serializers.SerializerMethodField(
+        help_text="Empty, or that no active interpreter covers the patient's interpreter "
+        "language yet (searches and bookings are refused until one does)."
+    )
 
     class Meta:
         model = Patient
@@ -37,6 +41,7 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "time_zone",
             "preferred_language",
             "interpreter_language",
+            "interpreter_note",
             "sms_consent",
             "sms_consent_at",
             "sms_express_consent",
@@ -46,6 +51,24 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["sms_consent_at", "created_at", "updated_at"]
+
+    def get_interpreter_note(self, patient) -> str:
+        if not patient.interpreter_language:
+            return ""
+        from navigation.models import Resource
+        from navigation.services.resources import interpreters_for, language_name
+
+        root = self.root  # the active interpreters, read once for a whole list
+        active = getattr(root, "_active_interpreters", None)
+        if active is None:
+            active = list(Resource.objects.filter(active=True, kind=Resource.Kind.INTERPRETER))
+            root._active_interpreters = active  # type: ignore[attr-defined]
+        if interpreters_for(patient.interpreter_language, active):
+            return ""
+        return (
+            f"No interpreter covers {language_name(patient.interpreter_language)} yet; "
+            "add one (Resources) before booking."
+        )
 
     def validate_birth_date(self, value):
         """Not before 1900 (a typo, e.g. 0001-01-01) and not after today in the patient's
@@ -64,18 +87,10 @@ class PatientSerializer(AuditedSerializer, StrictModelSerializer):
         return value
 
     def validate_interpreter_language(self, value):
-        """A BCP-47 code (checked by the model's validator) that an active interpreter
-        covers: every visit of the patient's will need one."""
-        if not value:
-            return None
-        from navigation.models import Resource
-        from navigation.services.resources import interpreters_for, language_name
-
-        if not interpreters_for(value, Resource.objects.filter(active=True)):
-            raise serializers.ValidationError(
-                f"No interpreter covers {language_name(value)}; add one first (Resources)."
-            )
-        return value
+        """A BCP-47 code (checked by the model's validator). Stored even when no active
+        interpreter covers it yet: the need is the patient's, and a search or booking then
+        refuses with `no_interpreter` naming `interpreter_language` until one is added."""
+        return value or None
 
     def validate(self, attrs):
         """Consent to texts needs a number to text (on create, or a change that ends with

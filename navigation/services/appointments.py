@@ -21,9 +21,11 @@ from navigation.services.booking import (
     plan_resources,
     record,
     refresh_consult,
+    refused_as,
     release_expired_holds,
     resource_clashes,
     resources_follow,
+    visits_minutes,
 )
 from notifications import outbox
 from notifications.models import Alert
@@ -128,11 +130,12 @@ def appointment_reschedule(
             code="not_booked",
         )
     clinician = clinician or appointment.clinician
-    minutes = int((appointment.end - appointment.start).total_seconds() // 60)
+    # A moved visit lasts its type's minutes, as every visit does.
+    chosen = {appointment.specialty: appointment.visit_type} if appointment.visit_type_id else None
+    minutes = visits_minutes([appointment.specialty], chosen)[appointment.specialty]
     visit = VisitRequest(
         clinician=clinician,
         start=start,
-        minutes=minutes,
         specialty=appointment.specialty,
         resources=resources,
         # its own kind of visit (an "SRS planning" keeps needing its CT simulator)
@@ -150,21 +153,22 @@ def appointment_reschedule(
         now=now,
         resources=read.lock,
     )
-    (checked,), _ = check_visits(
-        [visit],
-        patient=appointment.patient,
-        now=now,
-        exclude_id=appointment.pk,
-        read=read,
-        prefer=_resources_to_keep(appointment, start, minutes, read.lock, now)
-        if resources is None
-        else (),
-    )
-    old_start = appointment.start
-    appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
-    appointment.location_id = checked.location_id
-    appointment.sequence += 1
-    insert(appointment, None, resources=checked.resources)
+    with refused_as("The visit was not moved"):
+        (checked,), _ = check_visits(
+            [visit],
+            patient=appointment.patient,
+            now=now,
+            exclude_id=appointment.pk,
+            read=read,
+            prefer=_resources_to_keep(appointment, start, minutes, read.lock, now)
+            if resources is None
+            else (),
+        )
+        old_start = appointment.start
+        appointment.clinician, appointment.start, appointment.end = clinician, start, checked.end
+        appointment.location_id = checked.location_id
+        appointment.sequence += 1
+        insert(appointment, None, resources=checked.resources)
     record(appointment, "rescheduled", by, old_start=old_start, old_status="booked", reason=reason)
     if appointment.is_consult:
         refresh_consult(appointment.referral)

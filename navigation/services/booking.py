@@ -9,7 +9,8 @@ search uses (`selectors.free_days`), so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -53,7 +54,9 @@ class VisitRequest:
     are the rooms, machines and interpreter it takes (else the free ones are picked, the
     same interpreter for the day when one is free for all); with `pick_others`, they are
     some of the kinds it takes, and free ones are picked for the rest (FHIR's `$book`
-    with a required Device but no interpreter named)."""
+    with a required Device but no interpreter named). `minutes`, when given, must be the
+    type's (only an override may differ); `length_field` is the input field it came from
+    (`minutes`, or `end` when the client gave an end), named by the error."""
 
     clinician: Clinician
     start: datetime
@@ -63,6 +66,7 @@ class VisitRequest:
     resources: tuple[Resource, ...] | None = None
     visit_type: VisitType | None = None
     pick_others: bool = False
+    length_field: str = "minutes"
 
     @property
     def all_resources_given(self) -> bool:
@@ -251,7 +255,8 @@ def check_visits(
         else visit_types(set(specialties), chosen_types(visits, specialties))
     )
     minutes = {
-        s: v.minutes or _type_minutes(types[s], s) for v, s in zip(visits, specialties, strict=True)
+        s: (v.minutes if override and v.minutes else _type_minutes(types[s], s))
+        for v, s in zip(visits, specialties, strict=True)
     }
     ends = [
         v.start + timedelta(minutes=minutes[s]) for v, s in zip(visits, specialties, strict=True)
@@ -265,6 +270,9 @@ def check_visits(
                 field=_field(index, "visit_type", single),
                 code="wrong_visit_type",
             )
+        if not override:
+            field = _field(index, visit.length_field, single)
+            _check_length(visit, specialty, types[specialty], field)
     clinicians = list({v.clinician.pk: v.clinician for v in visits}.values())
     sessions = selectors.visit_sessions(clinicians, [v.start for v in visits])
     # Time off of every date the visits can fall on, read once for the sessions and the day.
@@ -375,6 +383,7 @@ def check_visits(
                 now,
                 violation.visit,
                 single,
+                patient_id=patient.pk,
             )
         if violation.code == "not_free" and violation.visit is not None:
             _raise_not_free(
@@ -503,6 +512,8 @@ def _raise_resource_taken(
     now: datetime,
     index: int,
     single: bool,
+    *,
+    patient_id: int | None = None,
 ) -> None:
     """A resource not free for a visit: 409 naming it and what holds it (a booked visit or
     a hold) when it is taken, or, for an interpreter, when another visit of theirs
@@ -523,7 +534,13 @@ def _raise_resource_taken(
         found = _walk_clashes(resource, checked, exclude_id, now)
     if found:
         raise resource_conflict(
-            checked.specialty, checked.request.start, checked.time_zone, found, index, walk=walk
+            checked.specialty,
+            checked.request.start,
+            checked.time_zone,
+            found,
+            index,
+            walk=walk,
+            patient_id=patient_id,
         )
     raise DomainError(
         f"{resource.kind_label[:1].upper()}{resource.kind_label[1:]} “{resource.name}” is "
@@ -593,12 +610,14 @@ def resource_conflict(
     index: int | None,
     *,
     walk: bool = False,
+    patient_id: int | None = None,
 ) -> Conflict:
     """409 naming the room, machine or interpreter taken, and whether a hold has it;
     `walk`: taken at another place too close in time to walk between."""
     return Conflict(
         f"The {_name(specialty)} visit at {_local(start, time_zone)} needs "
-        f"{_resource_taken(found, time_zone, walk=walk)}. Nothing was booked.",
+        f"{_resource_taken(found, time_zone, walk=walk, patient_id=patient_id)}. Nothing was "
+        "booked.",
         code="resource_taken",
         extra={
             "clash": {
@@ -622,18 +641,26 @@ def resource_conflict(
 
 
 def _resource_taken(
-    found: Sequence[AppointmentResource], time_zone: str, *, walk: bool = False
+    found: Sequence[AppointmentResource],
+    time_zone: str,
+    *,
+    walk: bool = False,
+    patient_id: int | None = None,
 ) -> str:
     """“MRI scanner 3 T “MRI 3T-1”, which is held for another patient (hold 7, until …)”:
     the first taken resource of `found` and what has it (local times in `time_zone`);
-    `walk`: that visit is elsewhere, too close in time to walk between."""
+    `walk`: that visit is elsewhere, too close in time to walk between; `patient_id`: the
+    patient asking, so their own hold is called theirs ("already held for this patient")."""
     row = found[0]
     resource = row.resource
     hold = row.appointment.hold
     if row.appointment.status == Appointment.Status.HELD and hold is not None:
-        why = (
-            f"held for another patient (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
+        whom = (
+            "already held for this patient"
+            if patient_id is not None and row.appointment.patient_id == patient_id
+            else "held for another patient"
         )
+        why = f"{whom} (hold {hold.pk}, until {_local(hold.expires_at, time_zone)})"
     else:
         why = "booked for another visit then"
     if walk:
@@ -652,6 +679,46 @@ def _resource_detail(found: Sequence[AppointmentResource]) -> dict[str, Any]:
         "resource_name": resource.name,
         "resource_kind": resource.kind_label,
     }
+
+
+def _check_length(
+    visit: VisitRequest, specialty: str, visit_type: VisitType | None, field: str
+) -> None:
+    """A visit lasts its type's minutes (else its specialty's default): another length
+    would take the clinician and its rooms, machines and interpreter for the wrong time
+    (a 5-minute MRI frees the scanner 40 minutes early). Only an override (an emergency
+    booked over other visits, which takes no resources) may set its own. 400 naming the
+    length's field (`end` or `minutes`; `visits.N.` before it in a plan of several)."""
+    minutes = _type_minutes(visit_type, specialty)
+    if visit.minutes is None or visit.minutes == minutes:
+        return
+    kind = (
+        f"“{visit_type.name}” ({_name(specialty)})" if visit_type else f"A {_name(specialty)} visit"
+    )
+    asked = (
+        f"this one was asked to end at {visit.start + timedelta(minutes=visit.minutes):%H:%M}"
+        f" ({visit.minutes} minutes)"
+        if visit.length_field == "end"
+        else f"this one was asked for {visit.minutes} minutes"
+    )
+    raise DomainError(
+        f"{kind} lasts {minutes} minutes; {asked}. Leave out {visit.length_field} (it "
+        f"follows from the visit type) or make the visit {minutes} minutes long.",
+        field=field,
+        code="wrong_length",
+    )
+
+
+@contextmanager
+def refused_as(sentence: str) -> Iterator[None]:
+    """Say what a refusal left undone in the caller's words: a DomainError raised inside
+    has its "Nothing was booked" replaced by `sentence` (e.g. "Nothing was held")."""
+    try:
+        yield
+    except DomainError as error:
+        error.message = error.message.replace("Nothing was booked", sentence)
+        error.args = (error.message,)
+        raise
 
 
 def _check_clock(
@@ -760,7 +827,11 @@ def clash_message(
         why = f"{clinician.name}'s time is held for a patient{until}"
     else:
         why = f"{clinician.name} already has a visit then"
-    also = f"; it also needs {_resource_taken(taken, time_zone)}" if taken else ""
+    also = (
+        f"; it also needs {_resource_taken(taken, time_zone, patient_id=patient_id)}"
+        if taken
+        else ""
+    )
     return (
         f"The {specialty.replace('_', ' ')} visit at {when} is not free: {why}{also}. "
         "Nothing was booked."

@@ -11,7 +11,13 @@ from django.conf import settings
 from django.db import transaction
 
 from navigation.models import Appointment, Hold, Itinerary
-from navigation.services.booking import Actor, PlanRules, VisitRequest, refresh_consult
+from navigation.services.booking import (
+    Actor,
+    PlanRules,
+    VisitRequest,
+    refresh_consult,
+    refused_as,
+)
 from navigation.services.itineraries import (
     _figures,
     _lock_and_check,
@@ -19,7 +25,7 @@ from navigation.services.itineraries import (
     new_appointments,
 )
 from patients.models import Patient, Referral
-from tumorboard.errors import Conflict, DomainError
+from tumorboard.errors import Conflict, Forbidden
 
 
 @transaction.atomic
@@ -34,9 +40,11 @@ def itinerary_hold(
     minutes: int | None = None,
 ) -> Hold:
     """Hold a plan's visits for `minutes` (default `settings.HOLD_MINUTES`): checked like a
-    booking, taken for everyone else at once, no message sent. 409 names what is taken."""
+    booking, taken for everyone else at once, no message sent. 409 names what is taken
+    (and says "Nothing was held")."""
     plan = plan or PlanRules()
-    checked, _, consult, read = _lock_and_check(patient, visits, referral, now, plan)
+    with refused_as("Nothing was held"):
+        checked, _, consult, read = _lock_and_check(patient, visits, referral, now, plan)
     hold = Hold.objects.create(
         patient=patient,
         referral=referral,
@@ -57,17 +65,34 @@ def itinerary_hold(
     return hold
 
 
-def _locked_hold(hold: Hold, by: Actor, now: datetime) -> Hold:
+def _locked_hold(hold: Hold, by: Actor, now: datetime, undone: str) -> Hold:
+    """The hold, locked, when `by` holds it and it is active. Else 403 `not_your_hold`
+    (another navigator's), or 409 `hold_<status>` saying `undone` ("nothing was booked");
+    a confirmed one names its plan (`itinerary`), so a retried confirmation learns it
+    was booked."""
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if by is not None and hold.created_by_id != getattr(by, "pk", None):
-        raise DomainError(
-            "Only the navigator who holds this time can confirm or release it.",
+        holder = hold.created_by
+        name = (holder.get_full_name() or holder.username) if holder else "another navigator"
+        raise Forbidden(
+            f"Hold {hold.pk} is {name}'s; only the navigator who holds this time can confirm "
+            f"or release it. {undone[:1].upper()}{undone[1:]}.",
             field="hold",
             code="not_your_hold",
+            extra={"hold": hold.pk},
+        )
+    if hold.status == Hold.Status.CONFIRMED and hold.itinerary_id is not None:
+        raise Conflict(
+            f"This hold was already confirmed as plan {hold.itinerary_id}: its visits are "
+            f"booked{'' if undone == 'nothing was booked' else ', so ' + undone}.",
+            code="hold_confirmed",
+            extra={"hold": hold.pk, "itinerary": hold.itinerary_id},
         )
     if hold.status != Hold.Status.ACTIVE:
         raise Conflict(
-            f"This hold is {hold.status}; nothing was booked.", code=f"hold_{hold.status}"
+            f"This hold is {hold.status}; {undone}.",
+            code=f"hold_{hold.status}",
+            extra={"hold": hold.pk},
         )
     return hold
 
@@ -76,7 +101,7 @@ def _locked_hold(hold: Hold, by: Actor, now: datetime) -> Hold:
 def hold_confirm(*, hold: Hold, by: Actor, now: datetime) -> Itinerary:
     """Turn the holder's hold into a booked plan, whole: its visits become booked (their
     messages go out) unless it expired first, then nothing is booked (409)."""
-    hold = _locked_hold(hold, by, now)
+    hold = _locked_hold(hold, by, now, "nothing was booked")
     if hold.expires_at <= now:
         _end(hold, Hold.Status.EXPIRED, now)
         raise Conflict(
@@ -133,7 +158,7 @@ def _figures_of(held: list[Appointment], hold: Hold) -> tuple[int, int]:
 @transaction.atomic
 def hold_release(*, hold: Hold, by: Actor, now: datetime) -> Hold:
     """The holder lets the time go at once."""
-    hold = _locked_hold(hold, by, now)
+    hold = _locked_hold(hold, by, now, "nothing was released")
     return _end(hold, Hold.Status.RELEASED, now)
 
 

@@ -297,7 +297,7 @@ def test_a_visit_outside_clinic_hours_breaks_a_business_rule(as_navigator, cente
     proposed = first_option(as_navigator, alice)
     proposed["participant"][1]["period"] = {
         "start": "2026-03-09T23:00:00Z",
-        "end": "2026-03-10T00:00:00Z",
+        "end": "2026-03-09T23:30:00Z",  # its pain medicine visit's 30 minutes
     }
     response = post(as_navigator, "book", book_body(proposed))
     assert "no clinic session" in outcome_of(response, 422, "business-rule")

@@ -51,10 +51,10 @@ def slots(client, clinician, **query):
     ]
 
 
-def book(patient, clinician, start, nina, minutes=None):
+def book(patient, clinician, start, nina):
     return appointment_book(
         patient=patient,
-        visit=VisitRequest(clinician=clinician, start=start, minutes=minutes),
+        visit=VisitRequest(clinician=clinician, start=start),
         by=nina,
         now=NOW,
     )
@@ -74,11 +74,11 @@ def test_a_clinic_day_is_cut_into_visit_length_slots_on_the_grid(as_navigator, c
 def test_a_booked_visit_makes_the_slots_it_meets_busy(as_navigator, center, alice, bob, nina):
     surgeon = center.first("neurosurgery")
     book(alice, surgeon, at(10), nina)
-    book(bob, surgeon, at(14, 30), nina, minutes=30)
-    expected = hourly("free", "free", "busy", "free", "free", "free", "busy", "free", "free")
+    book(bob, surgeon, at(14, 30), nina)  # 14:30-15:30 meets two hourly slots
+    expected = hourly("free", "free", "busy", "free", "free", "free", "busy", "busy", "free")
     assert slots(as_navigator, surgeon) == expected
-    assert len(slots(as_navigator, surgeon, status="free")) == 7
-    assert len(slots(as_navigator, surgeon, status="busy")) == 2
+    assert len(slots(as_navigator, surgeon, status="free")) == 6
+    assert len(slots(as_navigator, surgeon, status="busy")) == 3
 
 
 def test_a_busy_slot_says_nothing_about_who_is_booked(as_navigator, center, alice, nina):
@@ -226,7 +226,7 @@ def test_every_free_slot_lies_in_the_free_time_the_itinerary_engine_is_fed(
 
     surgeon, pain = center.first("neurosurgery"), center.first("pain_medicine")
     book(alice, surgeon, at(9, 5), nina)
-    book(bob, surgeon, at(11, 20, day=10), nina, minutes=45)
+    book(bob, surgeon, at(11, 20, day=10), nina)
     book(alice, pain, at(15, day=11), nina)
     TimeOff.objects.create(clinician=pain, start=at(8, day=12), end=at(12, 30, day=12))
     frozen.move_to(at(10, 2))

@@ -436,8 +436,10 @@ class TestHolds:
         ).json()["id"]
         other = client_for(make_user("noor", "navigator"))
         refused = other.post(f"/api/v1/holds/{hold_id}/confirm/")
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         assert refused.json()["code"] == "not_your_hold"
+        assert refused.json()["hold"] == hold_id
+        assert f"Hold {hold_id} is nina's" in refused.json()["message"]
         assert Appointment.objects.get().status == "held"
 
     def test_the_beat_job_releases_expired_holds(self, as_navigator, center, alice):

@@ -197,21 +197,55 @@ def test_a_visit_type_needing_a_machine_no_location_has_is_a_400(as_navigator, c
     assert "needs a CT simulator, and no location has one" in response.json()["message"]
 
 
-def test_an_interpreter_language_nobody_covers_is_refused_naming_it(
+def test_an_interpreter_language_nobody_covers_is_kept_and_plans_are_refused_naming_it(
     as_navigator, center, alice, interpreter
 ):
-    refused = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "vi"})
-    assert refused.status_code == 400
-    assert (
-        "No interpreter covers Vietnamese (vi)"
-        in refused.json()["fields"]["interpreter_language"][0]
+    kept = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "ht"})
+    assert kept.status_code == 200, kept.json()
+    assert kept.json()["interpreter_note"] == (
+        "No interpreter covers Haitian Creole (ht) yet; add one (Resources) before booking."
     )
     alice.refresh_from_db()
-    assert alice.interpreter_language is None
+    assert alice.interpreter_language == "ht"
+    for path, body in (
+        (
+            "itineraries/search/",
+            {"specialties": ["neurosurgery"], "date_from": "2026-03-09", "date_to": "2026-03-09"},
+        ),
+        (
+            "itineraries/",
+            {
+                "visits": [
+                    {
+                        "clinician": center.first("neurosurgery").pk,
+                        "start": "2026-03-09T09:00:00-04:00",
+                    }
+                ]
+            },
+        ),
+        (
+            "holds/",
+            {
+                "visits": [
+                    {
+                        "clinician": center.first("neurosurgery").pk,
+                        "start": "2026-03-09T09:00:00-04:00",
+                    }
+                ]
+            },
+        ),
+    ):
+        refused = as_navigator.post(f"/api/v1/{path}", {"patient": alice.pk, **body})
+        assert refused.status_code == 400, (path, refused.json())
+        assert refused.json()["code"] == "no_interpreter"
+        assert "No interpreter covers Haitian Creole (ht)" in refused.json()["message"]
+        assert list(refused.json()["fields"]) == ["interpreter_language"]
+    assert not Appointment.objects.exists()
     unknown = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "xx"})
     assert "interpreter_language" in unknown.json()["fields"]
     accepted = as_navigator.patch(f"/api/v1/patients/{alice.pk}/", {"interpreter_language": "es"})
     assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["interpreter_note"] == ""
 
 
 def test_a_resource_session_is_kept_at_its_own_location(ada, center, scanner):

@@ -103,8 +103,8 @@ def test_someone_elses_hold_is_shown_but_only_its_holder_can_confirm_it(
     html = other.get(f"/referrals/{emergency.pk}/").content.decode()
     assert "Held by nina until" in html and "Confirm and book" not in html
     response = other.post(f"/holds/{hold.pk}/confirm/", {"form_token": "theirs"})
-    assert response.status_code == 400
-    assert "Only the navigator who holds this time can confirm or release it." in (
+    assert response.status_code == 403
+    assert "only the navigator who holds this time can confirm or release it." in (
         response.content.decode()
     )
     assert set(Appointment.objects.values_list("status", flat=True)) == {"held"}
