@@ -68,6 +68,7 @@ def clients_create(
 
     from bench import center_db
     from navigation.models import AvailabilityTemplate, Clinician, Location, Resource, VisitType
+    from navigation.services import visits_minutes
     from patients.models import Patient
 
     days = _workdays(first_day, plans_each)
@@ -117,14 +118,16 @@ def clients_create(
         patients = center_db.patients_create(prefix=f"booking-{prefix.lower()}", count=count)
         Patient.objects.filter(pk__in=patients).update(interpreter_language="es")
     bodies = []
+    # Each visit lasts its visit type's minutes (a booking refuses any other length).
+    lengths = visits_minutes([spec for spec, _, _ in PLAN])
     for n, patient in enumerate(patients):
         team = clinicians[n * len(PLAN) : (n + 1) * len(PLAN)]
         plans = []
         for day in days:
             start = datetime.combine(day, PLAN_START, ZONE)
             visits = []
-            for (spec, minutes, scan), clinician in zip(PLAN, team, strict=True):
-                end = start + timedelta(minutes=minutes)
+            for (spec, _, scan), clinician in zip(PLAN, team, strict=True):
+                end = start + timedelta(minutes=lengths[spec])
                 taken = [scanners[n].pk] if scan else []
                 visits.append(
                     {
