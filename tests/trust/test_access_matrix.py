@@ -116,8 +116,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'api/v1/^holds/$', "api/v1/holds/"): (401, 403, 403, 403, 400, 400),
     ("GET", 'api/v1/^holds/(?P<pk>[^/.]+)/$', "api/v1/holds/{hold}/"): (401, 403, 403, 403, 200, 200),
     # Only its holder (the navigator) may release or confirm a hold; this one has expired.
-    ("DELETE", 'api/v1/^holds/(?P<pk>[^/.]+)/$', "api/v1/holds/{hold}/"): (401, 403, 403, 403, 200, 400),
-    ("POST", 'api/v1/^holds/(?P<pk>[^/.]+)/confirm/$', "api/v1/holds/{hold}/confirm/"): (401, 403, 403, 403, 409, 400),
+    ("DELETE", 'api/v1/^holds/(?P<pk>[^/.]+)/$', "api/v1/holds/{hold}/"): (401, 403, 403, 403, 200, 403),
+    ("POST", 'api/v1/^holds/(?P<pk>[^/.]+)/confirm/$', "api/v1/holds/{hold}/confirm/"): (401, 403, 403, 403, 409, 403),
     ("GET", 'api/v1/', "api/v1/"): (401, 200, 200, 200, 200, 200),
     ("POST", 'api/v1/sms/inbound/', "api/v1/sms/inbound/"): (415, 415, 415, 415, 415, 415),
     ("POST", 'api/v1/sms/status/', "api/v1/sms/status/"): (415, 415, 415, 415, 415, 415),
@@ -275,9 +275,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...] | str] = {
     ("POST", 'referrals/<int:pk>/hold/', "referrals/{referral}/hold/"): (302, 403, 403, 403, 400, 400),
     # As through the API: only its holder may confirm or release the (expired) hold.
     ("GET", 'holds/<int:pk>/confirm/', "holds/{hold}/confirm/"): (302, 403, 403, 403, 405, 405),
-    ("POST", 'holds/<int:pk>/confirm/', "holds/{hold}/confirm/"): (302, 403, 403, 403, 409, 400),
+    ("POST", 'holds/<int:pk>/confirm/', "holds/{hold}/confirm/"): (302, 403, 403, 403, 409, 403),
     ("GET", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 405, 405),
-    ("POST", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 302, 400),
+    ("POST", 'holds/<int:pk>/release/', "holds/{hold}/release/"): (302, 403, 403, 403, 302, 403),
     ("GET", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 405, 405),
     ("POST", 'referrals/<int:pk>/board/', "referrals/{referral}/board/"): (302, 403, 403, 403, 400, 400),
     # No signed recommendation in the world: a navigator is sent back to the referral.
