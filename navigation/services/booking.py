@@ -575,6 +575,34 @@ def _walk_clashes(
     return sorted(close, key=lambda row: min(abs(row.end - start), abs(end - row.start)))
 
 
+def _patient_walk_clashes(
+    patient_id: int, checked: CheckedVisit, exclude_id: int | None, now: datetime
+) -> list[Appointment]:
+    """The patient's live or held visits at other locations too close to walk between
+    them and this visit (the travel buffer of the two places, either way), nearest first."""
+    buffers = selectors.travel_buffers()
+    widest = timedelta(minutes=max([*buffers.values(), engine.ItineraryRequest.default_buffer]))
+    start, end, here = checked.request.start, checked.end, checked.location_id
+    near = (
+        Appointment.objects.filter(
+            patient_id=patient_id, start__lt=end + widest, end__gt=start - widest
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(pk__in=[exclude_id] if exclude_id else [])
+        .select_related("location", "hold")
+    )
+    close = []
+    for other in near:
+        if other.status == Appointment.Status.HELD and (
+            other.hold is None or other.hold.expires_at <= now
+        ):
+            continue
+        walk = timedelta(minutes=selectors.walk_minutes(buffers, other.location_id, here))
+        if other.start < end + walk and other.end > start - walk:
+            close.append(other)
+    return sorted(close, key=lambda a: min(abs(a.end - start), abs(end - a.start)))
+
+
 def resource_clashes(
     *,
     resource_ids: Iterable[int],
@@ -784,6 +812,21 @@ def _raise_not_free(
             extra={
                 "clash": clash_detail(
                     checked.specialty, visit.clinician.pk, visit.start, index, found, taken
+                )
+            },
+        )
+    near = _patient_walk_clashes(patient.pk, checked, exclude_id, now)
+    if near:  # booked meanwhile (another navigator, a confirmed hold): a race lost
+        other = near[0]
+        raise Conflict(
+            f"The {_name(checked.specialty)} visit at {_local(visit.start, checked.time_zone)} "
+            f"is too close to the patient's {_name(other.specialty)} visit at "
+            f"{other.location.name} from {_local(other.start, checked.time_zone)} to "
+            f"{_local(other.end, checked.time_zone)} to walk between. Nothing was booked.",
+            code="clash",
+            extra={
+                "clash": clash_detail(
+                    checked.specialty, visit.clinician.pk, visit.start, index, [other], []
                 )
             },
         )

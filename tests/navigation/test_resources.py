@@ -439,3 +439,20 @@ def test_an_interpreter_left_too_little_time_to_walk_is_a_409_naming_them(
     in_time = {**late, "start": datetime(2026, 3, 9, 11, 15, tzinfo=NY).isoformat()}
     booked = as_navigator.post("/api/v1/itineraries/", {"patient": alice.pk, "visits": [in_time]})
     assert booked.status_code == 201, booked.json()
+
+
+def test_a_patient_left_too_little_time_to_walk_is_a_409_naming_their_visit(
+    as_navigator, center, alice
+):
+    """A visit booked for the patient at the Pavilion until 11:00 (by another navigator,
+    after this one searched) leaves no walk to a Tower visit at 11:05: a race lost."""
+    ravi, nora = center.clinicians["Dr. Ravi Shah"], center.clinicians["Dr. Nora Reyes"]
+    first = {"clinician": ravi.pk, "start": datetime(2026, 3, 9, 10, 15, tzinfo=NY).isoformat()}
+    taken = as_navigator.post("/api/v1/itineraries/", {"patient": alice.pk, "visits": [first]})
+    assert taken.status_code == 201, taken.json()
+    late = {"clinician": nora.pk, "start": datetime(2026, 3, 9, 11, 5, tzinfo=NY).isoformat()}
+    refused = as_navigator.post("/api/v1/itineraries/", {"patient": alice.pk, "visits": [late]})
+    assert refused.status_code == 409, refused.json()
+    message = refused.json()["message"]
+    assert "too close to the patient's radiation oncology visit at Pavilion" in message
+    assert Appointment.objects.filter(patient=alice).count() == 1
