@@ -9,7 +9,7 @@ search uses (`selectors.free_days`), so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -552,55 +552,61 @@ def _raise_resource_taken(
     )
 
 
-def _walk_clashes(
-    resource: Resource, checked: CheckedVisit, exclude_id: int | None, now: datetime
-) -> list[AppointmentResource]:
-    """The interpreter's live visits at other locations too close to walk between them
-    and this visit (the travel buffer of the two places, either way), nearest first."""
+def _too_close_to_walk(
+    checked: CheckedVisit,
+    fetch: Callable[[datetime, datetime], Iterable[Any]],
+    place: Callable[[Any], int],
+) -> list[Any]:
+    """Of the rows `fetch(start, end)` finds around the visit (anything with `start` and
+    `end`; `place(row)` its location id), those too close to walk between them and this
+    visit (the travel buffer of the two places, either way), nearest first."""
     buffers = selectors.travel_buffers()
     widest = timedelta(minutes=max([*buffers.values(), engine.ItineraryRequest.default_buffer]))
     start, end, here = checked.request.start, checked.end, checked.location_id
-    near = resource_clashes(
-        resource_ids=[resource.pk],
-        start=start - widest,
-        end=end + widest,
-        exclude_ids=[exclude_id] if exclude_id else [],
-        now=now,
-    )
     close = []
-    for row in near:
-        walk = timedelta(minutes=selectors.walk_minutes(buffers, row.appointment.location_id, here))
+    for row in fetch(start - widest, end + widest):
+        walk = timedelta(minutes=selectors.walk_minutes(buffers, place(row), here))
         if row.start < end + walk and row.end > start - walk:
             close.append(row)
     return sorted(close, key=lambda row: min(abs(row.end - start), abs(end - row.start)))
 
 
+def _walk_clashes(
+    resource: Resource, checked: CheckedVisit, exclude_id: int | None, now: datetime
+) -> list[AppointmentResource]:
+    """The interpreter's live visits at other locations too close to walk to this one."""
+    return _too_close_to_walk(
+        checked,
+        lambda start, end: resource_clashes(
+            resource_ids=[resource.pk],
+            start=start,
+            end=end,
+            exclude_ids=[exclude_id] if exclude_id else [],
+            now=now,
+        ),
+        lambda row: row.appointment.location_id,
+    )
+
+
 def _patient_walk_clashes(
     patient_id: int, checked: CheckedVisit, exclude_id: int | None, now: datetime
 ) -> list[Appointment]:
-    """The patient's live or held visits at other locations too close to walk between
-    them and this visit (the travel buffer of the two places, either way), nearest first."""
-    buffers = selectors.travel_buffers()
-    widest = timedelta(minutes=max([*buffers.values(), engine.ItineraryRequest.default_buffer]))
-    start, end, here = checked.request.start, checked.end, checked.location_id
-    near = (
-        Appointment.objects.filter(
-            patient_id=patient_id, start__lt=end + widest, end__gt=start - widest
+    """The patient's live or held visits at other locations too close to walk to this one."""
+
+    def fetch(start: datetime, end: datetime) -> list[Appointment]:
+        near = (
+            Appointment.objects.filter(patient_id=patient_id, start__lt=end, end__gt=start)
+            .exclude(status=Appointment.Status.CANCELLED)
+            .exclude(pk__in=[exclude_id] if exclude_id else [])
+            .select_related("location", "hold")
         )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .exclude(pk__in=[exclude_id] if exclude_id else [])
-        .select_related("location", "hold")
-    )
-    close = []
-    for other in near:
-        if other.status == Appointment.Status.HELD and (
-            other.hold is None or other.hold.expires_at <= now
-        ):
-            continue
-        walk = timedelta(minutes=selectors.walk_minutes(buffers, other.location_id, here))
-        if other.start < end + walk and other.end > start - walk:
-            close.append(other)
-    return sorted(close, key=lambda a: min(abs(a.end - start), abs(end - a.start)))
+        return [
+            a
+            for a in near
+            if a.status != Appointment.Status.HELD or (a.hold and a.hold.expires_at > now)
+        ]
+
+    return _too_close_to_walk(checked, fetch, lambda visit: visit.location_id)
 
 
 def resource_clashes(
